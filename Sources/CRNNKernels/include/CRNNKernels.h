@@ -1,0 +1,53 @@
+// CRNNKernels: the few hot loops of RNNKit, vectorized for the CPU found at run time.
+//
+// Matrices are row-major Float32; `lda`/`ldb` are row strides in elements. Each kernel has a
+// naive Swift twin in Sources/RNNKit/Kernels/Reference.swift and a test that compares them.
+// The first call picks AVX-512, AVX2+FMA or a portable build (SSE2 / NEON) once, by CPU features.
+#ifndef CRNNKERNELS_H
+#define CRNNKERNELS_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// y[i] (+)= sum_j A[i, j] * x[j]  for i < M, j < N.  Dot form: rows of A are contiguous.
+void rk_gemv_n(int M, int N, const float *A, int lda, const float *x, float *y, int accumulate);
+
+/// y[j] += sum_i A[i, j] * x[i]  for i < M, j < N  (y += Aᵀx).  Axpy form over the rows of A.
+void rk_gemv_t_acc(int M, int N, const float *A, int lda, const float *x, float *y);
+
+/// W[i, j] += sum_t G[t, i] * X[t, j]  (W += GᵀX): the weight gradient of T steps at once.
+void rk_gemm_tn_acc(int T, int M, int N, const float *G, int ldg, const float *X, int ldx,
+                    float *W, int ldw);
+
+/// y = tanh(x), elementwise (float-accurate rational approximation; y may alias x).
+void rk_tanh(int n, const float *x, float *y);
+
+/// g = (1 - h*h) * dh: the backward of h = tanh(a) given h (g may alias dh).
+void rk_tanh_backward(int n, const float *h, const float *dh, float *g);
+
+/// y += a * x.
+void rk_axpy(int n, float a, const float *x, float *y);
+
+/// x = min(max(x, lo), hi), elementwise.
+void rk_clamp(int n, float lo, float hi, float *x);
+
+/// Name of the instruction set the kernels run with: "avx512", "avx2" or "portable".
+const char *rk_kernel_isa(void);
+
+/// Force an instruction set: 0 portable, 1 avx2, 2 avx512 (clamped to what the CPU has).
+/// Returns the level in use. Lets tests compare every variant against the reference.
+int rk_set_kernel_level(int level);
+
+/// The best level this CPU supports (0 portable, 1 avx2+fma, 2 avx512f/bw/dq/vl).
+int rk_cpu_kernel_level(void);
+
+/// 1 if the CPU has AVX (without AVX2), used to pick an OpenBLAS core type.
+int rk_cpu_has_avx(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,140 @@
+#include "CRNNKernels.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#define RK_X86 1
+#endif
+
+// ---- portable: 4-wide (SSE2 on x86-64, NEON on arm64); no FMA assumed ----
+typedef float rk_v4 __attribute__((ext_vector_type(4), aligned(4)));
+typedef int rk_i4 __attribute__((ext_vector_type(4), aligned(4)));
+#define VW 4
+#define VT rk_v4
+#define VI rk_i4
+#define SUFFIX(name) rk_portable_##name
+#define TARGET
+#if defined(__aarch64__)
+#define FMA(a, b, c) __builtin_elementwise_fma(a, b, c)
+#else
+#define FMA(a, b, c) ((a) * (b) + (c))
+#endif
+#include "kernels_impl.h"
+#undef VW
+#undef VT
+#undef VI
+#undef SUFFIX
+#undef TARGET
+#undef FMA
+
+#ifdef RK_X86
+typedef float rk_v8 __attribute__((ext_vector_type(8), aligned(4)));
+typedef int rk_i8 __attribute__((ext_vector_type(8), aligned(4)));
+#define VW 8
+#define VT rk_v8
+#define VI rk_i8
+#define SUFFIX(name) rk_avx2_##name
+#define TARGET __attribute__((target("avx2,fma")))
+#define FMA(a, b, c) __builtin_elementwise_fma(a, b, c)
+#include "kernels_impl.h"
+#undef VW
+#undef VT
+#undef VI
+#undef SUFFIX
+#undef TARGET
+#undef FMA
+
+typedef float rk_v16 __attribute__((ext_vector_type(16), aligned(4)));
+typedef int rk_i16 __attribute__((ext_vector_type(16), aligned(4)));
+#define VW 16
+#define VT rk_v16
+#define VI rk_i16
+#define SUFFIX(name) rk_avx512_##name
+#define TARGET __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,fma")))
+#define FMA(a, b, c) __builtin_elementwise_fma(a, b, c)
+#include "kernels_impl.h"
+#undef VW
+#undef VT
+#undef VI
+#undef SUFFIX
+#undef TARGET
+#undef FMA
+#endif
+
+// ---- dispatch ----
+typedef struct {
+    void (*gemv_n)(int, int, const float *, int, const float *, float *, int);
+    void (*gemv_t_acc)(int, int, const float *, int, const float *, float *);
+    void (*gemm_tn_acc)(int, int, int, const float *, int, const float *, int, float *, int);
+    void (*tanh)(int, const float *, float *);
+    void (*tanh_backward)(int, const float *, const float *, float *);
+    void (*axpy)(int, float, const float *, float *);
+    void (*clamp)(int, float, float, float *);
+    const char *name;
+} rk_table;
+
+#define RK_TABLE(prefix, label) { prefix##gemv_n, prefix##gemv_t_acc, prefix##gemm_tn_acc, prefix##tanh, \
+    prefix##tanh_backward, prefix##axpy, prefix##clamp, label }
+
+static const rk_table rk_tables[] = {
+    RK_TABLE(rk_portable_, "portable"),
+#ifdef RK_X86
+    RK_TABLE(rk_avx2_, "avx2"),
+    RK_TABLE(rk_avx512_, "avx512"),
+#endif
+};
+
+int rk_cpu_kernel_level(void) {
+#ifdef RK_X86
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+        __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl"))
+        return 2;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return 1;
+#endif
+    return 0;
+}
+
+int rk_cpu_has_avx(void) {
+#ifdef RK_X86
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx") ? 1 : 0;
+#else
+    return 0;
+#endif
+}
+
+// Chosen once; a relaxed pointer read is all a kernel call costs. Tests may switch it, and the
+// training code never does, so no synchronisation is needed beyond the pointer being atomic.
+static const rk_table *rk_active = 0;
+
+static const rk_table *rk_table_now(void) {
+    const rk_table *t = __atomic_load_n(&rk_active, __ATOMIC_RELAXED);
+    if (!t) {
+        t = &rk_tables[rk_cpu_kernel_level()];
+        __atomic_store_n(&rk_active, t, __ATOMIC_RELAXED);
+    }
+    return t;
+}
+
+int rk_set_kernel_level(int level) {
+    int best = rk_cpu_kernel_level();
+    if (level > best) level = best;
+    if (level < 0) level = 0;
+    __atomic_store_n(&rk_active, &rk_tables[level], __ATOMIC_RELAXED);
+    return level;
+}
+
+const char *rk_kernel_isa(void) { return rk_table_now()->name; }
+
+void rk_gemv_n(int M, int N, const float *A, int lda, const float *x, float *y, int accumulate) {
+    rk_table_now()->gemv_n(M, N, A, lda, x, y, accumulate);
+}
+void rk_gemv_t_acc(int M, int N, const float *A, int lda, const float *x, float *y) {
+    rk_table_now()->gemv_t_acc(M, N, A, lda, x, y);
+}
+void rk_gemm_tn_acc(int T, int M, int N, const float *G, int ldg, const float *X, int ldx, float *W, int ldw) {
+    rk_table_now()->gemm_tn_acc(T, M, N, G, ldg, X, ldx, W, ldw);
+}
+void rk_tanh(int n, const float *x, float *y) { rk_table_now()->tanh(n, x, y); }
+void rk_tanh_backward(int n, const float *h, const float *dh, float *g) { rk_table_now()->tanh_backward(n, h, dh, g); }
+void rk_axpy(int n, float a, const float *x, float *y) { rk_table_now()->axpy(n, a, x, y); }
+void rk_clamp(int n, float lo, float hi, float *x) { rk_table_now()->clamp(n, lo, hi, x); }

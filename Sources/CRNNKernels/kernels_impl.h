@@ -1,0 +1,185 @@
+// Kernel bodies, written once with clang vector extensions and included by kernels.c once per
+// instruction set. Before including, define: VW (floats per vector), VT (vector type), VI (the int
+// vector of the same width), SUFFIX(name), TARGET (a function attribute choosing the instruction
+// set) and FMA(a, b, c) = a*b + c (fused where the instruction set has it).
+
+#define LOADV(p) (*(const VT *)(p))
+#define STOREV(p, v) (*(VT *)(p) = (v))
+#define SPLAT(s) ((VT)(s))
+
+TARGET static inline float SUFFIX(hsum)(VT v) {
+    float s = 0;
+    for (int k = 0; k < VW; k++) s += v[k];
+    return s;
+}
+
+TARGET void SUFFIX(gemv_n)(int M, int N, const float *A, int lda, const float *x, float *y,
+                           int accumulate) {
+    int i = 0;
+    // Four rows at once: four independent FMA chains hide FMA latency, and x is loaded once.
+    for (; i + 4 <= M; i += 4) {
+        const float *a0 = A + (size_t)i * lda, *a1 = a0 + lda, *a2 = a1 + lda, *a3 = a2 + lda;
+        VT c0 = SPLAT(0), c1 = SPLAT(0), c2 = SPLAT(0), c3 = SPLAT(0);
+        int j = 0;
+        for (; j + VW <= N; j += VW) {
+            VT xv = LOADV(x + j);
+            c0 = FMA(LOADV(a0 + j), xv, c0);
+            c1 = FMA(LOADV(a1 + j), xv, c1);
+            c2 = FMA(LOADV(a2 + j), xv, c2);
+            c3 = FMA(LOADV(a3 + j), xv, c3);
+        }
+        float s0 = SUFFIX(hsum)(c0), s1 = SUFFIX(hsum)(c1), s2 = SUFFIX(hsum)(c2), s3 = SUFFIX(hsum)(c3);
+        for (; j < N; j++) {
+            s0 += a0[j] * x[j]; s1 += a1[j] * x[j]; s2 += a2[j] * x[j]; s3 += a3[j] * x[j];
+        }
+        if (accumulate) { y[i] += s0; y[i + 1] += s1; y[i + 2] += s2; y[i + 3] += s3; }
+        else { y[i] = s0; y[i + 1] = s1; y[i + 2] = s2; y[i + 3] = s3; }
+    }
+    for (; i < M; i++) {
+        const float *a = A + (size_t)i * lda;
+        VT c = SPLAT(0);
+        int j = 0;
+        for (; j + VW <= N; j += VW) c = FMA(LOADV(a + j), LOADV(x + j), c);
+        float s = SUFFIX(hsum)(c);
+        for (; j < N; j++) s += a[j] * x[j];
+        y[i] = accumulate ? y[i] + s : s;
+    }
+}
+
+TARGET void SUFFIX(gemv_t_acc)(int M, int N, const float *A, int lda, const float *x, float *y) {
+    int j = 0;
+    // A block of 4 vectors of y stays in registers while all M rows stream past; even and odd
+    // rows feed separate accumulators so eight FMA chains are in flight.
+    for (; j + 4 * VW <= N; j += 4 * VW) {
+        VT e0 = LOADV(y + j), e1 = LOADV(y + j + VW), e2 = LOADV(y + j + 2 * VW), e3 = LOADV(y + j + 3 * VW);
+        VT o0 = SPLAT(0), o1 = SPLAT(0), o2 = SPLAT(0), o3 = SPLAT(0);
+        int i = 0;
+        for (; i + 2 <= M; i += 2) {
+            const float *a = A + (size_t)i * lda + j, *b = a + lda;
+            VT xa = SPLAT(x[i]), xb = SPLAT(x[i + 1]);
+            e0 = FMA(LOADV(a), xa, e0);
+            e1 = FMA(LOADV(a + VW), xa, e1);
+            e2 = FMA(LOADV(a + 2 * VW), xa, e2);
+            e3 = FMA(LOADV(a + 3 * VW), xa, e3);
+            o0 = FMA(LOADV(b), xb, o0);
+            o1 = FMA(LOADV(b + VW), xb, o1);
+            o2 = FMA(LOADV(b + 2 * VW), xb, o2);
+            o3 = FMA(LOADV(b + 3 * VW), xb, o3);
+        }
+        if (i < M) {
+            const float *a = A + (size_t)i * lda + j;
+            VT xa = SPLAT(x[i]);
+            e0 = FMA(LOADV(a), xa, e0);
+            e1 = FMA(LOADV(a + VW), xa, e1);
+            e2 = FMA(LOADV(a + 2 * VW), xa, e2);
+            e3 = FMA(LOADV(a + 3 * VW), xa, e3);
+        }
+        STOREV(y + j, e0 + o0); STOREV(y + j + VW, e1 + o1);
+        STOREV(y + j + 2 * VW, e2 + o2); STOREV(y + j + 3 * VW, e3 + o3);
+    }
+    for (; j + VW <= N; j += VW) {
+        VT e = LOADV(y + j);
+        for (int i = 0; i < M; i++) e = FMA(LOADV(A + (size_t)i * lda + j), SPLAT(x[i]), e);
+        STOREV(y + j, e);
+    }
+    for (; j < N; j++) {
+        float s = y[j];
+        for (int i = 0; i < M; i++) s += A[(size_t)i * lda + j] * x[i];
+        y[j] = s;
+    }
+}
+
+TARGET void SUFFIX(gemm_tn_acc)(int T, int M, int N, const float *G, int ldg, const float *X, int ldx,
+                                float *W, int ldw) {
+    // Each row of W is loaded and stored once for all T steps, instead of once per step as T
+    // separate outer products would.
+    for (int i = 0; i < M; i++) {
+        float *w = W + (size_t)i * ldw;
+        int j = 0;
+        for (; j + 4 * VW <= N; j += 4 * VW) {
+            VT c0 = LOADV(w + j), c1 = LOADV(w + j + VW), c2 = LOADV(w + j + 2 * VW), c3 = LOADV(w + j + 3 * VW);
+            for (int t = 0; t < T; t++) {
+                const float *xr = X + (size_t)t * ldx + j;
+                VT g = SPLAT(G[(size_t)t * ldg + i]);
+                c0 = FMA(LOADV(xr), g, c0);
+                c1 = FMA(LOADV(xr + VW), g, c1);
+                c2 = FMA(LOADV(xr + 2 * VW), g, c2);
+                c3 = FMA(LOADV(xr + 3 * VW), g, c3);
+            }
+            STOREV(w + j, c0); STOREV(w + j + VW, c1); STOREV(w + j + 2 * VW, c2); STOREV(w + j + 3 * VW, c3);
+        }
+        for (; j + VW <= N; j += VW) {
+            VT c = LOADV(w + j);
+            for (int t = 0; t < T; t++)
+                c = FMA(LOADV(X + (size_t)t * ldx + j), SPLAT(G[(size_t)t * ldg + i]), c);
+            STOREV(w + j, c);
+        }
+        for (; j < N; j++) {
+            float s = w[j];
+            for (int t = 0; t < T; t++) s += G[(size_t)t * ldg + i] * X[(size_t)t * ldx + j];
+            w[j] = s;
+        }
+    }
+}
+
+// tanh(x) = x·P(x²)/Q(x²) on [-7.905, 7.905], where float tanh is ±1 beyond; the coefficients are
+// Eigen's (ptanh_float), accurate to a few float ulps. libm's tanhf is a scalar call per element
+// and was the largest single cost of the tutorial's training loop.
+TARGET static inline VT SUFFIX(tanhv)(VT x) {
+    const VT clampv = SPLAT(7.90531110763549805f);
+    VT xc = __builtin_elementwise_min(__builtin_elementwise_max(x, -clampv), clampv);
+    VT x2 = xc * xc;
+    VT p = FMA(x2, SPLAT(-2.76076847742355e-16f), SPLAT(2.00018790482477e-13f));
+    p = FMA(x2, p, SPLAT(-8.60467152213735e-11f));
+    p = FMA(x2, p, SPLAT(5.12229709037114e-08f));
+    p = FMA(x2, p, SPLAT(1.48572235717979e-05f));
+    p = FMA(x2, p, SPLAT(6.37261928875436e-04f));
+    p = FMA(x2, p, SPLAT(4.89352455891786e-03f));
+    p = xc * p;
+    VT q = FMA(x2, SPLAT(1.19825839466702e-06f), SPLAT(1.18534705686654e-04f));
+    q = FMA(x2, q, SPLAT(2.26843463243900e-03f));
+    q = FMA(x2, q, SPLAT(4.89352518554385e-03f));
+    VT r = p / q;
+    // Below 4e-4, tanh(x) rounds to x in float; returning x keeps tiny values exact.
+    VI tiny = __builtin_elementwise_abs(x) < SPLAT(0.0004f);
+    return (VT)((tiny & (VI)x) | (~tiny & (VI)r));
+}
+
+TARGET void SUFFIX(tanh)(int n, const float *x, float *y) {
+    int i = 0;
+    for (; i + VW <= n; i += VW) STOREV(y + i, SUFFIX(tanhv)(LOADV(x + i)));
+    if (i < n) {
+        VT buf = SPLAT(0);
+        for (int k = 0; i + k < n; k++) buf[k] = x[i + k];
+        buf = SUFFIX(tanhv)(buf);
+        for (int k = 0; i + k < n; k++) y[i + k] = buf[k];
+    }
+}
+
+TARGET void SUFFIX(tanh_backward)(int n, const float *h, const float *dh, float *g) {
+    int i = 0;
+    for (; i + VW <= n; i += VW) {
+        VT hv = LOADV(h + i);
+        STOREV(g + i, (SPLAT(1.0f) - hv * hv) * LOADV(dh + i));
+    }
+    for (; i < n; i++) g[i] = (1.0f - h[i] * h[i]) * dh[i];
+}
+
+TARGET void SUFFIX(axpy)(int n, float a, const float *x, float *y) {
+    int i = 0;
+    VT av = SPLAT(a);
+    for (; i + VW <= n; i += VW) STOREV(y + i, FMA(av, LOADV(x + i), LOADV(y + i)));
+    for (; i < n; i++) y[i] += a * x[i];
+}
+
+TARGET void SUFFIX(clamp)(int n, float lo, float hi, float *x) {
+    int i = 0;
+    VT lov = SPLAT(lo), hiv = SPLAT(hi);
+    for (; i + VW <= n; i += VW)
+        STOREV(x + i, __builtin_elementwise_min(__builtin_elementwise_max(LOADV(x + i), lov), hiv));
+    for (; i < n; i++) x[i] = x[i] < lo ? lo : (x[i] > hi ? hi : x[i]);
+}
+
+#undef LOADV
+#undef STOREV
+#undef SPLAT

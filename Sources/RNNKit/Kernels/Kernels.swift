@@ -1,0 +1,63 @@
+import CRNNKernels
+
+/// The hot loops of RNNKit, vectorized in C (see `Sources/CRNNKernels`) for the instruction set
+/// found at run time. Each has a naive twin in `Reference.swift`; `KernelTests` compares them.
+///
+/// Dimension letters: M rows and N columns of A; T steps. All matrices are row-major.
+public enum Kernels {
+    /// y = A·x (or y += A·x when `accumulate`); A is (M, N) with row stride `lda`.
+    @inline(__always)
+    public static func gemv(_ M: Int, _ N: Int, _ A: UnsafePointer<Float>, lda: Int,
+                            _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
+        rk_gemv_n(Int32(M), Int32(N), A, Int32(lda), x, y, accumulate ? 1 : 0)
+    }
+
+    /// y += Aᵀ·x; A is (M, N), x has M elements, y has N.
+    @inline(__always)
+    public static func gemvTransposedAccumulate(_ M: Int, _ N: Int, _ A: UnsafePointer<Float>, lda: Int,
+                                                _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+        rk_gemv_t_acc(Int32(M), Int32(N), A, Int32(lda), x, y)
+    }
+
+    /// W += Gᵀ·X; G is (T, M), X is (T, N), W is (M, N). The weight gradient of T steps at once.
+    @inline(__always)
+    public static func gemmTNAccumulate(_ T: Int, _ M: Int, _ N: Int, _ G: UnsafePointer<Float>, ldg: Int,
+                                        _ X: UnsafePointer<Float>, ldx: Int, _ W: UnsafeMutablePointer<Float>, ldw: Int) {
+        rk_gemm_tn_acc(Int32(T), Int32(M), Int32(N), G, Int32(ldg), X, Int32(ldx), W, Int32(ldw))
+    }
+
+    /// y = tanh(x); y may be x.
+    @inline(__always)
+    public static func tanh(_ n: Int, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+        rk_tanh(Int32(n), x, y)
+    }
+
+    /// g = (1 − h²)·dh; g may be dh.
+    @inline(__always)
+    public static func tanhBackward(_ n: Int, _ h: UnsafePointer<Float>, _ dh: UnsafePointer<Float>,
+                                    _ g: UnsafeMutablePointer<Float>) {
+        rk_tanh_backward(Int32(n), h, dh, g)
+    }
+
+    /// y += a·x.
+    @inline(__always)
+    public static func axpy(_ n: Int, _ a: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+        rk_axpy(Int32(n), a, x, y)
+    }
+
+    /// x = min(max(x, lo), hi).
+    @inline(__always)
+    public static func clamp(_ n: Int, _ lo: Float, _ hi: Float, _ x: UnsafeMutablePointer<Float>) {
+        rk_clamp(Int32(n), lo, hi, x)
+    }
+
+    /// The instruction set the kernels use: "avx512", "avx2" or "portable".
+    public static var instructionSet: String { String(cString: rk_kernel_isa()) }
+
+    /// The instruction sets this CPU can run, from portable up; tests run every one.
+    public static var availableLevels: [Int] { Array(0...Int(rk_cpu_kernel_level())) }
+
+    /// Switches the instruction set (0 portable, 1 avx2, 2 avx512); returns the level now in use.
+    @discardableResult
+    public static func setLevel(_ level: Int) -> Int { Int(rk_set_kernel_level(Int32(level))) }
+}

@@ -1,0 +1,169 @@
+import Foundation
+
+/// The library version written into model files.
+public let rnnKitVersion = "0.1.0"
+
+/// A trained text classifier as a user holds it: the network, its vocabulary, its labels and the
+/// tokenizer it was trained with. Saved as one safetensors file that PyTorch can load.
+///
+/// File layout: tensors named as PyTorch's `state_dict()` names the same model (`nn.RNN` on one-hot
+/// input + `nn.Linear`): `rnn.weight_ih_l0` (H, V), `rnn.weight_hh_l0` (H, H), `rnn.bias_ih_l0` (H),
+/// `rnn.bias_hh_l0` (H, zeros: RNNKit keeps one bias, PyTorch two; loading sums them),
+/// `fc.weight` (O, H), `fc.bias` (O). `__metadata__`: `rnnkit.vocabulary` and `rnnkit.labels` (JSON
+/// arrays in id order), `rnnkit.config` (JSON object: the `ClassifierConfiguration` keys, plus
+/// `tokenizer` and `training`), `rnnkit.version`, and `format` = `pt`.
+public final class TextClassifier: @unchecked Sendable {
+    public let model: SequenceClassifier
+    public let vocabulary: Vocabulary
+    public let labels: [String]
+    public let tokenizer: Tokenizer
+    public var training: TrainingOptions?
+
+    public init(model: SequenceClassifier, vocabulary: Vocabulary, labels: [String], tokenizer: Tokenizer,
+                training: TrainingOptions? = nil) {
+        precondition(vocabulary.count == model.configuration.vocabularySize)
+        precondition(labels.count == model.configuration.numClasses)
+        self.model = model
+        self.vocabulary = vocabulary
+        self.labels = labels
+        self.tokenizer = tokenizer
+        self.training = training
+    }
+
+    /// One text's prediction.
+    public struct Prediction: Sendable, Equatable {
+        public var label: String
+        /// Probability of each label, in `labels` order.
+        public var probabilities: [Float]
+        /// Words not in the vocabulary, which were skipped.
+        public var unknownWords: [String]
+    }
+
+    public enum PredictionError: Error, CustomStringConvertible, Equatable {
+        case noKnownWords(text: String)
+        public var description: String {
+            switch self {
+            case .noKnownWords(let text):
+                return "no word of \"\(text)\" is in the model's vocabulary, so there is nothing to classify."
+            }
+        }
+    }
+
+    /// Classifies `text`. Unknown words are skipped (and listed); a text with no known word throws.
+    public func predict(_ text: String) throws -> Prediction {
+        let encoding = vocabulary.encode(text, tokenizer: tokenizer)
+        guard !encoding.ids.isEmpty else { throw PredictionError.noKnownWords(text: text) }
+        let p = model.probabilities(encoding.ids)
+        var best = 0
+        for k in p.indices where p[k] > p[best] { best = k }
+        return Prediction(label: labels[best], probabilities: p, unknownWords: encoding.unknown)
+    }
+
+    // MARK: Files
+
+    private struct StoredConfiguration: Codable {
+        var model: ClassifierConfiguration
+        var tokenizer: Tokenizer
+        var training: TrainingOptions?
+
+        // One flat JSON object: the model keys, then `tokenizer` and `training`.
+        init(model: ClassifierConfiguration, tokenizer: Tokenizer, training: TrainingOptions?) {
+            self.model = model
+            self.tokenizer = tokenizer
+            self.training = training
+        }
+        enum Keys: String, CodingKey { case tokenizer, training }
+        init(from decoder: Decoder) throws {
+            model = try ClassifierConfiguration(from: decoder)
+            let c = try decoder.container(keyedBy: Keys.self)
+            tokenizer = try c.decode(Tokenizer.self, forKey: .tokenizer)
+            training = try c.decodeIfPresent(TrainingOptions.self, forKey: .training)
+        }
+        func encode(to encoder: Encoder) throws {
+            try model.encode(to: encoder)
+            var c = encoder.container(keyedBy: Keys.self)
+            try c.encode(tokenizer, forKey: .tokenizer)
+            try c.encodeIfPresent(training, forKey: .training)
+        }
+    }
+
+    /// The model as safetensors contents.
+    public func safetensors() -> Safetensors {
+        let rnn = model.rnn, fc = model.fc
+        let (V, H) = (rnn.vocabularySize, rnn.hiddenSize)
+        var wih = [Float](repeating: 0, count: H * V)  // (H, V): undo the transposed storage
+        for v in 0..<V { for i in 0..<H { wih[i * V + v] = rnn.wxh.value[v, i] } }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let config = StoredConfiguration(model: model.configuration, tokenizer: tokenizer, training: training)
+        let configJSON = String(decoding: try! encoder.encode(config), as: UTF8.self)
+        return Safetensors(
+            tensors: [
+                "rnn.weight_ih_l0": .init(shape: [H, V], values: wih),
+                "rnn.weight_hh_l0": .init(shape: [H, H], values: rnn.whh.value.array),
+                "rnn.bias_ih_l0": .init(shape: [H], values: rnn.bh.value.array),
+                "rnn.bias_hh_l0": .init(shape: [H], values: [Float](repeating: 0, count: H)),
+                "fc.weight": .init(shape: fc.weight.value.shape, values: fc.weight.value.array),
+                "fc.bias": .init(shape: fc.bias.value.shape, values: fc.bias.value.array),
+            ],
+            metadata: [
+                "format": "pt",
+                "rnnkit.version": rnnKitVersion,
+                "rnnkit.config": configJSON,
+                "rnnkit.vocabulary": String(decoding: try! encoder.encode(vocabulary.tokens), as: UTF8.self),
+                "rnnkit.labels": String(decoding: try! encoder.encode(labels), as: UTF8.self),
+            ])
+    }
+
+    /// Saves atomically (temporary file, then rename).
+    public func save(to path: String) throws {
+        try safetensors().write(to: path)
+    }
+
+    public static func load(from path: String) throws -> TextClassifier {
+        try TextClassifier(safetensors: Safetensors.read(path: path), path: path)
+    }
+
+    public convenience init(safetensors file: Safetensors, path: String = "<memory>") throws {
+        func fail(_ detail: String) -> SafetensorsError {
+            SafetensorsError(kind: .missingTensor, path: path, detail: detail)
+        }
+        func json<T: Decodable>(_ key: String, as type: T.Type) throws -> T {
+            guard let text = file.metadata[key] else {
+                throw fail("no `\(key)` in the metadata: this is not an RNNKit model (train one with `rnn train --output`).")
+            }
+            do { return try JSONDecoder().decode(T.self, from: Data(text.utf8)) } catch {
+                throw fail("metadata `\(key)` is not valid: \(error)")
+            }
+        }
+        let stored = try json("rnnkit.config", as: StoredConfiguration.self)
+        let tokens = try json("rnnkit.vocabulary", as: [String].self)
+        let labels = try json("rnnkit.labels", as: [String].self)
+        let config = stored.model
+        guard let vocabulary = Vocabulary(tokens: tokens) else { throw fail("the vocabulary lists a word twice.") }
+        guard vocabulary.count == config.vocabularySize else {
+            throw fail("the vocabulary has \(vocabulary.count) words but the configuration says \(config.vocabularySize).")
+        }
+        guard labels.count == config.numClasses, Set(labels).count == labels.count else {
+            throw fail("the labels \(labels) do not match the configuration's \(config.numClasses) distinct classes.")
+        }
+        let (V, H, O) = (config.vocabularySize, config.hiddenSize, config.numClasses)
+        guard V > 0, H > 0, O >= 2 else { throw fail("the configuration has an empty dimension: \(config).") }
+        func tensor(_ name: String, _ shape: [Int]) throws -> [Float] {
+            guard let e = file.tensors[name] else { throw fail("tensor `\(name)` is missing.") }
+            guard e.shape == shape else { throw fail("tensor `\(name)` has shape \(e.shape); expected \(shape).") }
+            return e.values
+        }
+        let model = SequenceClassifier(config)
+        let wih = try tensor("rnn.weight_ih_l0", [H, V])
+        for i in 0..<H { for v in 0..<V { model.rnn.wxh.value[v, i] = wih[i * V + v] } }
+        let whh = try tensor("rnn.weight_hh_l0", [H, H])
+        for k in 0..<(H * H) { model.rnn.whh.value[k] = whh[k] }
+        let bih = try tensor("rnn.bias_ih_l0", [H]), bhh = try tensor("rnn.bias_hh_l0", [H])
+        for i in 0..<H { model.rnn.bh.value[i] = bih[i] + bhh[i] }
+        let w = try tensor("fc.weight", [O, H]), b = try tensor("fc.bias", [O])
+        for k in 0..<(O * H) { model.fc.weight.value[k] = w[k] }
+        for k in 0..<O { model.fc.bias.value[k] = b[k] }
+        self.init(model: model, vocabulary: vocabulary, labels: labels, tokenizer: stored.tokenizer, training: stored.training)
+    }
+}

@@ -1,0 +1,17 @@
+import ArgumentParser
+import RNNKit
+
+@main
+struct RNN: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rnn",
+        abstract: "Recurrent neural networks for text, from scratch in Swift.",
+        discussion: """
+            Start with `rnn train`: it runs the experiment of "An Introduction to Recurrent Neural \
+            Networks for Beginners" on its built-in 58/20-sentence dataset.
+            """,
+        version: "RNNKit \(rnnKitVersion)",
+        subcommands: [Train.self, Predict.self, Info.self],
+        defaultSubcommand: nil
+    )
+}
