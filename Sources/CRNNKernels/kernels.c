@@ -7,6 +7,7 @@
 // ---- portable: 4-wide (SSE2 on x86-64, NEON on arm64); no FMA assumed ----
 typedef float rk_v4 __attribute__((ext_vector_type(4), aligned(4)));
 typedef int rk_i4 __attribute__((ext_vector_type(4), aligned(4)));
+#define REDUCE4(v) (v)
 #define VW 4
 #define VT rk_v4
 #define VI rk_i4
@@ -28,6 +29,8 @@ typedef int rk_i4 __attribute__((ext_vector_type(4), aligned(4)));
 #ifdef RK_X86
 typedef float rk_v8 __attribute__((ext_vector_type(8), aligned(4)));
 typedef int rk_i8 __attribute__((ext_vector_type(8), aligned(4)));
+#undef REDUCE4
+#define REDUCE4(v) ((v).lo + (v).hi)
 #define VW 8
 #define VT rk_v8
 #define VI rk_i8
@@ -44,6 +47,8 @@ typedef int rk_i8 __attribute__((ext_vector_type(8), aligned(4)));
 
 typedef float rk_v16 __attribute__((ext_vector_type(16), aligned(4)));
 typedef int rk_i16 __attribute__((ext_vector_type(16), aligned(4)));
+#undef REDUCE4
+#define REDUCE4(v) (((v).lo + (v).hi).lo + ((v).lo + (v).hi).hi)
 #define VW 16
 #define VT rk_v16
 #define VI rk_i16
@@ -68,11 +73,12 @@ typedef struct {
     void (*tanh_backward)(int, const float *, const float *, float *);
     void (*axpy)(int, float, const float *, float *);
     void (*clamp)(int, float, float, float *);
+    void (*sgd_clip_zero)(int, float, float, float *, float *);
     const char *name;
 } rk_table;
 
 #define RK_TABLE(prefix, label) { prefix##gemv_n, prefix##gemv_t_acc, prefix##gemm_tn_acc, prefix##tanh, \
-    prefix##tanh_backward, prefix##axpy, prefix##clamp, label }
+    prefix##tanh_backward, prefix##axpy, prefix##clamp, prefix##sgd_clip_zero, label }
 
 static const rk_table rk_tables[] = {
     RK_TABLE(rk_portable_, "portable"),
@@ -138,3 +144,4 @@ void rk_tanh(int n, const float *x, float *y) { rk_table_now()->tanh(n, x, y); }
 void rk_tanh_backward(int n, const float *h, const float *dh, float *g) { rk_table_now()->tanh_backward(n, h, dh, g); }
 void rk_axpy(int n, float a, const float *x, float *y) { rk_table_now()->axpy(n, a, x, y); }
 void rk_clamp(int n, float lo, float hi, float *x) { rk_table_now()->clamp(n, lo, hi, x); }
+void rk_sgd_clip_zero(int n, float lr, float clip, float *g, float *w) { rk_table_now()->sgd_clip_zero(n, lr, clip, g, w); }

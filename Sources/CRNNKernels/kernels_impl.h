@@ -8,9 +8,16 @@
 #define SPLAT(s) ((VT)(s))
 
 TARGET static inline float SUFFIX(hsum)(VT v) {
-    float s = 0;
-    for (int k = 0; k < VW; k++) s += v[k];
-    return s;
+    rk_v4 r = REDUCE4(v);
+    return (r.x + r.z) + (r.y + r.w);
+}
+
+// The four sums of four vectors, as one 4-vector: halve each to 4 lanes, then a 4×4 transpose-add.
+TARGET static inline rk_v4 SUFFIX(hsum4)(VT a, VT b, VT c, VT d) {
+    rk_v4 ra = REDUCE4(a), rb = REDUCE4(b), rc = REDUCE4(c), rd = REDUCE4(d);
+    rk_v4 ab = __builtin_shufflevector(ra, rb, 0, 4, 1, 5) + __builtin_shufflevector(ra, rb, 2, 6, 3, 7);
+    rk_v4 cd = __builtin_shufflevector(rc, rd, 0, 4, 1, 5) + __builtin_shufflevector(rc, rd, 2, 6, 3, 7);
+    return __builtin_shufflevector(ab, cd, 0, 1, 4, 5) + __builtin_shufflevector(ab, cd, 2, 3, 6, 7);
 }
 
 TARGET void SUFFIX(gemv_n)(int M, int N, const float *A, int lda, const float *x, float *y,
@@ -28,12 +35,12 @@ TARGET void SUFFIX(gemv_n)(int M, int N, const float *A, int lda, const float *x
             c2 = FMA(LOADV(a2 + j), xv, c2);
             c3 = FMA(LOADV(a3 + j), xv, c3);
         }
-        float s0 = SUFFIX(hsum)(c0), s1 = SUFFIX(hsum)(c1), s2 = SUFFIX(hsum)(c2), s3 = SUFFIX(hsum)(c3);
+        rk_v4 s = SUFFIX(hsum4)(c0, c1, c2, c3);
         for (; j < N; j++) {
-            s0 += a0[j] * x[j]; s1 += a1[j] * x[j]; s2 += a2[j] * x[j]; s3 += a3[j] * x[j];
+            s.x += a0[j] * x[j]; s.y += a1[j] * x[j]; s.z += a2[j] * x[j]; s.w += a3[j] * x[j];
         }
-        if (accumulate) { y[i] += s0; y[i + 1] += s1; y[i + 2] += s2; y[i + 3] += s3; }
-        else { y[i] = s0; y[i + 1] = s1; y[i + 2] = s2; y[i + 3] = s3; }
+        if (accumulate) s += *(const rk_v4 *)(y + i);
+        *(rk_v4 *)(y + i) = s;
     }
     for (; i < M; i++) {
         const float *a = A + (size_t)i * lda;
@@ -91,27 +98,49 @@ TARGET void SUFFIX(gemv_t_acc)(int M, int N, const float *A, int lda, const floa
 
 TARGET void SUFFIX(gemm_tn_acc)(int T, int M, int N, const float *G, int ldg, const float *X, int ldx,
                                 float *W, int ldw) {
-    // Each row of W is loaded and stored once for all T steps, instead of once per step as T
-    // separate outer products would.
-    for (int i = 0; i < M; i++) {
-        float *w = W + (size_t)i * ldw;
+    // Each element of W is loaded and stored once for all T steps (T outer products would touch
+    // it T times), and each loaded piece of X serves two rows of W.
+    int i = 0;
+    for (; i + 2 <= M; i += 2) {
+        float *w0 = W + (size_t)i * ldw, *w1 = w0 + ldw;
         int j = 0;
         for (; j + 4 * VW <= N; j += 4 * VW) {
-            VT c0 = LOADV(w + j), c1 = LOADV(w + j + VW), c2 = LOADV(w + j + 2 * VW), c3 = LOADV(w + j + 3 * VW);
+            VT a0 = LOADV(w0 + j), a1 = LOADV(w0 + j + VW), a2 = LOADV(w0 + j + 2 * VW), a3 = LOADV(w0 + j + 3 * VW);
+            VT b0 = LOADV(w1 + j), b1 = LOADV(w1 + j + VW), b2 = LOADV(w1 + j + 2 * VW), b3 = LOADV(w1 + j + 3 * VW);
             for (int t = 0; t < T; t++) {
                 const float *xr = X + (size_t)t * ldx + j;
-                VT g = SPLAT(G[(size_t)t * ldg + i]);
-                c0 = FMA(LOADV(xr), g, c0);
-                c1 = FMA(LOADV(xr + VW), g, c1);
-                c2 = FMA(LOADV(xr + 2 * VW), g, c2);
-                c3 = FMA(LOADV(xr + 3 * VW), g, c3);
+                VT x0 = LOADV(xr), x1 = LOADV(xr + VW), x2 = LOADV(xr + 2 * VW), x3 = LOADV(xr + 3 * VW);
+                VT ga = SPLAT(G[(size_t)t * ldg + i]), gb = SPLAT(G[(size_t)t * ldg + i + 1]);
+                a0 = FMA(x0, ga, a0); a1 = FMA(x1, ga, a1); a2 = FMA(x2, ga, a2); a3 = FMA(x3, ga, a3);
+                b0 = FMA(x0, gb, b0); b1 = FMA(x1, gb, b1); b2 = FMA(x2, gb, b2); b3 = FMA(x3, gb, b3);
             }
-            STOREV(w + j, c0); STOREV(w + j + VW, c1); STOREV(w + j + 2 * VW, c2); STOREV(w + j + 3 * VW, c3);
+            STOREV(w0 + j, a0); STOREV(w0 + j + VW, a1); STOREV(w0 + j + 2 * VW, a2); STOREV(w0 + j + 3 * VW, a3);
+            STOREV(w1 + j, b0); STOREV(w1 + j + VW, b1); STOREV(w1 + j + 2 * VW, b2); STOREV(w1 + j + 3 * VW, b3);
         }
         for (; j + VW <= N; j += VW) {
+            VT a = LOADV(w0 + j), b = LOADV(w1 + j);
+            for (int t = 0; t < T; t++) {
+                VT x = LOADV(X + (size_t)t * ldx + j);
+                a = FMA(x, SPLAT(G[(size_t)t * ldg + i]), a);
+                b = FMA(x, SPLAT(G[(size_t)t * ldg + i + 1]), b);
+            }
+            STOREV(w0 + j, a); STOREV(w1 + j, b);
+        }
+        for (; j < N; j++) {
+            float sa = w0[j], sb = w1[j];
+            for (int t = 0; t < T; t++) {
+                sa += G[(size_t)t * ldg + i] * X[(size_t)t * ldx + j];
+                sb += G[(size_t)t * ldg + i + 1] * X[(size_t)t * ldx + j];
+            }
+            w0[j] = sa; w1[j] = sb;
+        }
+    }
+    for (; i < M; i++) {
+        float *w = W + (size_t)i * ldw;
+        int j = 0;
+        for (; j + VW <= N; j += VW) {
             VT c = LOADV(w + j);
-            for (int t = 0; t < T; t++)
-                c = FMA(LOADV(X + (size_t)t * ldx + j), SPLAT(G[(size_t)t * ldg + i]), c);
+            for (int t = 0; t < T; t++) c = FMA(LOADV(X + (size_t)t * ldx + j), SPLAT(G[(size_t)t * ldg + i]), c);
             STOREV(w + j, c);
         }
         for (; j < N; j++) {
@@ -178,6 +207,21 @@ TARGET void SUFFIX(clamp)(int n, float lo, float hi, float *x) {
     for (; i + VW <= n; i += VW)
         STOREV(x + i, __builtin_elementwise_min(__builtin_elementwise_max(LOADV(x + i), lov), hiv));
     for (; i < n; i++) x[i] = x[i] < lo ? lo : (x[i] > hi ? hi : x[i]);
+}
+
+TARGET void SUFFIX(sgd_clip_zero)(int n, float lr, float clip, float *g, float *w) {
+    int i = 0;
+    VT lrv = SPLAT(-lr), lo = SPLAT(-clip), hi = SPLAT(clip);
+    for (; i + VW <= n; i += VW) {
+        VT gv = __builtin_elementwise_min(__builtin_elementwise_max(LOADV(g + i), lo), hi);
+        STOREV(w + i, FMA(lrv, gv, LOADV(w + i)));
+        STOREV(g + i, SPLAT(0));
+    }
+    for (; i < n; i++) {
+        float gv = g[i] < -clip ? -clip : (g[i] > clip ? clip : g[i]);
+        w[i] += -lr * gv;
+        g[i] = 0;
+    }
 }
 
 #undef LOADV

@@ -34,6 +34,10 @@ void rk_axpy(int n, float a, const float *x, float *y);
 /// x = min(max(x, lo), hi), elementwise.
 void rk_clamp(int n, float lo, float hi, float *x);
 
+/// w -= lr * clamp(g, -clip, clip); g = 0. The tutorial's clip + SGD step + gradient reset in one
+/// pass over memory instead of three (pass clip = INFINITY for no clipping).
+void rk_sgd_clip_zero(int n, float lr, float clip, float *g, float *w);
+
 /// Name of the instruction set the kernels run with: "avx512", "avx2" or "portable".
 const char *rk_kernel_isa(void);
 

@@ -51,6 +51,13 @@ public enum Kernels {
         rk_clamp(Int32(n), lo, hi, x)
     }
 
+    /// w −= lr·clamp(g, −clip, clip); g = 0.
+    @inline(__always)
+    public static func sgdClipZero(_ n: Int, learningRate: Float, clip: Float, gradient g: UnsafeMutablePointer<Float>,
+                                   weight w: UnsafeMutablePointer<Float>) {
+        rk_sgd_clip_zero(Int32(n), learningRate, clip, g, w)
+    }
+
     /// The instruction set the kernels use: "avx512", "avx2" or "portable".
     public static var instructionSet: String { String(cString: rk_kernel_isa()) }
 

@@ -70,6 +70,14 @@ public enum ReferenceKernels {
         for i in y.indices { y[i] += a * x[i] }
     }
 
+    /// w −= lr·clamp(g, −clip, clip); g = 0.
+    public static func sgdClipZero<S: ReferenceScalar>(learningRate: S, clip: S, gradient g: inout [S], weight w: inout [S]) {
+        for i in w.indices {
+            w[i] -= learningRate * min(max(g[i], -clip), clip)
+            g[i] = 0
+        }
+    }
+
     public static func clamp<S: ReferenceScalar>(_ lo: S, _ hi: S, _ x: inout [S]) {
         for i in x.indices { x[i] = min(max(x[i], lo), hi) }
     }

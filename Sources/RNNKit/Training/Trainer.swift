@@ -49,14 +49,12 @@ public final class ClassifierTrainer {
     public let model: SequenceClassifier
     public let options: TrainingOptions
     private let optimizer: SGD
-    private let clipping: GradientClipping
     private var rng: SeededGenerator
 
     public init(model: SequenceClassifier, options: TrainingOptions) {
         self.model = model
         self.options = options
         optimizer = SGD(learningRate: options.learningRate)
-        clipping = options.clipValue.map { .value($0) } ?? .none
         // A stream of its own, so the shuffles do not depend on how the weights were made.
         rng = SeededGenerator(seed: options.seed ^ 0x5DEE_CE66_D1CE_5EED)
     }
@@ -65,14 +63,13 @@ public final class ClassifierTrainer {
     public func trainEpoch(_ examples: [EncodedExample], order: [Int]) -> Metrics {
         let parameters = model.parameters
         var loss = 0.0, correct = 0
+        parameters.zeroGradients()  // once: every step below leaves the gradients zero again
         for i in order {
             let example = examples[i]
-            parameters.zeroGradients()
             let result = model.accumulateGradients(example.tokens, target: example.label)
             loss += Double(result.loss)
             correct += result.correct ? 1 : 0
-            clipping.apply(to: parameters)
-            optimizer.step(parameters)
+            optimizer.stepAndZero(parameters, clipValue: options.clipValue)
         }
         let n = max(order.count, 1)
         return Metrics(loss: loss / Double(n), accuracy: Double(correct) / Double(n), count: order.count)
