@@ -70,15 +70,21 @@ typedef struct {
     void (*gemv_t_acc)(int, int, const float *, int, const float *, float *);
     void (*gemm_tn_acc)(int, int, int, const float *, int, const float *, int, float *, int);
     void (*tanh)(int, const float *, float *);
+    void (*sigmoid)(int, const float *, float *);
     void (*tanh_backward)(int, const float *, const float *, float *);
     void (*axpy)(int, float, const float *, float *);
     void (*clamp)(int, float, float, float *);
     void (*sgd_clip_zero)(int, float, float, float *, float *);
+    double (*sumsq)(int, const float *);
+    int (*all_finite)(int, const float *);
+    void (*scale)(int, float, float *);
+    void (*adam)(int, float *, const float *, float *, float *, float, float, float, float, int, float, float, float, float);
     const char *name;
 } rk_table;
 
-#define RK_TABLE(prefix, label) { prefix##gemv_n, prefix##gemv_t_acc, prefix##gemm_tn_acc, prefix##tanh, \
-    prefix##tanh_backward, prefix##axpy, prefix##clamp, prefix##sgd_clip_zero, label }
+#define RK_TABLE(prefix, label) { prefix##gemv_n, prefix##gemv_t_acc, prefix##gemm_tn_acc, prefix##tanh, prefix##sigmoid, \
+    prefix##tanh_backward, prefix##axpy, prefix##clamp, prefix##sgd_clip_zero, \
+    prefix##sumsq, prefix##all_finite, prefix##scale, prefix##adam, label }
 
 static const rk_table rk_tables[] = {
     RK_TABLE(rk_portable_, "portable"),
@@ -145,3 +151,11 @@ void rk_tanh_backward(int n, const float *h, const float *dh, float *g) { rk_tab
 void rk_axpy(int n, float a, const float *x, float *y) { rk_table_now()->axpy(n, a, x, y); }
 void rk_clamp(int n, float lo, float hi, float *x) { rk_table_now()->clamp(n, lo, hi, x); }
 void rk_sgd_clip_zero(int n, float lr, float clip, float *g, float *w) { rk_table_now()->sgd_clip_zero(n, lr, clip, g, w); }
+void rk_sigmoid(int n, const float *x, float *y) { rk_table_now()->sigmoid(n, x, y); }
+double rk_sumsq(int n, const float *x) { return rk_table_now()->sumsq(n, x); }
+void rk_scale(int n, float a, float *x) { rk_table_now()->scale(n, a, x); }
+void rk_adam(int n, float *w, const float *g, float *m, float *v, float m_weight, float beta2, float v_scale,
+             float l2, int shrink, float decay, float bc2_sqrt, float neg_step, float eps) {
+    rk_table_now()->adam(n, w, g, m, v, m_weight, beta2, v_scale, l2, shrink, decay, bc2_sqrt, neg_step, eps);
+}
+int rk_all_finite(int n, const float *x) { return rk_table_now()->all_finite(n, x); }

@@ -6,6 +6,10 @@
 #define LOADV(p) (*(const VT *)(p))
 #define STOREV(p, v) (*(VT *)(p) = (v))
 #define SPLAT(s) ((VT)(s))
+// Lane-wise mask ? a : b. Comparisons with NaN are false, so clamping with it keeps NaN (the
+// min/max builtins would silently replace NaN by a bound and hide a diverged model).
+#define SELECT(mask, a, b) ((VT)(((mask) & (VI)(a)) | (~(mask) & (VI)(b))))
+#define CLAMPV(x, lo, hi) SELECT((x) < (lo), (lo), SELECT((x) > (hi), (hi), (x)))
 
 TARGET static inline float SUFFIX(hsum)(VT v) {
     rk_v4 r = REDUCE4(v);
@@ -156,7 +160,7 @@ TARGET void SUFFIX(gemm_tn_acc)(int T, int M, int N, const float *G, int ldg, co
 // and was the largest single cost of the tutorial's training loop.
 TARGET static inline VT SUFFIX(tanhv)(VT x) {
     const VT clampv = SPLAT(7.90531110763549805f);
-    VT xc = __builtin_elementwise_min(__builtin_elementwise_max(x, -clampv), clampv);
+    VT xc = CLAMPV(x, -clampv, clampv);
     VT x2 = xc * xc;
     VT p = FMA(x2, SPLAT(-2.76076847742355e-16f), SPLAT(2.00018790482477e-13f));
     p = FMA(x2, p, SPLAT(-8.60467152213735e-11f));
@@ -185,6 +189,19 @@ TARGET void SUFFIX(tanh)(int n, const float *x, float *y) {
     }
 }
 
+// σ(x) = (1 + tanh(x/2)) / 2: exact identity, so the sigmoid shares tanh's accuracy and speed.
+TARGET void SUFFIX(sigmoid)(int n, const float *x, float *y) {
+    int i = 0;
+    for (; i + VW <= n; i += VW)
+        STOREV(y + i, FMA(SUFFIX(tanhv)(LOADV(x + i) * SPLAT(0.5f)), SPLAT(0.5f), SPLAT(0.5f)));
+    if (i < n) {
+        VT buf = SPLAT(0);
+        for (int k = 0; i + k < n; k++) buf[k] = x[i + k];
+        buf = FMA(SUFFIX(tanhv)(buf * SPLAT(0.5f)), SPLAT(0.5f), SPLAT(0.5f));
+        for (int k = 0; i + k < n; k++) y[i + k] = buf[k];
+    }
+}
+
 TARGET void SUFFIX(tanh_backward)(int n, const float *h, const float *dh, float *g) {
     int i = 0;
     for (; i + VW <= n; i += VW) {
@@ -205,7 +222,7 @@ TARGET void SUFFIX(clamp)(int n, float lo, float hi, float *x) {
     int i = 0;
     VT lov = SPLAT(lo), hiv = SPLAT(hi);
     for (; i + VW <= n; i += VW)
-        STOREV(x + i, __builtin_elementwise_min(__builtin_elementwise_max(LOADV(x + i), lov), hiv));
+        STOREV(x + i, CLAMPV(LOADV(x + i), lov, hiv));
     for (; i < n; i++) x[i] = x[i] < lo ? lo : (x[i] > hi ? hi : x[i]);
 }
 
@@ -213,7 +230,7 @@ TARGET void SUFFIX(sgd_clip_zero)(int n, float lr, float clip, float *g, float *
     int i = 0;
     VT lrv = SPLAT(-lr), lo = SPLAT(-clip), hi = SPLAT(clip);
     for (; i + VW <= n; i += VW) {
-        VT gv = __builtin_elementwise_min(__builtin_elementwise_max(LOADV(g + i), lo), hi);
+        VT gv = CLAMPV(LOADV(g + i), lo, hi);
         STOREV(w + i, FMA(lrv, gv, LOADV(w + i)));
         STOREV(g + i, SPLAT(0));
     }
@@ -224,6 +241,95 @@ TARGET void SUFFIX(sgd_clip_zero)(int n, float lr, float clip, float *g, float *
     }
 }
 
+// Σ x² in double: the global gradient norm of millions of elements must not lose small terms.
+TARGET double SUFFIX(sumsq)(int n, const float *x) {
+    double total = 0;
+    int i = 0;
+    // Blocks of 256 summed in float (exact enough for 256 terms), then added in double.
+    while (i + VW <= n) {
+        VT a0 = SPLAT(0), a1 = SPLAT(0);
+        int end = i + 256 < n ? i + 256 : n;
+        for (; i + 2 * VW <= end; i += 2 * VW) {
+            VT v0 = LOADV(x + i), v1 = LOADV(x + i + VW);
+            a0 = FMA(v0, v0, a0);
+            a1 = FMA(v1, v1, a1);
+        }
+        for (; i + VW <= end; i += VW) { VT v = LOADV(x + i); a0 = FMA(v, v, a0); }
+        VT a = a0 + a1;
+        double block = 0;
+        for (int k = 0; k < VW; k++) block += (double)a[k];
+        total += block;
+    }
+    for (; i < n; i++) total += (double)x[i] * (double)x[i];
+    return total;
+}
+
+// 1 when every element is finite. x·0 is 0 for finite x and NaN for ±∞ or NaN, so the sum of
+// those products is NaN exactly when one element is not finite: one multiply-add per vector.
+TARGET int SUFFIX(all_finite)(int n, const float *x) {
+    // Four accumulators: one would serialize on the add latency.
+    VT a0 = SPLAT(0), a1 = SPLAT(0), a2 = SPLAT(0), a3 = SPLAT(0);
+    int i = 0;
+    for (; i + 4 * VW <= n; i += 4 * VW) {
+        a0 = a0 + LOADV(x + i) * SPLAT(0.0f);
+        a1 = a1 + LOADV(x + i + VW) * SPLAT(0.0f);
+        a2 = a2 + LOADV(x + i + 2 * VW) * SPLAT(0.0f);
+        a3 = a3 + LOADV(x + i + 3 * VW) * SPLAT(0.0f);
+    }
+    for (; i + VW <= n; i += VW) a0 = a0 + LOADV(x + i) * SPLAT(0.0f);
+    VT acc = (a0 + a1) + (a2 + a3);
+    float tail = 0;
+    for (; i < n; i++) tail += x[i] * 0.0f;
+    float total = tail;
+    for (int k = 0; k < VW; k++) total += acc[k];
+    return total == total;
+}
+
+TARGET void SUFFIX(scale)(int n, float a, float *x) {
+    int i = 0;
+    VT av = SPLAT(a);
+    for (; i + VW <= n; i += VW) STOREV(x + i, LOADV(x + i) * av);
+    for (; i < n; i++) x[i] *= a;
+}
+
+// One Adam/AdamW step (no AMSGrad) in the operation order of RNNKit's Swift `AdamCore`, which is
+// PyTorch's single-tensor CPU path; for first-moment weights below 0.5 (PyTorch's lerp then
+// computes m + w·(g − m)). Contraction into FMAs is off so both agree to the bit.
+//   θ' = shrink ? θ·decay : θ            g' = l2 ≠ 0 ? g + l2·θ' : g
+//   m = m + w·(g' − m)                    v = v·β2 + (1 − β2)·g'·g'
+//   θ = θ' + (−step_size·m) / (sqrt(v) / sqrt(bc2) + eps)
+TARGET void SUFFIX(adam)(int n, float *w, const float *g, float *m, float *v, float m_weight, float beta2,
+                         float v_scale, float l2, int shrink, float decay, float bc2_sqrt, float neg_step, float eps) {
+#pragma clang fp contract(off)
+    int i = 0;
+    VT mw = SPLAT(m_weight), b2 = SPLAT(beta2), vs = SPLAT(v_scale), l2v = SPLAT(l2), dv = SPLAT(decay);
+    VT bs = SPLAT(bc2_sqrt), ns = SPLAT(neg_step), ep = SPLAT(eps);
+    for (; i + VW <= n; i += VW) {
+        VT th = LOADV(w + i), gv = LOADV(g + i);
+        if (shrink) th = th * dv;
+        if (l2 != 0) gv = gv + l2v * th;
+        VT mv = LOADV(m + i);
+        mv = mv + mw * (gv - mv);
+        VT vv = LOADV(v + i) * b2 + vs * gv * gv;
+        VT denom = __builtin_elementwise_sqrt(vv) / bs + ep;
+        STOREV(w + i, th + ns * mv / denom);
+        STOREV(m + i, mv);
+        STOREV(v + i, vv);
+    }
+    for (; i < n; i++) {
+        float th = w[i], gv = g[i];
+        if (shrink) th = th * decay;
+        if (l2 != 0) gv = gv + l2 * th;
+        float mv = m[i] + m_weight * (gv - m[i]);
+        float vv = v[i] * beta2 + v_scale * gv * gv;
+        float denom = __builtin_sqrtf(vv) / bc2_sqrt + eps;
+        w[i] = th + neg_step * mv / denom;
+        m[i] = mv; v[i] = vv;
+    }
+}
+
+#undef SELECT
+#undef CLAMPV
 #undef LOADV
 #undef STOREV
 #undef SPLAT

@@ -26,6 +26,98 @@ extension ParsableCommand {
     func reportingErrors<T>(_ body: () throws -> T) throws -> T {
         do { return try body() } catch let e as ValidationError { throw e } catch let e as CommandError {
             throw e
-        } catch { throw CommandError(error) }
+        } catch let e as ExitCode { throw e } catch { throw CommandError(error) }
     }
+}
+
+/// How to read a data file: shared by `train`, `evaluate` (and the test/validation files).
+struct DataOptions: ParsableArguments {
+    @Option(help: "File format: csv, tsv or jsonl (default: from the file's extension).")
+    var format: DataFormat?
+
+    @Flag(help: "The files have no header row; name columns by 1-based index.")
+    var noHeader = false
+
+    @Option(help: "The text column: a header name, or a 1-based index.")
+    var textColumn = "text"
+
+    @Option(help: "The label column: a header name, or a 1-based index.")
+    var labelColumn = "label"
+
+    @Option(help: "Numeric labels: above T → positive, below → negative, equal → dropped.")
+    var threshold: Double?
+
+    @Flag(help: "Skip invalid rows (reporting how many and where) instead of stopping at the first.")
+    var skipInvalid = false
+
+    func validate() throws {
+        if let threshold, !threshold.isFinite { throw ValidationError("--threshold must be a finite number.") }
+        for (name, value) in [("--text-column", textColumn), ("--label-column", labelColumn)] {
+            if value.isEmpty { throw ValidationError("\(name) must name a column or give its 1-based index.") }
+            if let n = Int(value), n < 1 { throw ValidationError("\(name) indexes start at 1 (got \(n)).") }
+        }
+        if noHeader, Int(textColumn) == nil || Int(labelColumn) == nil {
+            throw ValidationError("--no-header needs column indexes: e.g. --text-column 3 --label-column 2.")
+        }
+    }
+
+    var readerOptions: DataFileOptions {
+        DataFileOptions(format: format, hasHeader: !noHeader, textColumn: ColumnSelector(textColumn),
+                        labelColumn: ColumnSelector(labelColumn), threshold: threshold, skipInvalid: skipInvalid)
+    }
+
+    /// Reads `path`, printing what was skipped or dropped to stderr.
+    func read(_ path: String) throws -> [LabeledText] {
+        let contents = try DataFileReader.read(path: path, options: readerOptions)
+        if contents.skippedRows > 0 {
+            printError("warning: \(path): skipped \(contents.skippedRows) invalid row(s):")
+            for e in contents.firstSkipped { printError("  \(e)") }
+        }
+        if contents.droppedAtThreshold > 0 {
+            printError("note: \(path): dropped \(contents.droppedAtThreshold) row(s) whose score equals the threshold \(threshold!).")
+        }
+        return contents.examples
+    }
+}
+
+extension DataFormat: ExpressibleByArgument {}
+/// `--cell`: the recurrent cell, with `--nonlinearity` choosing the vanilla RNN's activation.
+enum CellChoice: String, ExpressibleByArgument, CaseIterable {
+    case rnn, lstm, gru
+
+    func kind(nonlinearity: Nonlinearity) -> CellKind {
+        switch self {
+        case .rnn: return nonlinearity == .relu ? .rnnRelu : .rnnTanh
+        case .lstm: return .lstm
+        case .gru: return .gru
+        }
+    }
+}
+
+enum Nonlinearity: String, ExpressibleByArgument, CaseIterable { case tanh, relu }
+
+enum InputChoice: String, ExpressibleByArgument, CaseIterable {
+    case embedding
+    case oneHot = "one-hot"
+}
+
+enum LevelChoice: String, ExpressibleByArgument, CaseIterable { case word, char }
+extension OptimizerKind: ExpressibleByArgument {}
+extension ClassifierConfiguration.Pooling: ExpressibleByArgument {}
+extension ClassifierConfiguration.BackwardRule: ExpressibleByArgument {}
+
+/// Whether standard output is a terminal (live progress) or a file/pipe (one line per epoch).
+var stdoutIsTerminal: Bool { isatty(STDOUT_FILENO) != 0 }
+
+/// Writes a live status line, overwriting the previous one.
+func printLive(_ line: String) {
+    FileHandle.standardOutput.write(Data(("\r\u{1B}[K" + line).utf8))
+}
+
+/// A duration as 2.5s, 3m10s or 1h05m.
+func formatDuration(_ seconds: Double) -> String {
+    if seconds < 60 { return String(format: "%.1fs", seconds) }
+    let s = Int(seconds.rounded())
+    if s < 3600 { return "\(s / 60)m\(String(format: "%02d", s % 60))s" }
+    return "\(s / 3600)h\(String(format: "%02d", (s % 3600) / 60))m"
 }

@@ -25,6 +25,9 @@ void rk_gemm_tn_acc(int T, int M, int N, const float *G, int ldg, const float *X
 /// y = tanh(x), elementwise (float-accurate rational approximation; y may alias x).
 void rk_tanh(int n, const float *x, float *y);
 
+/// y = 1 / (1 + exp(-x)), elementwise (y may alias x).
+void rk_sigmoid(int n, const float *x, float *y);
+
 /// g = (1 - h*h) * dh: the backward of h = tanh(a) given h (g may alias dh).
 void rk_tanh_backward(int n, const float *h, const float *dh, float *g);
 
@@ -37,6 +40,19 @@ void rk_clamp(int n, float lo, float hi, float *x);
 /// w -= lr * clamp(g, -clip, clip); g = 0. The tutorial's clip + SGD step + gradient reset in one
 /// pass over memory instead of three (pass clip = INFINITY for no clipping).
 void rk_sgd_clip_zero(int n, float lr, float clip, float *g, float *w);
+
+/// Σ x², accumulated in double.
+double rk_sumsq(int n, const float *x);
+
+/// 1 when no element is NaN or infinite, else 0.
+int rk_all_finite(int n, const float *x);
+
+/// x *= a.
+void rk_scale(int n, float a, float *x);
+
+/// One Adam/AdamW step without AMSGrad (see kernels_impl.h for the equations and their order).
+void rk_adam(int n, float *w, const float *g, float *m, float *v, float m_weight, float beta2, float v_scale,
+             float l2, int shrink, float decay, float bc2_sqrt, float neg_step, float eps);
 
 /// Name of the instruction set the kernels run with: "avx512", "avx2" or "portable".
 const char *rk_kernel_isa(void);

@@ -32,6 +32,12 @@ public enum Kernels {
         rk_tanh(Int32(n), x, y)
     }
 
+    /// y = σ(x) = 1/(1 + e^−x); y may be x.
+    @inline(__always)
+    public static func sigmoid(_ n: Int, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+        rk_sigmoid(Int32(n), x, y)
+    }
+
     /// g = (1 − h²)·dh; g may be dh.
     @inline(__always)
     public static func tanhBackward(_ n: Int, _ h: UnsafePointer<Float>, _ dh: UnsafePointer<Float>,
@@ -57,6 +63,18 @@ public enum Kernels {
                                    weight w: UnsafeMutablePointer<Float>) {
         rk_sgd_clip_zero(Int32(n), learningRate, clip, g, w)
     }
+
+    /// Σ x², accumulated in Double.
+    @inline(__always)
+    public static func sumOfSquares(_ n: Int, _ x: UnsafePointer<Float>) -> Double { rk_sumsq(Int32(n), x) }
+
+    /// Whether no element is NaN or infinite.
+    @inline(__always)
+    public static func allFinite(_ n: Int, _ x: UnsafePointer<Float>) -> Bool { rk_all_finite(Int32(n), x) != 0 }
+
+    /// x *= a.
+    @inline(__always)
+    public static func scale(_ n: Int, _ a: Float, _ x: UnsafeMutablePointer<Float>) { rk_scale(Int32(n), a, x) }
 
     /// The instruction set the kernels use: "avx512", "avx2" or "portable".
     public static var instructionSet: String { String(cString: rk_kernel_isa()) }

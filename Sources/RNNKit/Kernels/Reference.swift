@@ -62,6 +62,8 @@ public enum ReferenceKernels {
 
     public static func tanh<S: ReferenceScalar>(_ x: [S]) -> [S] { x.map { S.tanh($0) } }
 
+    public static func sigmoid<S: ReferenceScalar>(_ x: [S]) -> [S] { x.map { 1 / (1 + S.exp(-$0)) } }
+
     public static func tanhBackward<S: ReferenceScalar>(_ h: [S], _ dh: [S]) -> [S] {
         zip(h, dh).map { (1 - $0 * $0) * $1 }
     }

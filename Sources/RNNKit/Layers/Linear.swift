@@ -1,9 +1,9 @@
-// Dimension letters: I inputs, O outputs.
+// Dimension letters: B rows, I inputs, O outputs.
 
-/// Fully connected layer: y = W·x + b.
+/// Fully connected layer, PyTorch `nn.Linear(I, O)`: y = x·Wᵀ + b.
 ///
-/// Shapes: x (I), y (O). Parameters (PyTorch `nn.Linear(I, O)` names): `fc.weight` W (O, I),
-/// `fc.bias` b (O). Init (the tutorial's): W ~ N(0, 1)/1000, b = 0.
+/// Shapes: x (B, I), y (B, O). Parameters: `fc.weight` W (O, I), `fc.bias` b (O).
+/// Init: U(−1/√I, 1/√I) for both (PyTorch's), or the tutorial's W ~ N(0, 1)/1000, b = 0.
 public final class Linear: @unchecked Sendable {
     public let inputSize: Int
     public let outputSize: Int
@@ -24,17 +24,24 @@ public final class Linear: @unchecked Sendable {
         bias.value.zero()
     }
 
-    /// y = W·x + b.
-    public func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
-        y.update(from: bias.value.data, count: outputSize)
-        Kernels.gemv(outputSize, inputSize, weight.value.data, lda: inputSize, x, y, accumulate: true)
+    public func initializePyTorch(using rng: inout SeededGenerator) {
+        let bound = 1 / Double(inputSize).squareRoot()
+        for p in parameters {
+            for k in 0..<p.value.count { p.value[k] = Float((2 * rng.nextUniform() - 1) * bound) }
+        }
     }
 
-    /// dW += dy ⊗ x, db += dy, dx += Wᵀ·dy.
-    public func backward(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>) {
-        Kernels.gemmTNAccumulate(1, outputSize, inputSize, dy, ldg: outputSize, x, ldx: inputSize,
-                                 weight.grad.data, ldw: inputSize)
-        Kernels.axpy(outputSize, 1, dy, bias.grad.data)
-        Kernels.gemvTransposedAccumulate(outputSize, inputSize, weight.value.data, lda: inputSize, dy, dx)
+    /// y = x·Wᵀ + b.
+    public func forward(_ B: Int, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+        for r in 0..<B { (y + r * outputSize).update(from: bias.value.data, count: outputSize) }
+        MatMul.nt(B, outputSize, inputSize, x, lda: inputSize, weight.value.data, ldb: inputSize, y, ldc: outputSize,
+                  accumulate: true)
+    }
+
+    /// dW += dyᵀ·x, db += Σ dy, dx += dy·W.
+    public func backward(_ B: Int, _ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>) {
+        MatMul.tnAccumulate(outputSize, inputSize, B, dy, lda: outputSize, x, ldb: inputSize, weight.grad.data, ldc: inputSize)
+        MatMul.columnSumAccumulate(B, outputSize, dy, lda: outputSize, bias.grad.data)
+        MatMul.nnAccumulate(B, inputSize, outputSize, dy, lda: outputSize, weight.value.data, ldb: inputSize, dx, ldc: inputSize)
     }
 }

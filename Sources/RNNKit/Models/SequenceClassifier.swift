@@ -1,129 +1,314 @@
-// Dimension letters: V vocabulary size, H hidden size, O classes, T steps.
+// Dimension letters: V vocabulary size, E embedding size, H hidden size, D directions,
+// F = D·H features, O classes, B sequences in a batch, N packed rows.
 
 /// What a classifier is made of; saved in every model file as `rnnkit.config`. The keys are the
-/// ones the PyTorch fixtures use, so a configuration reads the same on both sides.
+/// ones the PyTorch fixtures use (`vocab_size`, `hidden_size`, …), so a configuration reads the
+/// same on both sides.
 public struct ClassifierConfiguration: Codable, Sendable, Equatable {
-    public enum Cell: String, Codable, Sendable { case rnnTanh = "rnn_tanh" }
-    public enum Input: String, Codable, Sendable { case oneHot = "one_hot" }
+    public enum Input: String, Codable, Sendable { case oneHot = "one_hot", embedding }
+    public enum Pooling: String, Codable, Sendable, CaseIterable { case last, max, mean }
 
     public var task = "classify"
-    public var cell: Cell = .rnnTanh
-    public var input: Input = .oneHot
+    public var cell: CellKind = .rnnTanh
+    public var input: Input = .embedding
     public var vocabularySize: Int
+    public var embeddingSize = 0
     public var hiddenSize: Int
     public var numClasses: Int
     public var numLayers = 1
     public var bidirectional = false
+    /// Dropout on the embeddings, between recurrent layers and before the output layer.
+    public var dropout: Float = 0
+    /// How the top layer's outputs become one vector: the final states (PyTorch-compatible), or
+    /// the maximum or mean over each sequence's steps.
+    public var pooling: Pooling = .last
+    /// PyTorch keeps two biases, b_ih and b_hh; the tutorial has one (bh). Without the second,
+    /// plain SGD moves the bias exactly as the tutorial's code does.
+    public var recurrentBias = true
+    /// How the gradient reaches h_{t−1}: `exact` (Whhᵀ·g, the true gradient, as PyTorch), or
+    /// `tutorial` (Whh·g, as the tutorial's published code does — vanilla RNN only). The seed
+    /// oracle fixtures encode the published code, so reproducing them needs `tutorial`.
+    public var backward: BackwardRule = .exact
 
-    public init(vocabularySize: Int, hiddenSize: Int = 64, numClasses: Int = 2) {
+    public enum BackwardRule: String, Codable, Sendable { case exact, tutorial }
+
+    public init(cell: CellKind = .rnnTanh, input: Input = .embedding, vocabularySize: Int, embeddingSize: Int = 0,
+                hiddenSize: Int, numClasses: Int, numLayers: Int = 1, bidirectional: Bool = false) {
+        self.cell = cell
+        self.input = input
         self.vocabularySize = vocabularySize
+        self.embeddingSize = embeddingSize
         self.hiddenSize = hiddenSize
         self.numClasses = numClasses
+        self.numLayers = numLayers
+        self.bidirectional = bidirectional
+    }
+
+    /// The tutorial's model: one-hot words, one tanh RNN layer with one bias, a linear output.
+    public static func tutorial(vocabularySize: Int, hiddenSize: Int = 64, numClasses: Int = 2) -> Self {
+        var c = ClassifierConfiguration(cell: .rnnTanh, input: .oneHot, vocabularySize: vocabularySize,
+                                        hiddenSize: hiddenSize, numClasses: numClasses)
+        c.recurrentBias = false
+        return c
     }
 
     enum CodingKeys: String, CodingKey {
-        case task, cell, input, bidirectional
-        case vocabularySize = "vocab_size", hiddenSize = "hidden_size", numClasses = "num_classes"
-        case numLayers = "num_layers"
+        case task, cell, input, bidirectional, dropout, pooling
+        case vocabularySize = "vocab_size", embeddingSize = "embedding_size", hiddenSize = "hidden_size"
+        case numClasses = "num_classes", numLayers = "num_layers", recurrentBias = "recurrent_bias", backward
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        task = try c.decodeIfPresent(String.self, forKey: .task) ?? "classify"
+        cell = try c.decode(CellKind.self, forKey: .cell)
+        input = try c.decode(Input.self, forKey: .input)
+        vocabularySize = try c.decode(Int.self, forKey: .vocabularySize)
+        embeddingSize = try c.decodeIfPresent(Int.self, forKey: .embeddingSize) ?? 0
+        hiddenSize = try c.decode(Int.self, forKey: .hiddenSize)
+        numClasses = try c.decode(Int.self, forKey: .numClasses)
+        numLayers = try c.decodeIfPresent(Int.self, forKey: .numLayers) ?? 1
+        bidirectional = try c.decodeIfPresent(Bool.self, forKey: .bidirectional) ?? false
+        dropout = try c.decodeIfPresent(Float.self, forKey: .dropout) ?? 0
+        pooling = try c.decodeIfPresent(Pooling.self, forKey: .pooling) ?? .last
+        recurrentBias = try c.decodeIfPresent(Bool.self, forKey: .recurrentBias) ?? true
+        backward = try c.decodeIfPresent(BackwardRule.self, forKey: .backward) ?? .exact
+    }
+
+    /// Why this configuration cannot make a model, or nil when it can.
+    public var problem: String? {
+        if vocabularySize < 1 { return "the vocabulary is empty" }
+        if hiddenSize < 1 { return "hidden_size must be at least 1" }
+        if numClasses < 2 { return "a classifier needs at least 2 classes" }
+        if numLayers < 1 { return "num_layers must be at least 1" }
+        if input == .embedding && embeddingSize < 1 { return "embedding_size must be at least 1" }
+        if !(0..<1).contains(dropout) { return "dropout must be in [0, 1)" }
+        if backward == .tutorial && cell.gateCount != 1 { return "the tutorial's backward rule exists for the vanilla RNN only" }
+        return nil
     }
 }
 
-/// Many-to-one sequence classifier, the tutorial's model:
+/// Many-to-one sequence classifier:
 ///
-///     h_T = RNN(x_1 … x_T)          (see `OneHotRNN`)
-///     y   = Why·h_T + by            (`fc`, O logits)
-///     p   = softmax(y),  L = −log p_target
+///     x_t  = embedding(w_t)                 (or one-hot: the first layer looks up W_ih's column)
+///     h    = RNN/LSTM/GRU stack(x_1 … x_T)  (see `RecurrentStack`)
+///     f    = pool(h)                        (final states [forward ‖ reverse], or max / mean)
+///     y    = W·f + b                        (`fc`, O logits)
+///     p    = softmax(y),  L = mean over the batch of −log p_target
 ///
-/// Shapes: tokens (T) → logits (O). Parameters in PyTorch order: `rnn.*`, then `fc.*`.
+/// With the tutorial's configuration this is exactly its model: y = Why·h_T + by.
+/// Parameters in PyTorch `state_dict` order: `embedding.weight`, `rnn.*`, `fc.weight`, `fc.bias`.
 public final class SequenceClassifier: @unchecked Sendable {
+    public enum Initialization: Sendable { case pytorch, tutorial }
+
     public let configuration: ClassifierConfiguration
-    public let rnn: OneHotRNN
+    public let embedding: Embedding?
+    public let rnn: RecurrentStack
     public let fc: Linear
     public let parameters: [Parameter]
+    /// Draws the dropout masks; seed it for reproducible training.
+    public var rng = SeededGenerator(seed: 0)
 
-    private let cache: OneHotRNN.Cache
-    private let logits: Tensor   // (O)
-    private let probs: Tensor    // (O)
-    private let dlogits: Tensor  // (O)
-    private let dh: Tensor       // (H)
-    private var hT: UnsafeMutablePointer<Float>
+    private let embeddingDropout: Dropout, featureDropout: Dropout
+    private let embedded = Scratch(), dEmbedded = Scratch()          // (N, E)
+    private let features = Scratch(), dFeatures = Scratch()          // (B, F)
+    private let logits = Scratch(), probs = Scratch(), dLogits = Scratch()  // (B, O)
+    private let dTop = Scratch()                                     // (N, F)
+    private let maxIndex = IndexScratch()                            // (B, F): packed row of each max
+    private let sortedTargets = IndexScratch()                       // (B)
 
-    /// A model with all parameters zero; load weights or call `initializeTutorial`.
+    /// A model with all parameters zero; load weights or initialize.
     public init(_ configuration: ClassifierConfiguration) {
+        precondition(configuration.problem == nil, configuration.problem ?? "")
         self.configuration = configuration
-        let (V, H, O) = (configuration.vocabularySize, configuration.hiddenSize, configuration.numClasses)
-        rnn = OneHotRNN(vocabularySize: V, hiddenSize: H)
-        fc = Linear(inputSize: H, outputSize: O)
-        parameters = rnn.parameters + fc.parameters
-        cache = rnn.makeCache()
-        logits = Tensor(shape: [O]); probs = Tensor(shape: [O]); dlogits = Tensor(shape: [O])
-        dh = Tensor(shape: [H])
-        hT = dh.data
+        let c = configuration
+        let oneHot = c.input == .oneHot
+        embedding = oneHot ? nil : Embedding(vocabularySize: c.vocabularySize, embeddingSize: c.embeddingSize)
+        rnn = RecurrentStack(cell: c.cell, inputSize: oneHot ? c.vocabularySize : c.embeddingSize,
+                             hiddenSize: c.hiddenSize, numLayers: c.numLayers, bidirectional: c.bidirectional,
+                             dropout: c.dropout, oneHotInput: oneHot, separateRecurrentBias: c.recurrentBias)
+        fc = Linear(inputSize: rnn.outputSize, outputSize: c.numClasses)
+        parameters = (embedding.map { [$0.weight] } ?? []) + rnn.parameters + fc.parameters
+        for row in rnn.layers { for layer in row { layer.publishedTutorialBackward = c.backward == .tutorial } }
+        embeddingDropout = Dropout(probability: c.dropout)
+        featureDropout = Dropout(probability: c.dropout)
     }
 
-    /// A model with the tutorial's initial weights drawn from `seed`.
-    public convenience init(_ configuration: ClassifierConfiguration, seed: UInt64) {
+    /// A model with initial weights drawn from `seed`.
+    public convenience init(_ configuration: ClassifierConfiguration, seed: UInt64, initialization: Initialization = .pytorch) {
         self.init(configuration)
-        var rng = SeededGenerator(seed: seed)
-        initializeTutorial(using: &rng)
-    }
-
-    public func initializeTutorial(using rng: inout SeededGenerator) {
-        rnn.initializeTutorial(using: &rng)
-        fc.initializeTutorial(using: &rng)
+        var generator = SeededGenerator(seed: seed)
+        switch initialization {
+        case .tutorial:
+            for row in rnn.layers { for layer in row { layer.initializeTutorial(using: &generator) } }
+            fc.initializeTutorial(using: &generator)
+        case .pytorch:
+            embedding?.initializePyTorch(using: &generator)
+            rnn.initializePyTorch(using: &generator)
+            fc.initializePyTorch(using: &generator)
+        }
+        rng = SeededGenerator(seed: seed ^ 0xD50F_0D50)
     }
 
     public var numClasses: Int { configuration.numClasses }
+    private var featureSize: Int { rnn.outputSize }
 
-    /// Forward pass: logits into `logits`, probabilities into `probs`; returns the loss for `target`.
+    /// Forward pass over a batch; logits and probabilities are left in sorted row order.
+    /// Returns the summed loss over rows with a target (targets in the caller's order, or nil).
     @discardableResult
-    private func forward(_ tokens: [Int], target: Int) -> Float {
-        hT = rnn.forward(tokens, cache: cache)
-        fc.forward(hT, logits.data)
-        return SoftmaxCrossEntropy.forward(logits.data, count: numClasses, target: target, probabilities: probs.data)
+    private func forward(_ batch: PackedBatch, targets: [Int]?, training: Bool) -> (sum: Double, count: Int) {
+        let (B, N, F, O) = (batch.count, batch.rowCount, featureSize, numClasses)
+        var x: UnsafePointer<Float>? = nil
+        if let embedding {
+            let e = embedded.get(N * embedding.embeddingSize)
+            embedding.forward(batch.tokens, e)
+            embeddingDropout.forward(e, count: N * embedding.embeddingSize, training: training, rng: &rng)
+            x = UnsafePointer(e)
+        }
+        let top = rnn.forward(batch, input: x, training: training, rng: &rng)
+        let f = features.get(B * F)
+        pool(batch, top: top, into: f)
+        featureDropout.forward(f, count: B * F, training: training, rng: &rng)
+        let y = logits.get(B * O), p = probs.get(B * O)
+        fc.forward(B, f, y)
+        let t = sortedTargets.get(B), order = batch.order
+        for r in 0..<B { t[r] = targets?[order[r]] ?? SoftmaxCrossEntropy.ignoreIndex }
+        return SoftmaxCrossEntropy.forward(y, rows: B, classes: O, targets: t, probabilities: p)
     }
 
     /// Backward pass: the forward in reverse, one line per layer, adding into every gradient.
-    private func backward(target: Int) {
-        dlogits.zero(); dh.zero()
-        SoftmaxCrossEntropy.backward(probabilities: probs.data, count: numClasses, target: target, dlogits.data)
-        fc.backward(dlogits.data, hT, dh.data)
-        rnn.backward(dh.data, cache: cache)
+    private func backward(_ batch: PackedBatch, lossCount: Int) {
+        let (B, N, F, O) = (batch.count, batch.rowCount, featureSize, numClasses)
+        let dy = dLogits.zeroed(B * O), df = dFeatures.zeroed(B * F)
+        SoftmaxCrossEntropy.backward(probabilities: probs.pointer, rows: B, classes: O, targets: sortedTargets.pointer,
+                                     scale: 1 / Float(max(lossCount, 1)), dy)
+        fc.backward(B, dy, features.pointer, df)
+        featureDropout.backward(df, count: B * F)
+        let dx = embedding.map { dEmbedded.zeroed(N * $0.embeddingSize) }
+        let x = embedding.map { _ in UnsafePointer(embedded.pointer) }
+        switch configuration.pooling {
+        case .last:
+            rnn.backward(batch, dTop: nil, dFinal: df, input: x, dInput: dx)
+        case .max, .mean:
+            rnn.backward(batch, dTop: unpool(batch, df), dFinal: nil, input: x, dInput: dx)
+        }
+        if let embedding, let dx {
+            embeddingDropout.backward(dx, count: N * embedding.embeddingSize)
+            embedding.backward(batch.tokens, dx)
+        }
     }
 
-    private var predictedClass: Int {
+    /// f (B, F) from the top layer's outputs (N, F).
+    private func pool(_ batch: PackedBatch, top: UnsafePointer<Float>, into f: UnsafeMutablePointer<Float>) {
+        let (B, F, H) = (batch.count, featureSize, rnn.hiddenSize)
+        switch configuration.pooling {
+        case .last:
+            let topLayer = rnn.layers[rnn.numLayers - 1]
+            for r in 0..<B {
+                for (d, layer) in topLayer.enumerated() {
+                    (f + r * F + d * H).update(from: top + layer.finalRow(batch, sequence: r) * F + d * H, count: H)
+                }
+            }
+        case .max:
+            let maxIndex = self.maxIndex.get(B * F)
+            for r in 0..<B {
+                let row = f + r * F
+                row.update(from: top + batch.row(step: 0, sequence: r) * F, count: F)
+                for k in 0..<F { maxIndex[r * F + k] = batch.row(step: 0, sequence: r) }
+                for t in 1..<batch.lengths[r] {
+                    let n = batch.row(step: t, sequence: r), src = top + n * F
+                    for k in 0..<F where src[k] > row[k] {
+                        row[k] = src[k]
+                        maxIndex[r * F + k] = n
+                    }
+                }
+            }
+        case .mean:
+            for r in 0..<B {
+                let row = f + r * F
+                row.update(repeating: 0, count: F)
+                for t in 0..<batch.lengths[r] { Kernels.axpy(F, 1, top + batch.row(step: t, sequence: r) * F, row) }
+                let inv = 1 / Float(batch.lengths[r])
+                for k in 0..<F { row[k] *= inv }
+            }
+        }
+    }
+
+    /// dL/d(top outputs) (N, F) from dL/df (B, F), for max and mean pooling.
+    private func unpool(_ batch: PackedBatch, _ df: UnsafePointer<Float>) -> UnsafePointer<Float> {
+        let (B, F) = (batch.count, featureSize)
+        let d = dTop.zeroed(batch.rowCount * F), maxIndex = self.maxIndex.pointer
+        for r in 0..<B {
+            if configuration.pooling == .max {
+                for k in 0..<F { d[maxIndex[r * F + k] * F + k] += df[r * F + k] }
+            } else {
+                let scale = 1 / Float(batch.lengths[r])
+                for t in 0..<batch.lengths[r] { Kernels.axpy(F, scale, df + r * F, d + batch.row(step: t, sequence: r) * F) }
+            }
+        }
+        return UnsafePointer(d)
+    }
+
+    private func predictedClass(sortedRow r: Int) -> Int {
+        let p = probs.pointer + r * numClasses
         var best = 0
-        for k in 1..<numClasses where probs[k] > probs[best] { best = k }
+        for k in 1..<numClasses where p[k] > p[best] { best = k }
         return best
+    }
+
+    private func correctCount(_ batch: PackedBatch) -> Int {
+        let t = sortedTargets.pointer
+        return (0..<batch.count).reduce(0) { $0 + (t[$1] == predictedClass(sortedRow: $1) ? 1 : 0) }
+    }
+
+    /// Forward and backward over a batch: adds the gradient of the batch's mean loss. Returns the
+    /// summed loss and the number of correct predictions (both from before any update).
+    public func accumulateGradients(_ batch: PackedBatch, targets: [Int]) -> (lossSum: Double, correct: Int) {
+        let loss = forward(batch, targets: targets, training: true)
+        let correct = correctCount(batch)
+        backward(batch, lossCount: loss.count)
+        return (loss.sum, correct)
+    }
+
+    /// Summed loss and correct predictions over a batch, without touching gradients or dropout.
+    public func evaluate(_ batch: PackedBatch, targets: [Int]) -> (lossSum: Double, correct: Int) {
+        let loss = forward(batch, targets: targets, training: false)
+        return (loss.sum, correctCount(batch))
     }
 
     /// Loss and correctness for one example, without touching gradients.
     public func evaluate(_ tokens: [Int], target: Int) -> (loss: Float, correct: Bool) {
-        let loss = forward(tokens, target: target)
-        return (loss, predictedClass == target)
+        let r = evaluate(PackedBatch([tokens]), targets: [target])
+        return (Float(r.lossSum), r.correct == 1)
     }
 
-    /// Forward and backward for one example: adds its gradients; returns its loss and correctness
-    /// (both from before any update).
+    /// Forward and backward for one example (adds its gradients); its loss and correctness.
     public func accumulateGradients(_ tokens: [Int], target: Int) -> (loss: Float, correct: Bool) {
-        let loss = forward(tokens, target: target)
-        let correct = predictedClass == target
-        backward(target: target)
-        return (loss, correct)
+        let r = accumulateGradients(PackedBatch([tokens]), targets: [target])
+        return (Float(r.lossSum), r.correct == 1)
+    }
+
+    /// Logits (B, O) for a batch, in the caller's order, and the mean loss when targets are given.
+    public func logits(_ batch: PackedBatch, targets: [Int]? = nil) -> (logits: [[Float]], loss: Double?) {
+        let loss = forward(batch, targets: targets, training: false)
+        var out = [[Float]](repeating: [], count: batch.count)
+        for r in 0..<batch.count {
+            out[batch.order[r]] = Array(UnsafeBufferPointer(start: logits.pointer + r * numClasses, count: numClasses))
+        }
+        return (out, loss.count > 0 ? loss.sum / Double(loss.count) : nil)
     }
 
     /// Class probabilities for a sequence of word ids.
     public func probabilities(_ tokens: [Int]) -> [Float] {
-        forward(tokens, target: 0)
-        return Array(UnsafeBufferPointer(start: probs.data, count: numClasses))
+        forward(PackedBatch([tokens]), targets: nil, training: false)
+        return Array(UnsafeBufferPointer(start: probs.pointer, count: numClasses))
     }
 
     /// Raw scores (before softmax) for a sequence of word ids.
     public func logits(_ tokens: [Int]) -> [Float] {
-        forward(tokens, target: 0)
-        return Array(UnsafeBufferPointer(start: logits.data, count: numClasses))
+        logits(PackedBatch([tokens])).logits[0]
     }
 
-    /// The last hidden state h_T of the most recent forward pass.
-    public var finalHidden: [Float] { Array(UnsafeBufferPointer(start: hT, count: configuration.hiddenSize)) }
+    /// The pooled features of the most recent single-sequence forward (the tutorial's h_T).
+    public var finalHidden: [Float] { Array(UnsafeBufferPointer(start: features.pointer, count: featureSize)) }
 }

@@ -18,6 +18,20 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         s0 = splitMix(); s1 = splitMix(); s2 = splitMix(); s3 = splitMix()
     }
 
+    /// The complete state, to save in a checkpoint: four words, then the spare normal sample's
+    /// bits and whether there is one.
+    public var state: [UInt64] {
+        [s0, s1, s2, s3, spareNormal?.bitPattern ?? 0, spareNormal == nil ? 0 : 1]
+    }
+
+    /// A generator continuing exactly where the one whose `state` this is left off; nil for a
+    /// malformed state.
+    public init?(state: [UInt64]) {
+        guard state.count == 6, state[0...3].contains(where: { $0 != 0 }) else { return nil }
+        (s0, s1, s2, s3) = (state[0], state[1], state[2], state[3])
+        spareNormal = state[5] == 1 ? Double(bitPattern: state[4]) : nil
+    }
+
     public mutating func next() -> UInt64 {
         let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
         let t = s1 << 17

@@ -6,10 +6,11 @@ public let rnnKitVersion = "0.1.0"
 /// A trained text classifier as a user holds it: the network, its vocabulary, its labels and the
 /// tokenizer it was trained with. Saved as one safetensors file that PyTorch can load.
 ///
-/// File layout: tensors named as PyTorch's `state_dict()` names the same model (`nn.RNN` on one-hot
-/// input + `nn.Linear`): `rnn.weight_ih_l0` (H, V), `rnn.weight_hh_l0` (H, H), `rnn.bias_ih_l0` (H),
-/// `rnn.bias_hh_l0` (H, zeros: RNNKit keeps one bias, PyTorch two; loading sums them),
-/// `fc.weight` (O, H), `fc.bias` (O). `__metadata__`: `rnnkit.vocabulary` and `rnnkit.labels` (JSON
+/// File layout: tensors named and shaped as PyTorch's `state_dict()` names the same model
+/// (`nn.Embedding` + `nn.RNN`/`nn.LSTM`/`nn.GRU` + `nn.Linear`): `embedding.weight`,
+/// `rnn.weight_ih_l{k}`, `rnn.weight_hh_l{k}`, `rnn.bias_ih_l{k}`, `rnn.bias_hh_l{k}` (each also
+/// `_reverse`), `fc.weight`, `fc.bias`. The tutorial's one-bias model writes `bias_hh` as zeros;
+/// loading adds it into `bias_ih`. `__metadata__`: `rnnkit.vocabulary` and `rnnkit.labels` (JSON
 /// arrays in id order), `rnnkit.config` (JSON object: the `ClassifierConfiguration` keys, plus
 /// `tokenizer` and `training`), `rnnkit.version`, and `format` = `pt`.
 public final class TextClassifier: @unchecked Sendable {
@@ -89,23 +90,12 @@ public final class TextClassifier: @unchecked Sendable {
 
     /// The model as safetensors contents.
     public func safetensors() -> Safetensors {
-        let rnn = model.rnn, fc = model.fc
-        let (V, H) = (rnn.vocabularySize, rnn.hiddenSize)
-        var wih = [Float](repeating: 0, count: H * V)  // (H, V): undo the transposed storage
-        for v in 0..<V { for i in 0..<H { wih[i * V + v] = rnn.wxh.value[v, i] } }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let config = StoredConfiguration(model: model.configuration, tokenizer: tokenizer, training: training)
         let configJSON = String(decoding: try! encoder.encode(config), as: UTF8.self)
         return Safetensors(
-            tensors: [
-                "rnn.weight_ih_l0": .init(shape: [H, V], values: wih),
-                "rnn.weight_hh_l0": .init(shape: [H, H], values: rnn.whh.value.array),
-                "rnn.bias_ih_l0": .init(shape: [H], values: rnn.bh.value.array),
-                "rnn.bias_hh_l0": .init(shape: [H], values: [Float](repeating: 0, count: H)),
-                "fc.weight": .init(shape: fc.weight.value.shape, values: fc.weight.value.array),
-                "fc.bias": .init(shape: fc.bias.value.shape, values: fc.bias.value.array),
-            ],
+            tensors: StateDict.entries(parameters: model.parameters, stack: model.rnn),
             metadata: [
                 "format": "pt",
                 "rnnkit.version": rnnKitVersion,
@@ -118,6 +108,30 @@ public final class TextClassifier: @unchecked Sendable {
     /// Saves atomically (temporary file, then rename).
     public func save(to path: String) throws {
         try safetensors().write(to: path)
+    }
+
+    /// A classifier from a PyTorch `state_dict` saved with `safetensors.torch.save_file`, and the
+    /// configuration, vocabulary and labels that go with it. Tensor names and shapes must be what
+    /// the configuration's PyTorch module has (see the type's documentation); F16, BF16 and F64
+    /// tensors are converted.
+    public static func importPyTorch(weights: Safetensors, configuration: ClassifierConfiguration, vocabulary: Vocabulary,
+                                     labels: [String], tokenizer: Tokenizer, path: String = "<memory>") throws -> TextClassifier {
+        func fail(_ detail: String) -> SafetensorsError { SafetensorsError(kind: .missingTensor, path: path, detail: detail) }
+        if let problem = configuration.problem { throw fail("the configuration is not usable: \(problem).") }
+        guard vocabulary.count == configuration.vocabularySize else {
+            throw fail("the vocabulary has \(vocabulary.count) entries but the configuration says vocab_size \(configuration.vocabularySize).")
+        }
+        guard labels.count == configuration.numClasses else {
+            throw fail("\(labels.count) labels for num_classes \(configuration.numClasses).")
+        }
+        let model = SequenceClassifier(configuration)
+        try StateDict.load(weights.tensors, into: model.parameters, stack: model.rnn, path: path)
+        let expected = Set(StateDict.entries(parameters: model.parameters, stack: model.rnn).keys)
+        let extra = Set(weights.tensors.keys).subtracting(expected).sorted()
+        guard extra.isEmpty else {
+            throw fail("holds tensors the configuration has no place for: \(extra.joined(separator: ", ")). Check num_layers, bidirectional and the module's attribute names (embedding, rnn, fc).")
+        }
+        return TextClassifier(model: model, vocabulary: vocabulary, labels: labels, tokenizer: tokenizer)
     }
 
     public static func load(from path: String) throws -> TextClassifier {
@@ -147,23 +161,9 @@ public final class TextClassifier: @unchecked Sendable {
         guard labels.count == config.numClasses, Set(labels).count == labels.count else {
             throw fail("the labels \(labels) do not match the configuration's \(config.numClasses) distinct classes.")
         }
-        let (V, H, O) = (config.vocabularySize, config.hiddenSize, config.numClasses)
-        guard V > 0, H > 0, O >= 2 else { throw fail("the configuration has an empty dimension: \(config).") }
-        func tensor(_ name: String, _ shape: [Int]) throws -> [Float] {
-            guard let e = file.tensors[name] else { throw fail("tensor `\(name)` is missing.") }
-            guard e.shape == shape else { throw fail("tensor `\(name)` has shape \(e.shape); expected \(shape).") }
-            return e.values
-        }
+        if let problem = config.problem { throw fail("the configuration is not usable: \(problem).") }
         let model = SequenceClassifier(config)
-        let wih = try tensor("rnn.weight_ih_l0", [H, V])
-        for i in 0..<H { for v in 0..<V { model.rnn.wxh.value[v, i] = wih[i * V + v] } }
-        let whh = try tensor("rnn.weight_hh_l0", [H, H])
-        for k in 0..<(H * H) { model.rnn.whh.value[k] = whh[k] }
-        let bih = try tensor("rnn.bias_ih_l0", [H]), bhh = try tensor("rnn.bias_hh_l0", [H])
-        for i in 0..<H { model.rnn.bh.value[i] = bih[i] + bhh[i] }
-        let w = try tensor("fc.weight", [O, H]), b = try tensor("fc.bias", [O])
-        for k in 0..<(O * H) { model.fc.weight.value[k] = w[k] }
-        for k in 0..<O { model.fc.bias.value[k] = b[k] }
+        try StateDict.load(file.tensors, into: model.parameters, stack: model.rnn, path: path)
         self.init(model: model, vocabulary: vocabulary, labels: labels, tokenizer: stored.tokenizer, training: stored.training)
     }
 }

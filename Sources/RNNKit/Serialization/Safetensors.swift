@@ -116,7 +116,8 @@ public struct Safetensors: Sendable {
                 let (m, o) = acc.0.multipliedReportingOverflow(by: d)
                 return (m, acc.1 || o)
             }
-            guard !overflow, elements * size == offsets[1] - offsets[0] else {
+            let (bytesNeeded, bytesOverflow) = elements.multipliedReportingOverflow(by: size)
+            guard !overflow, !bytesOverflow, bytesNeeded == offsets[1] - offsets[0] else {
                 throw fail(.sizeMismatch, "tensor `\(name)` has shape \(shape) of \(dtype) but \(offsets[1] - offsets[0]) bytes of data.")
             }
             spans.append((offsets[0], offsets[1], name))

@@ -2,50 +2,93 @@
 /// labels in sorted order (so `negative`, `positive` gives index 1 = positive, as in the tutorial),
 /// and every text as word ids.
 public struct ClassifierData: Sendable {
+    /// How the vocabulary is made from the training texts.
+    public enum VocabularyPolicy: Sendable {
+        /// Every word, in order of first appearance, no specials (the tutorial's).
+        case firstAppearance
+        /// `<pad>`, `<unk>`, then words seen at least `minCount` times, most frequent first, up to
+        /// `maxSize` entries in all; other words become `<unk>`.
+        case frequency(minCount: Int, maxSize: Int?)
+    }
+
     public var vocabulary: Vocabulary
     public var labels: [String]
     public var tokenizer: Tokenizer
     public var train: [EncodedExample]
+    public var validation: [EncodedExample]?
     public var test: [EncodedExample]?
-    /// Test words not in the (training) vocabulary, skipped.
-    public var unknownTestWords = 0
-    /// Test texts left out because none of their words is in the vocabulary.
-    public var droppedTestTexts = 0
+    /// Validation and test words not in the vocabulary (mapped to `<unk>`, or skipped without one).
+    public var unknownWords = 0
+    /// Texts left out because they have no token the model can read.
+    public var droppedTexts = 0
 
-    /// - Throws: `DataFileError` for a test label that training never saw, or a training set with
-    ///   fewer than two labels.
-    public init(train: [LabeledText], test: [LabeledText]?, tokenizer: Tokenizer = .spaces,
-                trainSource: String = "training data", testSource: String = "test data") throws {
+    /// - Throws: `DataFileError` for a validation or test label that training never saw, or a
+    ///   training set with fewer than two labels.
+    public init(train: [LabeledText], validation: [LabeledText]? = nil, test: [LabeledText]?,
+                tokenizer: Tokenizer = .spaces, vocabulary policy: VocabularyPolicy = .firstAppearance,
+                trainSource: String = "training data", validationSource: String = "validation data",
+                testSource: String = "test data") throws {
         let tokenized = train.map { tokenizer.tokens($0.text) }
-        vocabulary = Vocabulary(firstAppearanceIn: tokenized)
+        switch policy {
+        case .firstAppearance: vocabulary = Vocabulary(firstAppearanceIn: tokenized)
+        case .frequency(let minCount, let maxSize):
+            vocabulary = Vocabulary.build(from: tokenized, minCount: minCount, maxSize: maxSize)
+        }
         labels = Set(train.map(\.label)).sorted()
         guard labels.count >= 2 else {
             throw DataFileError(path: trainSource, problem: "every example has the label `\(labels.first ?? "")`; a classifier needs at least two labels.")
         }
         self.tokenizer = tokenizer
         let labelIndex = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, $0) })
-        let vocabulary = self.vocabulary
-        self.train = zip(train, tokenized).map { row, words in
-            EncodedExample(tokens: words.map { vocabulary.id(of: $0)! }, label: labelIndex[row.label]!)
+        var encodedTrain: [EncodedExample] = []
+        for (row, words) in zip(train, tokenized) {
+            let ids = vocabulary.encode(tokens: words).ids
+            if ids.isEmpty { droppedTexts += 1; continue }
+            encodedTrain.append(EncodedExample(tokens: ids, label: labelIndex[row.label]!))
         }
-        if let test {
-            var encoded: [EncodedExample] = []
-            for row in test {
+        self.train = encodedTrain
+        func encode(_ rows: [LabeledText], source: String) throws -> [EncodedExample] {
+            var out: [EncodedExample] = []
+            for row in rows {
                 guard let label = labelIndex[row.label] else {
-                    throw DataFileError(path: testSource, line: row.line > 0 ? row.line : nil,
-                                        problem: "the label `\(row.label)` never occurs in the training data (labels: \(labels.joined(separator: ", "))).")
+                    throw DataFileError(path: source, line: row.line > 0 ? row.line : nil,
+                                        problem: "the label `\(row.label)` never occurs in the training data (labels: \(labels.joined(separator: ", "))). Fix the label or add examples of it to the training data.")
                 }
                 let e = vocabulary.encode(row.text, tokenizer: tokenizer)
-                unknownTestWords += e.unknown.count
-                if e.ids.isEmpty { droppedTestTexts += 1; continue }
-                encoded.append(EncodedExample(tokens: e.ids, label: label))
+                unknownWords += e.unknown.count
+                if e.ids.isEmpty { droppedTexts += 1; continue }
+                out.append(EncodedExample(tokens: e.ids, label: label))
             }
-            self.test = encoded
+            return out
         }
+        self.validation = try validation.map { try encode($0, source: validationSource) }
+        self.test = try test.map { try encode($0, source: testSource) }
     }
 
     /// The tutorial's 58/20 sentences.
     public static func tutorial() -> ClassifierData {
         try! ClassifierData(train: TutorialDataset.train, test: TutorialDataset.test)
+    }
+
+    /// A seeded, stratified split: `fraction` of each label's examples (at least one when the
+    /// label has two or more) go to validation, the rest stay for training, both in file order.
+    public static func stratifiedSplit(_ rows: [LabeledText], fraction: Double, seed: UInt64)
+        -> (train: [LabeledText], validation: [LabeledText]) {
+        var rng = SeededGenerator(seed: seed ^ 0x5B11_7000)
+        var byLabel: [String: [Int]] = [:]
+        for (i, row) in rows.enumerated() { byLabel[row.label, default: []].append(i) }
+        var chosen = Set<Int>()
+        for label in byLabel.keys.sorted() {
+            var indices = byLabel[label]!
+            guard indices.count >= 2 else { continue }
+            rng.shuffle(&indices)
+            let n = min(max(Int((Double(indices.count) * fraction).rounded()), 1), indices.count - 1)
+            chosen.formUnion(indices.prefix(n))
+        }
+        var train: [LabeledText] = [], validation: [LabeledText] = []
+        for (i, row) in rows.enumerated() {
+            if chosen.contains(i) { validation.append(row) } else { train.append(row) }
+        }
+        return (train, validation)
     }
 }

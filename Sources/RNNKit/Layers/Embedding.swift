@@ -1,0 +1,31 @@
+// Dimension letters: V vocabulary size, E embedding size, N rows.
+
+/// Word embeddings, PyTorch `nn.Embedding(V, E)`: row w of the table is word w's vector.
+///
+/// Forward gathers rows; backward adds each row's gradient back into the row it came from.
+/// Parameter: `embedding.weight` (V, E). Init: N(0, 1), PyTorch's.
+public final class Embedding: @unchecked Sendable {
+    public let weight: Parameter  // (V, E)
+    public var vocabularySize: Int { weight.value.shape[0] }
+    public var embeddingSize: Int { weight.value.shape[1] }
+
+    public init(vocabularySize: Int, embeddingSize: Int) {
+        weight = Parameter(name: "embedding.weight", shape: [vocabularySize, embeddingSize])
+    }
+
+    public func initializePyTorch(using rng: inout SeededGenerator) {
+        for k in 0..<weight.value.count { weight.value[k] = Float(rng.nextNormal()) }
+    }
+
+    /// out (N, E) = rows `tokens` of the table.
+    func forward(_ tokens: [Int], _ out: UnsafeMutablePointer<Float>) {
+        let E = embeddingSize
+        for (n, w) in tokens.enumerated() { (out + n * E).update(from: weight.value.row(w), count: E) }
+    }
+
+    /// table.grad[tokens[n]] += dOut[n].
+    func backward(_ tokens: [Int], _ dOut: UnsafePointer<Float>) {
+        let E = embeddingSize
+        for (n, w) in tokens.enumerated() { Kernels.axpy(E, 1, dOut + n * E, weight.grad.row(w)) }
+    }
+}

@@ -1,0 +1,57 @@
+// Dimension letters: B rows, H hidden size. Gate blocks in order i, f, g, o (PyTorch's).
+
+/// Long short-term memory cell, PyTorch `nn.LSTM`:
+///
+///     i = σ(W_ii x + b_ii + W_hi h + b_hi)      f = σ(W_if x + b_if + W_hf h + b_hf)
+///     g = tanh(W_ig x + b_ig + W_hg h + b_hg)   o = σ(W_io x + b_io + W_ho h + b_ho)
+///     c' = f ⊙ c + i ⊙ g                        h' = o ⊙ tanh(c')
+///
+/// Backward, with dc' the gradient reaching c' from the next step:
+///     dc = dc' + dh ⊙ o ⊙ (1 − tanh²(c'))
+///     di = dc ⊙ g · i(1−i)   df = dc ⊙ c · f(1−f)   dg = dc ⊙ i · (1−g²)   do = dh ⊙ tanh(c') · o(1−o)
+///     dc_prev = dc ⊙ f
+enum LSTMCell {
+    static func forward(B: Int, H: Int, preX: UnsafeMutablePointer<Float>, preH: UnsafePointer<Float>,
+                        cPrev: UnsafePointer<Float>, h: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>,
+                        gates: UnsafeMutablePointer<Float>) {
+        let G = 4 * H
+        Kernels.axpy(B * G, 1, preH, preX)
+        for b in 0..<B {
+            let pre = preX + b * G, gate = gates + b * G
+            Kernels.sigmoid(2 * H, pre, gate)             // i, f
+            Kernels.tanh(H, pre + 2 * H, gate + 2 * H)    // g
+            Kernels.sigmoid(H, pre + 3 * H, gate + 3 * H) // o
+            let i = gate, f = gate + H, g = gate + 2 * H
+            let cRow = c + b * H, cPrevRow = cPrev + b * H, hRow = h + b * H
+            for k in 0..<H { cRow[k] = f[k] * cPrevRow[k] + i[k] * g[k] }  // c' = f ⊙ c + i ⊙ g
+            Kernels.tanh(H, cRow, hRow)
+            let o = gate + 3 * H
+            for k in 0..<H { hRow[k] *= o[k] }                               // h' = o ⊙ tanh(c')
+        }
+    }
+
+    static func backward(B: Int, H: Int, dh: UnsafePointer<Float>, dc: UnsafeMutablePointer<Float>,
+                         cPrev: UnsafePointer<Float>, c: UnsafePointer<Float>, gates: UnsafePointer<Float>,
+                         dPreX: UnsafeMutablePointer<Float>, dPreH: UnsafeMutablePointer<Float>) {
+        let G = 4 * H
+        for b in 0..<B {
+            let gate = gates + b * G, d = dPreX + b * G
+            let i = gate, f = gate + H, g = gate + 2 * H, o = gate + 3 * H
+            let dhRow = dh + b * H, dcRow = dc + b * H, cRow = c + b * H, cPrevRow = cPrev + b * H
+            // tanh(c') again, with the forward's kernel so both passes agree; dPreH's row is free
+            // scratch until the copy below.
+            let tanhC = dPreH + b * G
+            Kernels.tanh(H, cRow, tanhC)
+            for k in 0..<H {
+                let tc = tanhC[k]
+                let dcTotal = dcRow[k] + dhRow[k] * o[k] * (1 - tc * tc)
+                d[k] = dcTotal * g[k] * i[k] * (1 - i[k])                    // di
+                d[H + k] = dcTotal * cPrevRow[k] * f[k] * (1 - f[k])         // df
+                d[2 * H + k] = dcTotal * i[k] * (1 - g[k] * g[k])            // dg
+                d[3 * H + k] = dhRow[k] * tc * o[k] * (1 - o[k])             // do
+                dcRow[k] = dcTotal * f[k]                                     // dc_prev
+            }
+        }
+        dPreH.update(from: dPreX, count: B * G)
+    }
+}

@@ -1,0 +1,208 @@
+// Dimension letters: I input size (V for one-hot input), H hidden size, G gates (1, 4, 3),
+// B sequences, T steps, N packed rows (Σ lengths). Buffers are packed time-major (see PackedBatch).
+
+/// One direction of one layer of a recurrent network (an `nn.RNN`/`nn.LSTM`/`nn.GRU` layer
+/// direction), over packed batches.
+///
+/// Forward, for each step t (reverse direction: t = T−1 … 0), on the rows still running:
+///     preX = x_t·W_ihᵀ + b_ih          — all steps at once, one (N, I)·(I, G·H) product
+///     preH = h_{t−1}·W_hhᵀ + b_hh      — one (B_t, H)·(H, G·H) product per step
+///     (h_t, c_t) = cell(preX, preH, h_{t−1}, c_{t−1})   — see `CellKind` for the gate math
+/// With one-hot input, x_t·W_ihᵀ is row x_t of W_ihᵀ, looked up (the tutorial's Wxh·x column).
+///
+/// Backward runs the steps in the opposite order, then forms the weight gradients as single
+/// products over all N rows: dW_hh += dpreHᵀ·h_prev, dW_ih += dpreXᵀ·x.
+///
+/// Parameters (PyTorch names, k = layer, suffix `_reverse` for the backward direction):
+/// `weight_ih_l{k}` (G·H, I) — stored transposed (I, G·H) for one-hot input — `weight_hh_l{k}`
+/// (G·H, H), `bias_ih_l{k}` (G·H), `bias_hh_l{k}` (G·H). The tutorial's model has one bias; then
+/// `biasHH` is nil and `bias_hh` is written as zeros.
+///
+/// Init: U(−1/√H, 1/√H) for every weight and bias (PyTorch's), or the tutorial's N(0, 1)/1000.
+public final class RecurrentLayer: @unchecked Sendable {
+    public let cell: CellKind
+    public let inputSize: Int
+    public let hiddenSize: Int
+    public let reverse: Bool
+    public let oneHotInput: Bool
+    public let weightIH: Parameter   // (G·H, I), or (I, G·H) when one-hot
+    public let weightHH: Parameter   // (G·H, H)
+    public let biasIH: Parameter     // (G·H)
+    public let biasHH: Parameter?    // (G·H)
+    /// Reproduce the tutorial's published backward pass, which sends the gradient to h_{t−1} as
+    /// Whh·g instead of the true Whhᵀ·g (vanilla RNN only). The seed oracle fixtures were made
+    /// with that code; RNNKit computes the true gradient unless this is set.
+    public var publishedTutorialBackward = false
+
+    // Forward cache and backward work space, packed (N, ·) unless noted; reused across batches.
+    let preX = Scratch(), hPrev = Scratch(), output = Scratch(), cPrev = Scratch(), cState = Scratch()
+    let gates = Scratch(), extra = Scratch(), dPreX = Scratch(), dPreH = Scratch(), dOutput = Scratch()
+    private let preH = Scratch(), dhStep = Scratch(), dhCarry = Scratch(), dcCarry = Scratch()  // (B, ·)
+
+    public init(cell: CellKind, inputSize: Int, hiddenSize: Int, layer: Int = 0, reverse: Bool = false,
+                oneHotInput: Bool = false, separateRecurrentBias: Bool = true) {
+        self.cell = cell
+        self.inputSize = inputSize
+        self.hiddenSize = hiddenSize
+        self.reverse = reverse
+        self.oneHotInput = oneHotInput
+        let GH = cell.gateCount * hiddenSize
+        let suffix = "_l\(layer)" + (reverse ? "_reverse" : "")
+        weightIH = Parameter(name: "rnn.weight_ih" + suffix, shape: oneHotInput ? [inputSize, GH] : [GH, inputSize])
+        weightHH = Parameter(name: "rnn.weight_hh" + suffix, shape: [GH, hiddenSize])
+        biasIH = Parameter(name: "rnn.bias_ih" + suffix, shape: [GH])
+        biasHH = separateRecurrentBias ? Parameter(name: "rnn.bias_hh" + suffix, shape: [GH]) : nil
+    }
+
+    public var parameters: [Parameter] { [weightIH, weightHH, biasIH] + (biasHH.map { [$0] } ?? []) }
+
+    var gateWidth: Int { cell.gateCount * hiddenSize }
+
+    /// PyTorch's init: every weight and bias U(−1/√H, 1/√H).
+    public func initializePyTorch(using rng: inout SeededGenerator) {
+        let bound = 1 / Double(hiddenSize).squareRoot()
+        for p in parameters {
+            for k in 0..<p.value.count { p.value[k] = Float((2 * rng.nextUniform() - 1) * bound) }
+        }
+    }
+
+    /// The tutorial's init: weights N(0, 1)/1000 (W_ih drawn in its (G·H, I) order), biases 0.
+    public func initializeTutorial(using rng: inout SeededGenerator) {
+        let (GH, I) = (gateWidth, inputSize)
+        for r in 0..<GH {
+            for i in 0..<I {
+                let v = Float(rng.nextNormal() / 1000)
+                if oneHotInput { weightIH.value[i, r] = v } else { weightIH.value[r, i] = v }
+            }
+        }
+        for k in 0..<weightHH.value.count { weightHH.value[k] = Float(rng.nextNormal() / 1000) }
+        biasIH.value.zero()
+        biasHH?.value.zero()
+    }
+
+    /// The packed outputs h of the last forward, (N, H).
+    public var outputs: UnsafeMutablePointer<Float> { output.pointer }
+
+    /// The packed cell states c of the last forward (LSTM), (N, H).
+    public var cellStates: UnsafeMutablePointer<Float> { cState.pointer }
+
+    /// Packed row holding the final state of sorted sequence r.
+    @inline(__always)
+    public func finalRow(_ batch: PackedBatch, sequence r: Int) -> Int {
+        reverse ? r : batch.row(step: batch.lengths[r] - 1, sequence: r)
+    }
+
+    /// Runs the layer over `batch`.
+    /// - Parameters:
+    ///   - input: packed inputs (N, I); ignored with one-hot input, which reads `batch.tokens`.
+    ///   - h0, c0: initial states (B, H) in sorted row order, or nil for zeros.
+    public func forward(_ batch: PackedBatch, input: UnsafePointer<Float>?, h0: UnsafePointer<Float>? = nil,
+                        c0: UnsafePointer<Float>? = nil) {
+        let (H, GH, N, T) = (hiddenSize, gateWidth, batch.rowCount, batch.steps)
+        let B = batch.count
+        let preX = self.preX.get(N * GH), hPrev = self.hPrev.get(N * H), out = output.get(N * H)
+        let gates = self.gates.get(N * GH), preH = self.preH.get(B * GH)
+        let lstm = cell.hasCellState, gru = cell == .gru
+        let cPrev = lstm ? self.cPrev.get(N * H) : nil, c = lstm ? cState.get(N * H) : nil
+        let extra = gru ? self.extra.get(N * H) : nil
+
+        // Locals: array reads through the batch object would retain and release in the loops.
+        let sizes = batch.batchSizes, offsets = batch.offsets
+        // preX = x·W_ihᵀ + b_ih for every packed row.
+        if oneHotInput {
+            let tokens = batch.tokens
+            for n in 0..<N { preX.advanced(by: n * GH).update(from: weightIH.value.row(tokens[n]), count: GH) }
+        } else {
+            MatMul.nt(N, GH, inputSize, input!, lda: inputSize, weightIH.value.data, ldb: inputSize, preX, ldc: GH,
+                      accumulate: false)
+        }
+        for n in 0..<N { Kernels.axpy(GH, 1, biasIH.value.data, preX + n * GH) }
+
+        for s in 0..<T {
+            let t = reverse ? T - 1 - s : s
+            let rows = sizes[t], base = offsets[t]
+            // h_{t−1} (c_{t−1}) for each running row: the previous step's output, or the initial
+            // state for rows starting here (all at t = 0; in reverse, sequences shorter than T).
+            let prevStep = reverse ? t + 1 : t - 1
+            let carried = (prevStep >= 0 && prevStep < T) ? sizes[prevStep] : 0
+            let fromPrev = min(rows, carried)
+            if fromPrev > 0 {
+                let src = offsets[prevStep]
+                (hPrev + base * H).update(from: out + src * H, count: fromPrev * H)
+                if lstm { (cPrev! + base * H).update(from: c! + src * H, count: fromPrev * H) }
+            }
+            if fromPrev < rows {
+                let count = (rows - fromPrev) * H, at = (base + fromPrev) * H
+                if let h0 { (hPrev + at).update(from: h0 + fromPrev * H, count: count) } else { (hPrev + at).update(repeating: 0, count: count) }
+                if lstm {
+                    if let c0 { (cPrev! + at).update(from: c0 + fromPrev * H, count: count) } else { (cPrev! + at).update(repeating: 0, count: count) }
+                }
+            }
+            // preH = h_{t−1}·W_hhᵀ + b_hh
+            if let biasHH {
+                for r in 0..<rows { (preH + r * GH).update(from: biasHH.value.data, count: GH) }
+            } else {
+                preH.update(repeating: 0, count: rows * GH)
+            }
+            MatMul.nt(rows, GH, H, hPrev + base * H, lda: H, weightHH.value.data, ldb: H, preH, ldc: GH, accumulate: true)
+            cell.forwardStep(B: rows, H: H, preX: preX + base * GH, preH: preH, hPrev: hPrev + base * H,
+                             cPrev: cPrev.map { $0 + base * H }, h: out + base * H, c: c.map { $0 + base * H },
+                             gates: gates + base * GH, extra: extra.map { $0 + base * H })
+        }
+    }
+
+    /// The gradient buffer for this layer's outputs, (N, H), zeroed: callers add dL/dh into it
+    /// (from the layer above, or at `finalRow` from a classifier head) before `backward`.
+    public func zeroedOutputGradient(_ batch: PackedBatch) -> UnsafeMutablePointer<Float> {
+        dOutput.zeroed(batch.rowCount * hiddenSize)
+    }
+
+    /// Backpropagation through time from the gradient in `zeroedOutputGradient`'s buffer. Adds into
+    /// the parameter gradients and, when `dInput` is given, into dL/dx (N, I).
+    public func backward(_ batch: PackedBatch, input: UnsafePointer<Float>?, dInput: UnsafeMutablePointer<Float>?) {
+        let (H, GH, N, T, B) = (hiddenSize, gateWidth, batch.rowCount, batch.steps, batch.count)
+        let dOut = dOutput.pointer, out = output.pointer, hPrev = self.hPrev.pointer, gates = self.gates.pointer
+        let dPreX = self.dPreX.get(N * GH), dPreH = self.dPreH.get(N * GH)
+        let dh = dhStep.get(B * H), dhCarry = self.dhCarry.zeroed(B * H)
+        let lstm = cell.hasCellState
+        let dc = lstm ? dcCarry.zeroed(B * H) : nil
+        let sizes = batch.batchSizes, offsets = batch.offsets
+        for s in stride(from: T - 1, through: 0, by: -1) {
+            let t = reverse ? T - 1 - s : s
+            let rows = sizes[t], base = offsets[t]
+            // dL/dh_t = from above (or the head) + from step t+1 through W_hh (and GRU's z ⊙ dh).
+            dh.update(from: dOut + base * H, count: rows * H)
+            Kernels.axpy(rows * H, 1, dhCarry, dh)
+            dhCarry.update(repeating: 0, count: rows * H)
+            cell.backwardStep(B: rows, H: H, dh: dh, dc: dc, hPrev: hPrev + base * H,
+                              cPrev: lstm ? cPrev.pointer + base * H : nil, h: out + base * H,
+                              c: lstm ? cState.pointer + base * H : nil, gates: gates + base * GH,
+                              extra: cell == .gru ? extra.pointer + base * H : nil,
+                              dPreX: dPreX + base * GH, dPreH: dPreH + base * GH, dhPrev: dhCarry)
+            // The last step backward feeds only the initial state, which takes no gradient.
+            if s > 0 {
+                if publishedTutorialBackward && GH == H {
+                    // The published tutorial's dh_{t−1} = Whh·g (not the gradient; see the property).
+                    MatMul.nt(rows, H, H, dPreH + base * GH, lda: GH, weightHH.value.data, ldb: H, dhCarry, ldc: H,
+                              accumulate: true)
+                } else {
+                    // dh_{t−1} += Whhᵀ·g, for all running rows at once: (B_t, G·H)·(G·H, H).
+                    MatMul.nnAccumulate(rows, H, GH, dPreH + base * GH, lda: GH, weightHH.value.data, ldb: H, dhCarry, ldc: H)
+                }
+            }
+        }
+        // Weight and bias gradients: one product over all N rows each.
+        MatMul.tnAccumulate(GH, H, N, dPreH, lda: GH, hPrev, ldb: H, weightHH.grad.data, ldc: H)
+        MatMul.columnSumAccumulate(N, GH, dPreX, lda: GH, biasIH.grad.data)
+        if let biasHH { MatMul.columnSumAccumulate(N, GH, dPreH, lda: GH, biasHH.grad.data) }
+        if oneHotInput {
+            let tokens = batch.tokens
+            for n in 0..<N { Kernels.axpy(GH, 1, dPreX + n * GH, weightIH.grad.row(tokens[n])) }
+        } else {
+            MatMul.tnAccumulate(GH, inputSize, N, dPreX, lda: GH, input!, ldb: inputSize, weightIH.grad.data, ldc: inputSize)
+            if let dInput {
+                MatMul.nnAccumulate(N, inputSize, GH, dPreX, lda: GH, weightIH.value.data, ldb: inputSize, dInput, ldc: inputSize)
+            }
+        }
+    }
+}

@@ -1,0 +1,112 @@
+import ArgumentParser
+import Foundation
+import RNNKit
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure speed on the workloads of ../shared/peers/torch_peer.py (release builds only).",
+        discussion: """
+            movie: the movie-review sentences (../shared/data/movie, scores binarized at 0), words \
+            lowercased and seen at least twice, embedding 64, hidden 128, batch 32, Adam 0.002, \
+            gradient norm clipped to 5 — torch_peer.py's `movie CELL` — for --epochs epochs: \
+            training tokens per second (median epoch), test accuracy after each epoch, and the \
+            latency of classifying one 16-token sentence.
+            sgemm: GFLOP/s of a 2048³ float32 matrix product on the BLAS in use.
+
+            Examples:
+              swift run -c release rnn bench movie --cell lstm
+              swift run -c release rnn bench sgemm
+            """)
+
+    enum Workload: String, ExpressibleByArgument, CaseIterable { case movie, sgemm }
+
+    @Argument(help: "movie or sgemm.")
+    var workload: Workload
+
+    @Option(help: "Recurrent cell for `movie`.")
+    var cell: CellChoice = .rnn
+
+    @Option(help: "Epochs for `movie` (the median epoch time counts).")
+    var epochs = 3
+
+    @Option(help: "Folder holding movie/{train,test}.tsv.")
+    var dataDir = "../shared/data"
+
+    func validate() throws {
+        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1.") }
+    }
+
+    func run() throws {
+        #if DEBUG
+        printError("warning: this is a debug build; measure with `swift run -c release rnn bench …`.")
+        #endif
+        print("BLAS: \(BLAS.shared.description); kernels: \(Kernels.instructionSet)")
+        switch workload {
+        case .sgemm: sgemm()
+        case .movie: try reportingErrors { try movie() }
+        }
+    }
+
+    private func sgemm() {
+        let n = 2048
+        let a = Tensor(shape: [n, n]), b = Tensor(shape: [n, n]), c = Tensor(shape: [n, n])
+        var rng = SeededGenerator(seed: 1)
+        for k in 0..<(n * n) { a[k] = Float(rng.nextUniform()); b[k] = Float(rng.nextUniform()) }
+        func run() { BLAS.shared.sgemm(.none, .none, n, n, n, alpha: 1, a.data, lda: n, b.data, ldb: n, beta: 0, c.data, ldc: n) }
+        run()
+        let clock = ContinuousClock(), repeats = 5
+        let start = clock.now
+        for _ in 0..<repeats { run() }
+        let seconds = (clock.now - start).secondsValue / Double(repeats)
+        print(String(format: "sgemm_2048_gflops: %.1f", 2 * Double(n * n * n) / seconds / 1e9))
+    }
+
+    private func movie() throws {
+        let options = DataFileOptions(format: .tsv, hasHeader: true, textColumn: .name("text"), labelColumn: .name("score"),
+                                      threshold: 0)
+        let train = try DataFileReader.read(path: "\(dataDir)/movie/train.tsv", options: options).examples
+        let test = try DataFileReader.read(path: "\(dataDir)/movie/test.tsv", options: options).examples
+        let data = try ClassifierData(train: train, test: test, tokenizer: .words(lowercase: true),
+                                      vocabulary: .frequency(minCount: 2, maxSize: nil))
+        let config = ClassifierConfiguration(cell: cell.kind(nonlinearity: .tanh), input: .embedding,
+                                             vocabularySize: data.vocabulary.count, embeddingSize: 64, hiddenSize: 128,
+                                             numClasses: 2)
+        var options2 = TrainingOptions.modern(epochs: epochs)
+        options2.patience = nil
+        options2.reportEvery = 1
+        let model = SequenceClassifier(config, seed: 1)
+        let trainer = ClassifierTrainer(model: model, options: options2)
+        var times: [Double] = []
+        let tokens = data.train.reduce(0) { $0 + $1.tokens.count }
+        print("movie_\(cell)_vocab: \(data.vocabulary.count)")
+        print("movie_\(cell)_train_tokens: \(tokens)")
+        _ = try trainer.fit(train: data.train, test: data.test, report: { r in
+            times.append(r.seconds)
+            print(String(format: "movie_%@_epoch%d_seconds: %.3f  test_acc: %.4f", cell.rawValue, r.epoch, r.seconds,
+                         r.test?.accuracy ?? 0))
+        })
+        let median = times.sorted()[times.count / 2]
+        print(String(format: "movie_%@_epoch_seconds_median: %.3f", cell.rawValue, median))
+        print(String(format: "movie_%@_train_tokens_per_s: %.0f", cell.rawValue, Double(tokens) / median))
+
+        // One 16-token sentence, as a served model sees it: text in, label out.
+        let classifier = TextClassifier(model: model, vocabulary: data.vocabulary, labels: data.labels,
+                                        tokenizer: data.tokenizer)
+        guard let sentence = test.first(where: { data.tokenizer.tokens($0.text).count == 16 })?.text else { return }
+        for _ in 0..<200 { _ = try classifier.predict(sentence) }
+        let clock = ContinuousClock(), n = 5000
+        let start = clock.now
+        for _ in 0..<n { _ = try classifier.predict(sentence) }
+        let us = (clock.now - start).secondsValue / Double(n) * 1e6
+        print(String(format: "movie_%@_predict_one_us: %.1f (16 tokens, tokenizing included)", cell.rawValue, us))
+        let ids = data.vocabulary.encode(sentence, tokenizer: data.tokenizer).ids
+        let start2 = clock.now
+        for _ in 0..<n { _ = model.probabilities(ids) }
+        let us2 = (clock.now - start2).secondsValue / Double(n) * 1e6
+        print(String(format: "movie_%@_predict_one_network_us: %.1f (the network alone, on word ids)", cell.rawValue, us2))
+    }
+}
+
+extension Duration {
+    var secondsValue: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
+}

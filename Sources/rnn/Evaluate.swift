@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import RNNKit
+
+struct Evaluate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure a trained classifier on labelled data.",
+        discussion: """
+            Prints accuracy, per-class precision, recall and F1, macro-F1 and the confusion matrix \
+            (rows: true labels, columns: predicted). The data is tokenized as the model was trained.
+
+            Examples:
+              rnn evaluate --model m.safetensors --data test.tsv
+              rnn evaluate --model m.safetensors --data test.tsv --label-column score --threshold 0 --json
+            """)
+
+    @Option(help: "A model file written by `rnn train --output`.")
+    var model: String
+
+    @Option(help: "Labelled examples: a CSV, TSV or JSONL file.")
+    var data: String
+
+    @OptionGroup(title: "Data files") var dataOptions: DataOptions
+
+    @Flag(help: "Print one JSON object: accuracy, macro_f1, per-class precision/recall/f1/support, confusion, labels.")
+    var json = false
+
+    func run() throws {
+        let classifier = try reportingErrors { try TextClassifier.load(from: model) }
+        let rows = try reportingErrors { try dataOptions.read(data) }
+        let labelIndex = Dictionary(uniqueKeysWithValues: classifier.labels.enumerated().map { ($1, $0) })
+        var examples: [EncodedExample] = [], unknownWords = 0, dropped = 0
+        for row in rows {
+            guard let label = labelIndex[row.label] else {
+                throw CommandError(DataFileError(path: data, line: row.line, problem:
+                    "the label `\(row.label)` is not one the model knows (\(classifier.labels.joined(separator: ", "))). Check --label-column and --threshold."))
+            }
+            let e = classifier.vocabulary.encode(row.text, tokenizer: classifier.tokenizer)
+            unknownWords += e.unknown.count
+            if e.ids.isEmpty { dropped += 1; continue }
+            examples.append(EncodedExample(tokens: e.ids, label: label))
+        }
+        if dropped > 0 { printError("warning: \(dropped) text(s) have no word the model knows and were left out.") }
+        guard !examples.isEmpty else { throw CommandError("\(data): no example the model can read.") }
+        let report = classifier.model.report(on: examples, labels: classifier.labels)
+        if json {
+            printJSON(report)
+        } else {
+            printTable(report)
+        }
+    }
+
+    private func printTable(_ r: ClassificationReport) {
+        print(String(format: "examples: %d   accuracy: %.4f   macro-F1: %.4f   loss: %.4f", r.count, r.accuracy, r.macroF1, r.loss))
+        print("")
+        let width = max(r.labels.map(\.count).max() ?? 5, 9)
+        func pad(_ s: String, _ w: Int) -> String { s.count >= w ? s : String(repeating: " ", count: w - s.count) + s }
+        print(pad("label", width) + pad("precision", 11) + pad("recall", 9) + pad("F1", 9) + pad("support", 9))
+        for (label, s) in zip(r.labels, r.classes) {
+            print(pad(label, width) + pad(String(format: "%.4f", s.precision), 11) + pad(String(format: "%.4f", s.recall), 9)
+                  + pad(String(format: "%.4f", s.f1), 9) + pad("\(s.support)", 9))
+        }
+        print("")
+        print("confusion matrix (rows: true, columns: predicted)")
+        let cell = max(width, (r.confusion.flatMap { $0 }.map { "\($0)".count }.max() ?? 1) + 2)
+        print(pad("", width) + r.labels.map { pad($0, cell) }.joined())
+        for (label, row) in zip(r.labels, r.confusion) {
+            print(pad(label, width) + row.map { pad("\($0)", cell) }.joined())
+        }
+    }
+
+    private func printJSON(_ r: ClassificationReport) {
+        var perClass: [String: Any] = [:]
+        for (label, s) in zip(r.labels, r.classes) {
+            perClass[label] = ["precision": s.precision, "recall": s.recall, "f1": s.f1, "support": s.support]
+        }
+        let object: [String: Any] = [
+            "accuracy": r.accuracy, "macro_f1": r.macroF1, "loss": r.loss, "count": r.count,
+            "labels": r.labels, "confusion": r.confusion, "per_class": perClass,
+        ]
+        let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        print(String(decoding: data, as: UTF8.self))
+    }
+}

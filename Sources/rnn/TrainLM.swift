@@ -1,0 +1,273 @@
+import ArgumentParser
+import Foundation
+import RNNKit
+
+struct TrainLM: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train-lm",
+        abstract: "Train a character- or word-level language model on a text file.",
+        discussion: """
+            Truncated backpropagation through time over contiguous streams (char-rnn): the \
+            training text is cut into --batch-size parallel streams, each batch is the next \
+            --sequence-length steps of every stream, and the recurrent state carries over from \
+            one batch to the next (gradients stop at the batch boundary). The last \
+            --validation-fraction of the text is held out; after every epoch (and at the end) \
+            the loss on it is reported in nats, as perplexity and, for characters, in bits per \
+            character. The output file holds the model with the best validation loss.
+
+            Examples:
+              rnn train-lm --text input.txt --output lm.safetensors
+              rnn train-lm --text input.txt --max-time 5m --output lm.safetensors
+              rnn train-lm --text input.txt --level word --min-count 2 --cell gru --epochs 10 --output lm.safetensors
+              rnn generate --model lm.safetensors --prompt "ROMEO:" --length 300
+
+            DURATION is a number and a unit: 300s, 5m or 1h. With --max-time, training stops at \
+            the end of the batch that crosses the budget, then evaluates.
+            """)
+
+    @Option(help: "The text to learn from (a UTF-8 file).")
+    var text: String
+
+    @Option(help: "Tokens: characters (newlines and spaces included) or words.")
+    var level: LevelChoice = .char
+
+    @Option(help: "Recurrent cell.")
+    var cell: CellChoice = .lstm
+
+    @Option(help: "The vanilla RNN's activation.")
+    var nonlinearity: Nonlinearity = .tanh
+
+    @Option(help: "Recurrent layers.")
+    var layers = 2
+
+    @Option(help: "Size of each layer's hidden state.")
+    var hiddenSize = 128
+
+    @Option(help: "Size of the token embeddings.")
+    var embeddingSize = 128
+
+    @Option(help: "Steps per batch (T): how far back gradients flow.")
+    var sequenceLength = 50
+
+    @Option(help: "Parallel streams per batch (B).")
+    var batchSize = 50
+
+    @Option(help: "Dropout probability on the embeddings, between layers and before the output layer.")
+    var dropout: Float = 0
+
+    @Option(help: "Optimizer.")
+    var optimizer: OptimizerKind = .adam
+
+    @Option(help: "Learning rate (default: the optimizer's; 0.002 for adam).")
+    var learningRate: Float?
+
+    @Option(help: "Scale the gradients down to this global norm when above it; 0 turns clipping off.")
+    var clipNorm: Float = 5
+
+    @Option(help: "Passes over the training text (default: 1, or as many as --max-time allows; with both, whichever ends first).")
+    var epochs: Int?
+
+    @Option(help: ArgumentHelp("Time budget, e.g. 300s, 5m or 1h.", valueName: "duration"))
+    var maxTime: String?
+
+    @Option(help: "Seed for the initial weights and dropout; the same seed and text give the same model file.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Share of the text, from its end, held out for validation (0 for none).")
+    var validationFraction = 0.1
+
+    @Option(help: "Tokens (words, or characters) seen fewer times in training become <unk>.")
+    var minCount = 1
+
+    @Flag(help: "Print nothing but errors and warnings.")
+    var quiet = false
+
+    @Option(help: "Save the model here (safetensors; PyTorch can load the weights).")
+    var output: String
+
+    func validate() throws {
+        if nonlinearity == .relu && cell != .rnn {
+            throw ValidationError("--nonlinearity applies to --cell rnn only.")
+        }
+        for (name, value) in [("--layers", layers), ("--hidden-size", hiddenSize), ("--embedding-size", embeddingSize)] {
+            guard (1...65536).contains(value) else { throw ValidationError("\(name) must be between 1 and 65536 (got \(value)).") }
+        }
+        guard sequenceLength >= 1 else { throw ValidationError("--sequence-length must be at least 1 (got \(sequenceLength)).") }
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1 (got \(batchSize)).") }
+        guard dropout.isFinite, (0..<1).contains(dropout) else {
+            throw ValidationError("--dropout must be in [0, 1) (got \(dropout)).")
+        }
+        if let learningRate, !(learningRate.isFinite && learningRate > 0) {
+            throw ValidationError("--learning-rate must be a positive number (got \(learningRate)).")
+        }
+        guard clipNorm.isFinite, clipNorm >= 0 else {
+            throw ValidationError("--clip-norm must be 0 (off) or positive (got \(clipNorm)).")
+        }
+        if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1 (got \(epochs)).") }
+        if let maxTime {
+            do { _ = try TimeBudget.seconds(maxTime) } catch { throw ValidationError("--max-time: \(error)") }
+        }
+        guard validationFraction.isFinite, (0..<1).contains(validationFraction) else {
+            throw ValidationError("--validation-fraction must be in [0, 1) (got \(validationFraction)).")
+        }
+        guard minCount >= 1 else { throw ValidationError("--min-count must be at least 1 (got \(minCount)).") }
+        if output.isEmpty || output.hasSuffix("/") {
+            throw ValidationError("--output must name a file, e.g. lm.safetensors (got \"\(output)\").")
+        }
+    }
+
+    func run() throws {
+        let level: TokenLevel = self.level == .char ? .char : .word
+        let out = ProgressOutput(quiet: quiet)
+        try checkOutputDirectory()
+
+        let corpus: LanguageModelCorpus = try reportingErrors {
+            let contents = try LanguageModelText.read(path: text)
+            return LanguageModelCorpus(text: contents, level: level, validationFraction: validationFraction,
+                                       minCount: minCount)
+        }
+        let unit = level.unitName
+        out.line("\(text): \(corpus.train.count + corpus.validation.count) \(unit), vocabulary of \(corpus.vocabulary.count) "
+                 + "(with <unk>); training on \(corpus.train.count), validating on \(corpus.validation.count)")
+        if corpus.unknownTrainTokens > 0 {
+            out.line("\(corpus.unknownTrainTokens) training \(unit) seen fewer than \(minCount) times are <unk>")
+        }
+        if corpus.unknownValidationTokens > 0 {
+            printError("warning: \(corpus.unknownValidationTokens) validation \(unit) never occur in the training part; they are scored as <unk>.")
+        }
+
+        var options = LanguageModelTrainingOptions()
+        options.sequenceLength = sequenceLength
+        options.batchSize = batchSize
+        options.optimizer = optimizer
+        options.learningRate = learningRate
+        options.clipNorm = clipNorm > 0 ? clipNorm : nil
+        options.maxTime = try maxTime.map { try TimeBudget.seconds($0) }
+        options.epochs = epochs ?? (options.maxTime == nil ? 1 : nil)
+        options.seed = seed
+
+        var configuration = LanguageModelConfiguration(cell: cell.kind(nonlinearity: nonlinearity),
+                                                       vocabularySize: corpus.vocabulary.count,
+                                                       embeddingSize: embeddingSize, hiddenSize: hiddenSize,
+                                                       numLayers: layers)
+        configuration.dropout = dropout
+        let model = LanguageModel(configuration, seed: seed)
+        let trainer = try reportingErrors { try LanguageModelTrainer(model: model, options: options) }
+        let file = TextLanguageModel(model: model, vocabulary: corpus.vocabulary, level: level, training: options)
+
+        let live = !quiet && stdoutIsTerminal
+        var lastDraw = -1.0
+        var saved: LanguageModelEvaluation?
+        let summary = try reportingErrors {
+            try trainer.fit(train: corpus.train, validation: corpus.validation) { event in
+                switch event {
+                case .started(let plan):
+                    let budget = [plan.epochs.map { "\($0) epoch\($0 == 1 ? "" : "s")" },
+                                  plan.maxTime.map { "at most \(formatBudget($0))" }].compactMap { $0 }
+                    out.line("\(configuration.cell.rawValue), \(layers) layer\(layers == 1 ? "" : "s") of \(hiddenSize), "
+                             + "\(plan.parameterCount) parameters; \(plan.batchesPerEpoch) batches of "
+                             + "\(batchSize)×\(sequenceLength) per epoch; \(budget.joined(separator: ", "))")
+                case .progress(let p):
+                    guard live, p.elapsed - lastDraw >= 0.2 || p.batch == p.batchesPerEpoch else { return }
+                    lastDraw = p.elapsed
+                    let epochText = options.epochs.map { "epoch \(p.epoch)/\($0)" } ?? "epoch \(p.epoch)"
+                    let eta = p.secondsRemaining.isFinite ? "  ETA \(formatETA(p.secondsRemaining))" : ""
+                    out.live(String(format: "%@  %3.0f%%  batch %d/%d  loss %.4f  %@ %@/s%@", epochText,
+                                    p.fractionDone * 100, p.batch, p.batchesPerEpoch, p.epochLoss,
+                                    formatRate(p.tokensPerSecond), unit, eta))
+                case .evaluated(let e):
+                    var note = ""
+                    if e.isBest {
+                        try file.save(to: output)
+                        saved = e
+                        note = e.validation == nil ? "  saved" : "  best, saved"
+                    }
+                    out.line(report(e, level: level, unit: unit) + note)
+                case .skippedStep(let epoch, let batch):
+                    out.clearLive()
+                    printError("warning: epoch \(epoch), batch \(batch): the gradient is not finite (NaN or infinite); step skipped. "
+                               + "A lower --learning-rate or --clip-norm may help.")
+                }
+            }
+        }
+        if let e = saved {
+            let which = e.validation.map { String(format: "epoch %d, val loss %.4f", e.epoch, $0.loss) } ?? "epoch \(e.epoch)"
+            out.line(String(format: "Trained %d step%@ in %.1f s (%@ %@/s); saved the best model (%@) to %@",
+                            summary.steps, summary.steps == 1 ? "" : "s", summary.seconds,
+                            formatRate(summary.tokensPerSecond), unit, which, output))
+        }
+    }
+
+    /// Fails before training rather than after the first epoch when the model cannot be saved.
+    private func checkOutputDirectory() throws {
+        let directory = (output as NSString).deletingLastPathComponent
+        let dir = directory.isEmpty ? "." : directory
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw CommandError("\(output): the directory \(dir) does not exist. Create it or choose another --output.")
+        }
+        guard FileManager.default.isWritableFile(atPath: dir) else {
+            throw CommandError("\(output): cannot write in \(dir) (permissions?). Choose another --output.")
+        }
+    }
+
+    private func report(_ e: LanguageModelEvaluation, level: TokenLevel, unit: String) -> String {
+        func measures(_ l: LanguageModelLoss) -> String {
+            level == .char
+                ? String(format: "%.4f (ppl %.2f, %.3f bpc)", l.loss, l.perplexity, l.bitsPerToken)
+                : String(format: "%.4f (ppl %.2f)", l.loss, l.perplexity)
+        }
+        var line = "epoch \(e.epoch)"
+        if !e.completeEpoch { line += " (stopped by --max-time)" }
+        line += ": train loss " + measures(e.train)
+        if let v = e.validation { line += "  val loss " + measures(v) }
+        line += String(format: "  %@ %@/s  %.1f s", formatRate(e.tokensPerSecond), unit, e.elapsed)
+        return line
+    }
+}
+
+/// Standard output for progress: whole lines, or (on a terminal) one live line redrawn in place
+/// with \r. Written unbuffered, so a live line appears at once and lines never interleave out of
+/// order with the live one.
+final class ProgressOutput {
+    let quiet: Bool
+    private var liveShown = false
+
+    init(quiet: Bool) { self.quiet = quiet }
+
+    func line(_ text: String) {
+        guard !quiet else { return }
+        write((liveShown ? "\r\u{1B}[K" : "") + text + "\n")
+        liveShown = false
+    }
+
+    func live(_ text: String) {
+        guard !quiet else { return }
+        write("\r\u{1B}[K" + text)
+        liveShown = true
+    }
+
+    func clearLive() {
+        guard liveShown else { return }
+        write("\r\u{1B}[K")
+        liveShown = false
+    }
+
+    func write(_ text: String) {
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+}
+
+/// Seconds as 0:42, 12:05 or 1:02:03.
+func formatETA(_ seconds: Double) -> String {
+    let s = Int(seconds.rounded())
+    return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
+        : String(format: "%d:%02d", s / 60, s % 60)
+}
+
+/// A budget in seconds as 300s, 5m or 1h when exact, else seconds.
+func formatBudget(_ seconds: Double) -> String {
+    if seconds >= 3600, seconds.truncatingRemainder(dividingBy: 3600) == 0 { return "\(Int(seconds / 3600))h" }
+    if seconds >= 60, seconds.truncatingRemainder(dividingBy: 60) == 0 { return "\(Int(seconds / 60))m" }
+    return seconds == seconds.rounded() ? "\(Int(seconds))s" : String(format: "%.1fs", seconds)
+}

@@ -1,0 +1,464 @@
+import Foundation
+import Testing
+import RNNKit
+
+// Every optimized kernel against its naive twin in `ReferenceKernels`, at every instruction-set level
+// this CPU runs, on odd sizes and padded strides, with guard elements around every output.
+//
+// The level is process-wide state, and other suites run in parallel and compare results bit for bit
+// (determinism, save/load round trips) or against tight oracle tolerances that only the default
+// level meets (see OracleParityTests). So each level-switching check runs in a child process (an
+// exit test): its expectations are reported here as usual, and this process never leaves its best
+// level. The suite is also serialized, and each check puts the best level back when done.
+
+/// Sizes that hit every vector-width remainder (4, 8, 16 lanes) and the unrolled blocks.
+private let sizes = [1, 3, 7, 17, 33, 64, 65, 100]
+/// Value written around outputs; a kernel that writes out of bounds changes it.
+private let sentinel: Float = -12345.5
+
+private func randomFloats(_ n: Int, _ rng: inout SeededGenerator, scale: Double = 1) -> [Float] {
+    (0..<n).map { _ in Float(rng.nextNormal() * scale) }
+}
+
+/// The largest |kernel − reference| / max(1, scale) over an output, where `scale` is the sum of the
+/// magnitudes of the terms (so long sums with cancellation are judged by their condition).
+private func expectKernelClose(_ actual: [Float], _ expected: [Double], scale: [Double], tolerance: Double = 1e-5,
+                               _ what: @autoclosure () -> String, sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(actual.count == expected.count, sourceLocation: sourceLocation)
+    var worst = (error: 0.0, index: -1)
+    for k in actual.indices {
+        let e = abs(Double(actual[k]) - expected[k]) / max(1, scale[k])
+        if !(e <= worst.error) { worst = (e.isNaN ? .infinity : e, k) }
+    }
+    if worst.error > tolerance {
+        Issue.record("\(what()): largest scaled difference \(worst.error) at [\(worst.index)]: kernel \(actual[worst.index]), reference \(expected[worst.index]) (tolerance \(tolerance))",
+                     sourceLocation: sourceLocation)
+    }
+}
+
+/// Runs `body` with a buffer laid out as `[guard × pad][values][guard × pad]`, pointing at the values;
+/// afterwards checks both guards and returns the values. The offset of one float also makes the
+/// values unaligned, which the kernels must accept.
+private func withGuarded<R>(_ values: [Float], pad: Int = 5, _ what: String, sourceLocation: SourceLocation = #_sourceLocation,
+                            _ body: (UnsafeMutablePointer<Float>) -> R) -> (values: [Float], result: R) {
+    var buffer = [Float](repeating: sentinel, count: pad) + values + [Float](repeating: sentinel, count: pad)
+    let result = buffer.withUnsafeMutableBufferPointer { body($0.baseAddress! + pad) }
+    let front = buffer[..<pad], back = buffer[(pad + values.count)...]
+    #expect(front.allSatisfy { $0 == sentinel } && back.allSatisfy { $0 == sentinel },
+            "\(what): wrote outside its output", sourceLocation: sourceLocation)
+    return (Array(buffer[pad..<(pad + values.count)]), result)
+}
+
+/// A (rows, columns) matrix stored with row stride `ld` ≥ columns; padding holds `fill`.
+private func strided<T>(_ dense: [T], rows: Int, columns: Int, ld: Int, fill: T) -> [T] {
+    var out = [T](repeating: fill, count: rows * ld)
+    for r in 0..<rows { for c in 0..<columns { out[r * ld + c] = dense[r * columns + c] } }
+    return out
+}
+
+private func strided(_ dense: [Float], rows: Int, columns: Int, ld: Int) -> [Float] {
+    strided(dense, rows: rows, columns: columns, ld: ld, fill: sentinel)
+}
+
+/// The (rows, columns) values of a matrix stored with row stride `ld`.
+private func unstrided<T>(_ storage: [T], rows: Int, columns: Int, ld: Int) -> [T] {
+    var out: [T] = []
+    out.reserveCapacity(rows * columns)
+    for r in 0..<rows { for c in 0..<columns { out.append(storage[r * ld + c]) } }
+    return out
+}
+
+private func doubles(_ x: [Float]) -> [Double] { x.map(Double.init) }
+
+/// The level-switching checks, run by `KernelTests` in child processes.
+enum KernelChecks {
+    /// Runs `body` once per available level, then restores the best one.
+    static func forEachLevel(_ body: (Int) throws -> Void) rethrows {
+        let levels = Kernels.availableLevels
+        defer { Kernels.setLevel(levels.last!) }
+        for level in levels {
+            #expect(Kernels.setLevel(level) == level)
+            try body(level)
+        }
+    }
+
+    /// Levels: portable is always available; switching reports the level in use
+    static func levels() {
+        let levels = Kernels.availableLevels
+        #expect(levels.first == 0)
+        #expect(levels == Array(0..<levels.count))
+        let names = ["portable", "avx2", "avx512"]
+        forEachLevel { level in
+            #expect(Kernels.instructionSet == names[level])
+        }
+        #expect(Kernels.instructionSet == names[levels.last!])
+        // Asking for more than the CPU has gives the best it has; less than 0 gives portable.
+        #expect(Kernels.setLevel(99) == levels.last!)
+        #expect(Kernels.setLevel(-1) == 0)
+        Kernels.setLevel(levels.last!)
+    }
+
+    /// gemv: y = A·x and y += A·x, odd sizes, lda > N
+    static func gemv() {
+        forEachLevel { level in
+            var rng = SeededGenerator(seed: 100)
+            for M in sizes {
+                for N in sizes {
+                    let lda = N + (M + N) % 5  // sometimes equal to N, mostly larger
+                    let A = randomFloats(M * N, &rng), x = randomFloats(N, &rng), y0 = randomFloats(M, &rng)
+                    let storage = strided(A, rows: M, columns: N, ld: lda)
+                    for accumulate in [false, true] {
+                        var expected = doubles(y0)
+                        ReferenceKernels.gemv(M, N, doubles(A), doubles(x), &expected, accumulate: accumulate)
+                        var scale = accumulate ? doubles(y0).map(abs) : [Double](repeating: 0, count: M)
+                        ReferenceKernels.gemv(M, N, doubles(A).map(abs), doubles(x).map(abs), &scale, accumulate: true)
+                        // Without accumulate the old contents must not matter: start from NaN.
+                        let start = accumulate ? y0 : [Float](repeating: .nan, count: M)
+                        let what = "gemv level \(level) M \(M) N \(N) lda \(lda) accumulate \(accumulate)"
+                        let y = withGuarded(start, what) { yp in
+                            Kernels.gemv(M, N, storage, lda: lda, x, yp, accumulate: accumulate)
+                        }.values
+                        expectKernelClose(y, expected, scale: scale, what)
+                    }
+                }
+            }
+        }
+    }
+
+    /// gemvTransposedAccumulate: y += Aᵀ·x, odd sizes, lda > N
+    static func gemvTransposed() {
+        forEachLevel { level in
+            var rng = SeededGenerator(seed: 200)
+            for M in sizes {
+                for N in sizes {
+                    let lda = N + (2 * M + N) % 7
+                    let A = randomFloats(M * N, &rng), x = randomFloats(M, &rng), y0 = randomFloats(N, &rng)
+                    let storage = strided(A, rows: M, columns: N, ld: lda)
+                    var expected = doubles(y0)
+                    ReferenceKernels.gemvTransposedAccumulate(M, N, doubles(A), doubles(x), &expected)
+                    var scale = doubles(y0).map(abs)
+                    ReferenceKernels.gemvTransposedAccumulate(M, N, doubles(A).map(abs), doubles(x).map(abs), &scale)
+                    let what = "gemvTransposedAccumulate level \(level) M \(M) N \(N) lda \(lda)"
+                    let y = withGuarded(y0, what) { yp in
+                        Kernels.gemvTransposedAccumulate(M, N, storage, lda: lda, x, yp)
+                    }.values
+                    expectKernelClose(y, expected, scale: scale, what)
+                }
+            }
+        }
+    }
+
+    /// gemmTNAccumulate: W += Gᵀ·X, odd sizes, padded strides
+    static func gemmTN() {
+        forEachLevel { level in
+            var rng = SeededGenerator(seed: 300)
+            for T in [1, 2, 5, 17] {
+                for M in sizes {
+                    for N in sizes where (M + N + T) % 2 == 0 || M == N {
+                        let ldg = M + T % 3, ldx = N + (M + T) % 4, ldw = N + (N + T) % 5
+                        let G = randomFloats(T * M, &rng), X = randomFloats(T * N, &rng), W0 = randomFloats(M * N, &rng)
+                        var expected = doubles(W0)
+                        ReferenceKernels.gemmTNAccumulate(T, M, N, doubles(G), doubles(X), &expected)
+                        var scale = doubles(W0).map(abs)
+                        ReferenceKernels.gemmTNAccumulate(T, M, N, doubles(G).map(abs), doubles(X).map(abs), &scale)
+                        let what = "gemmTNAccumulate level \(level) T \(T) M \(M) N \(N) ldg \(ldg) ldx \(ldx) ldw \(ldw)"
+                        let wStorage = withGuarded(strided(W0, rows: M, columns: N, ld: ldw), what) { wp in
+                            Kernels.gemmTNAccumulate(T, M, N, strided(G, rows: T, columns: M, ld: ldg), ldg: ldg,
+                                                     strided(X, rows: T, columns: N, ld: ldx), ldx: ldx, wp, ldw: ldw)
+                        }.values
+                        // Padding between rows of W must be untouched too.
+                        for r in 0..<M {
+                            #expect(wStorage[(r * ldw + N)..<(r * ldw + ldw)].allSatisfy { $0 == sentinel },
+                                    "\(what): wrote into the row padding of W")
+                        }
+                        expectKernelClose(unstrided(wStorage, rows: M, columns: N, ld: ldw), expected, scale: scale, what)
+                    }
+                }
+            }
+        }
+    }
+
+    /// axpy, tanhBackward and clamp match their references
+    static func elementwise() {
+        forEachLevel { level in
+            var rng = SeededGenerator(seed: 400)
+            for n in sizes + [0, 2, 15, 16, 31, 32, 129] {
+                let x = randomFloats(n, &rng), y0 = randomFloats(n, &rng)
+                let a = Float(rng.nextNormal())
+
+                var expected = doubles(y0)
+                ReferenceKernels.axpy(Double(a), doubles(x), &expected)
+                let scale = zip(x, y0).map { Double(abs(a * $0)) + Double(abs($1)) }
+                let y = withGuarded(y0, "axpy n \(n)") { Kernels.axpy(n, a, x, $0) }.values
+                expectKernelClose(y, expected, scale: scale, tolerance: 1e-6, "axpy level \(level) n \(n)")
+
+                // tanhBackward, into a separate output and in place (g aliasing dh).
+                let h = x.map { Float(Foundation.tanh(Double($0))) }, dh = y0
+                let expectedG = ReferenceKernels.tanhBackward(doubles(h), doubles(dh))
+                let gScale = zip(h, dh).map { (1 + Double($0 * $0)) * Double(abs($1)) }
+                let g = withGuarded([Float](repeating: .nan, count: n), "tanhBackward n \(n)") { Kernels.tanhBackward(n, h, dh, $0) }.values
+                expectKernelClose(g, expectedG, scale: gScale, tolerance: 1e-6, "tanhBackward level \(level) n \(n)")
+                let inPlace = withGuarded(dh, "tanhBackward in place n \(n)") { Kernels.tanhBackward(n, h, $0, $0) }.values
+                expectKernelClose(inPlace, expectedG, scale: gScale, tolerance: 1e-6, "tanhBackward in place level \(level) n \(n)")
+
+                // clamp is exact: values below, inside, at and above the bounds.
+                var values = x.map { $0 * 2 }
+                if n >= 3 { values[0] = -1; values[1] = 1; values[2] = -.infinity }
+                if n >= 4 { values[3] = .infinity }
+                var expectedClamp = values
+                ReferenceKernels.clamp(-1, 1, &expectedClamp)
+                let clamped = withGuarded(values, "clamp n \(n)") { Kernels.clamp(n, -1, 1, $0) }.values
+                #expect(clamped == expectedClamp, "clamp level \(level) n \(n)")
+                #expect(clamped.allSatisfy { (-1...1).contains($0) })
+            }
+        }
+    }
+
+    /// tanh against Double-precision tanh on a dense grid over [−10, 10] (step 1e-3, which crosses
+    /// the polynomial's range end at ±7.9053 and the tiny-value cut at 4e-4), plus tiny, subnormal
+    /// and huge values. The bound: 2e-6 absolute everywhere, and within 4 ulps of the Float value
+    /// for |x| < 1 (where an absolute bound alone would let tiny results be wrong).
+    /// tanh matches Double tanh over [−10, 10], tiny and huge values
+    static func tanh() {
+        var xs: [Float] = (-10_000...10_000).map { Float($0) * 1e-3 }
+        let tiny: [Float] = [0, 1e-38, .leastNonzeroMagnitude, .leastNormalMagnitude, 1e-30, 1e-10, 1e-8, 1e-6,
+                             1e-4, 3.99e-4, 4e-4, 4.01e-4, 5e-4, 1e-3, 0.01, 0.1]
+        let huge: [Float] = [7.9, 7.905311, 7.9054, 8, 9, 10, 15, 20, 50, 100, 1e4, 1e10, 1e30,
+                             .greatestFiniteMagnitude, .infinity]
+        xs += tiny + tiny.map { -$0 } + huge + huge.map { -$0 }
+        // Random values, including every remainder position in the vector tail.
+        var rng = SeededGenerator(seed: 500)
+        xs += randomFloats(1001, &rng, scale: 3)
+        forEachLevel { level in
+            for n in [xs.count, 1, 3, 7, 17] {  // different tails
+                let input = Array(xs.prefix(n))
+                let y = withGuarded([Float](repeating: .nan, count: n), "tanh n \(n)") { Kernels.tanh(n, input, $0) }.values
+                var worstAbs = (error: 0.0, x: Float(0)), worstUlps = (ulps: 0.0, x: Float(0))
+                for (x, t) in zip(input, y) {
+                    let exact = Foundation.tanh(Double(x))
+                    let e = abs(Double(t) - exact)
+                    if !(e <= worstAbs.error) { worstAbs = (e.isNaN ? .infinity : e, x) }
+                    if abs(x) < 1 {
+                        let ulps = e / Double(Float(exact).ulp == 0 ? Float.leastNonzeroMagnitude : Float(exact).ulp)
+                        if !(ulps <= worstUlps.ulps) { worstUlps = (ulps.isNaN ? .infinity : ulps, x) }
+                    }
+                    #expect(t.sign == x.sign, "tanh(\(x)) = \(t) has the wrong sign")
+                    #expect(abs(t) <= 1, "tanh(\(x)) = \(t)")
+                }
+                #expect(worstAbs.error < 2e-6, "tanh level \(level): largest error \(worstAbs.error) at x = \(worstAbs.x)")
+                #expect(worstUlps.ulps <= 4, "tanh level \(level): \(worstUlps.ulps) ulps at x = \(worstUlps.x)")
+            }
+            // Odd symmetry holds exactly, and ±∞ give ±1.
+            let positive = xs.filter { $0 > 0 }
+            let yp = withGuarded([Float](repeating: 0, count: positive.count), "tanh +") { Kernels.tanh(positive.count, positive, $0) }.values
+            let yn = withGuarded([Float](repeating: 0, count: positive.count), "tanh −") { Kernels.tanh(positive.count, positive.map { -$0 }, $0) }.values
+            #expect(yp == yn.map { -$0 }, "tanh level \(level) is not exactly odd")
+            // In place (y aliasing x), as the RNN forward uses it.
+            var inPlace: [Float] = [-.infinity, -3, -0.0, 0.5, .infinity, 2, 1e-5]
+            inPlace.withUnsafeMutableBufferPointer { Kernels.tanh($0.count, $0.baseAddress!, $0.baseAddress!) }
+            // ±∞ saturate to ±1 within the same 2e-6 (the rational approximation ends at 1 − 2.4e-7, not 1).
+            #expect(abs(inPlace[0] + 1) < 2e-6 && abs(inPlace[4] - 1) < 2e-6, "tanh(±∞) = \(inPlace[0]), \(inPlace[4])")
+            #expect(inPlace[2] == 0 && inPlace[2].sign == .minus, "tanh(−0) = \(inPlace[2])")
+            #expect(inPlace[6] == 1e-5, "tanh(1e-5) = \(inPlace[6])")
+            #expect(abs(Double(inPlace[1]) - Foundation.tanh(-3.0)) < 2e-6)
+            #expect(abs(Double(inPlace[3]) - Foundation.tanh(0.5)) < 2e-6)
+        }
+    }
+
+    /// sgdClipZero: w −= lr·clamp(g, −c, c), g = 0, with and without clipping
+    static func sgdClipZero() {
+        forEachLevel { level in
+            var rng = SeededGenerator(seed: 450)
+            for n in sizes + [0, 16, 129] {
+                for clip in [Float(1), 0.25, .infinity] {
+                    let g0 = randomFloats(n, &rng, scale: 2), w0 = randomFloats(n, &rng)
+                    let lr: Float = 0.02
+                    var expectedG = doubles(g0), expectedW = doubles(w0)
+                    ReferenceKernels.sgdClipZero(learningRate: Double(lr), clip: Double(clip), gradient: &expectedG, weight: &expectedW)
+                    let what = "sgdClipZero level \(level) n \(n) clip \(clip)"
+                    var g = g0
+                    let w = withGuarded(w0, what) { wp in
+                        withGuarded(g0, what + " (gradient)") { gp in
+                            Kernels.sgdClipZero(n, learningRate: lr, clip: clip, gradient: gp, weight: wp)
+                        }.values
+                    }
+                    g = w.result
+                    #expect(g.allSatisfy { $0 == 0 }, "\(what): gradient not reset to zero")
+                    #expect(expectedG.allSatisfy { $0 == 0 })
+                    let scale = zip(w0, g0).map { Double(abs($0)) + Double(lr) * Double(min(abs($1), clip)) }
+                    expectKernelClose(w.values, expectedW, scale: scale, tolerance: 1e-6, what)
+                }
+            }
+        }
+    }
+
+    /// sigmoid matches Double σ over [−20, 20]
+    static func sigmoid() {
+        var xs: [Float] = (-4_000...4_000).map { Float($0) * 5e-3 }
+        xs += [0, -0.0, 1e-8, -1e-8, 50, -50, 100, -100, .infinity, -.infinity]
+        forEachLevel { level in
+            for n in [xs.count, 1, 5, 9, 17] {
+                let input = Array(xs.prefix(n))
+                let y = withGuarded([Float](repeating: .nan, count: n), "sigmoid n \(n)") { Kernels.sigmoid(n, input, $0) }.values
+                let expected = ReferenceKernels.sigmoid(doubles(input))
+                expectKernelClose(y, expected, scale: [Double](repeating: 1, count: n), tolerance: 2e-6,
+                                  "sigmoid level \(level) n \(n)")
+                #expect(y.allSatisfy { (0...1).contains($0) }, "sigmoid level \(level) left [0, 1]")
+            }
+        }
+    }
+
+    /// A NaN (a diverged weight, a 0·∞ in a gradient) must stay visible, as it does in the naive
+    /// twins (libm's tanh, Swift's min/max), in PyTorch and in numpy: a kernel that turns it into a
+    /// finite number lets training carry on silently on garbage. Every position is tried, so both the
+    /// vector body and the scalar tail are covered.
+    /// NaN propagates through tanh and clamp as in the references
+    static func nanPropagation() {
+        let n = 37
+        forEachLevel { level in
+            var tanhLeaks: [Int] = [], clampLeaks: [Int] = []
+            for position in 0..<n {
+                var x = (0..<n).map { Float($0 % 7) * 0.5 - 1.5 }
+                x[position] = .nan
+                #expect(ReferenceKernels.tanh([x[position]])[0].isNaN)
+                var referenceClamped = x
+                ReferenceKernels.clamp(-1, 1, &referenceClamped)
+                #expect(referenceClamped[position].isNaN)
+
+                var y = [Float](repeating: 0, count: n)
+                Kernels.tanh(n, x, &y)
+                if !y[position].isNaN { tanhLeaks.append(position) }
+                var clamped = x
+                Kernels.clamp(n, -1, 1, &clamped)
+                if !clamped[position].isNaN { clampLeaks.append(position) }
+            }
+            #expect(tanhLeaks.isEmpty, "level \(level): tanh(NaN) is not NaN at positions \(tanhLeaks) of \(n)")
+            #expect(clampLeaks.isEmpty, "level \(level): clamp(NaN) is not NaN at positions \(clampLeaks) of \(n)")
+        }
+    }
+
+    /// The optimized RNN gives the same results at every level
+    static func modelAcrossLevels() {
+        let (model, r) = twins(randomReference(V: 18, H: 64, O: 2, sigma: 0.2, seed: 77))
+        let tokens = [3, 17, 0, 5, 5, 9, 12, 1, 4]
+        let expected = r.forward(tokens: tokens).logits
+        let expectedGradients = r.gradients(tokens: tokens, target: 1)
+        forEachLevel { level in
+            expectClose(model.logits(tokens), expected, tolerance: 1e-5, "logits at level \(level)")
+            model.parameters.zeroGradients()
+            _ = model.accumulateGradients(tokens, target: 1)
+            let g = ReferenceRNNClassifier<Double>.Gradients(gradientsOf: model)
+            for p in ReferenceParameter.allCases {
+                expectClose(g[p], expectedGradients[p], tolerance: 1e-4, "d\(p.rawValue) at level \(level)")
+            }
+        }
+    }
+}
+
+@Suite("Kernels at every instruction-set level", .serialized)
+struct KernelTests {
+    @Test("This process runs at the best level the CPU has (the checks switch levels only in children)")
+    func bestLevelByDefault() {
+        let names = ["portable", "avx2", "avx512"]
+        #expect(Kernels.instructionSet == names[Kernels.availableLevels.last!])
+    }
+
+    @Test("Levels: portable is always available; switching reports the level in use")
+    func levels() async {
+        await #expect(processExitsWith: .success) { KernelChecks.levels() }
+    }
+
+    @Test("gemv: y = A·x and y += A·x, odd sizes, lda > N")
+    func gemv() async {
+        await #expect(processExitsWith: .success) { KernelChecks.gemv() }
+    }
+
+    @Test("gemvTransposedAccumulate: y += Aᵀ·x, odd sizes, lda > N")
+    func gemvTransposed() async {
+        await #expect(processExitsWith: .success) { KernelChecks.gemvTransposed() }
+    }
+
+    @Test("gemmTNAccumulate: W += Gᵀ·X, odd sizes, padded strides")
+    func gemmTN() async {
+        await #expect(processExitsWith: .success) { KernelChecks.gemmTN() }
+    }
+
+    @Test("axpy, tanhBackward and clamp match their references")
+    func elementwise() async {
+        await #expect(processExitsWith: .success) { KernelChecks.elementwise() }
+    }
+
+    @Test("tanh matches Double tanh over [−10, 10], tiny and huge values")
+    func tanh() async {
+        await #expect(processExitsWith: .success) { KernelChecks.tanh() }
+    }
+
+    @Test("sgdClipZero: w −= lr·clamp(g, −c, c), g = 0, with and without clipping")
+    func sgdClipZero() async {
+        await #expect(processExitsWith: .success) { KernelChecks.sgdClipZero() }
+    }
+
+    @Test("sigmoid matches Double σ over [−20, 20]")
+    func sigmoid() async {
+        await #expect(processExitsWith: .success) { KernelChecks.sigmoid() }
+    }
+
+    @Test("NaN propagates through tanh and clamp as in the references")
+    func nanPropagation() async {
+        await #expect(processExitsWith: .success) { KernelChecks.nanPropagation() }
+    }
+
+    @Test("The optimized RNN gives the same results at every level")
+    func modelAcrossLevels() async {
+        await #expect(processExitsWith: .success) { KernelChecks.modelAcrossLevels() }
+    }
+}
+
+@Suite("BLAS sgemm")
+struct BLASTests {
+    /// C = α·op(A)·op(B) + β·C for every transpose combination, odd sizes and padded strides, for the
+    /// platform BLAS (`shared`: OpenBLAS, Accelerate, or the built-in kernels when none is found) and
+    /// the built-in kernels.
+    @Test("sgemm matches the reference for all transposes", arguments: ["shared", "builtIn"])
+    func sgemm(which: String) {
+        let blas = which == "shared" ? BLAS.shared : BLAS.builtIn
+        if which == "builtIn" { #expect(blas.backend == .builtIn) }
+        var rng = SeededGenerator(seed: 600)
+        let shapes = [(1, 1, 1), (3, 7, 17), (17, 3, 7), (33, 65, 7), (64, 1, 100), (7, 100, 33), (65, 17, 64), (1, 33, 3)]
+        for (M, N, K) in shapes {
+            for transA in [BLAS.Transpose.none, .transpose] {
+                for transB in [BLAS.Transpose.none, .transpose] {
+                    for (alpha, beta) in [(Float(1), Float(0)), (0.5, 1), (-2, 0.25)] {
+                        // op(A) is (M, K): stored (M, K) or, transposed, (K, M); likewise B.
+                        let (aRows, aCols) = transA == .none ? (M, K) : (K, M)
+                        let (bRows, bCols) = transB == .none ? (K, N) : (N, K)
+                        let lda = aCols + 3, ldb = bCols + 1, ldc = N + 2
+                        let A = strided(randomFloats(aRows * aCols, &rng), rows: aRows, columns: aCols, ld: lda)
+                        let B = strided(randomFloats(bRows * bCols, &rng), rows: bRows, columns: bCols, ld: ldb)
+                        // With β = 0 the old C must not matter (BLAS semantics): start from NaN there.
+                        let c0 = randomFloats(M * N, &rng)
+                        let C0 = strided(beta == 0 ? [Float](repeating: .nan, count: M * N) : c0, rows: M, columns: N, ld: ldc)
+                        // Reference in Double, on the same strided storage (padding never read).
+                        let dA = doubles(A), dB = doubles(B)
+                        var expected = strided(beta == 0 ? [Double](repeating: 0, count: M * N) : doubles(c0),
+                                               rows: M, columns: N, ld: ldc, fill: 0)
+                        ReferenceKernels.gemm(transA: transA == .transpose, transB: transB == .transpose, M, N, K,
+                                              alpha: Double(alpha), dA, lda: lda, dB, ldb: ldb, beta: Double(beta), &expected, ldc: ldc)
+                        var scale = strided(doubles(c0).map { abs($0 * Double(beta)) }, rows: M, columns: N, ld: ldc, fill: 0)
+                        ReferenceKernels.gemm(transA: transA == .transpose, transB: transB == .transpose, M, N, K,
+                                              alpha: abs(Double(alpha)), dA.map(abs), lda: lda, dB.map(abs), ldb: ldb, beta: 1, &scale, ldc: ldc)
+                        let what = "\(which) sgemm \(transA) \(transB) M \(M) N \(N) K \(K) α \(alpha) β \(beta)"
+                        let C = withGuarded(C0, what) { cp in
+                            blas.sgemm(transA, transB, M, N, K, alpha: alpha, A, lda: lda, B, ldb: ldb, beta: beta, cp, ldc: ldc)
+                        }.values
+                        for r in 0..<M {
+                            #expect(C[(r * ldc + N)..<(r * ldc + ldc)].allSatisfy { $0 == sentinel }, "\(what): wrote into C's row padding")
+                        }
+                        expectKernelClose(unstrided(C, rows: M, columns: N, ld: ldc), unstrided(expected, rows: M, columns: N, ld: ldc),
+                                          scale: unstrided(scale, rows: M, columns: N, ld: ldc), what)
+                    }
+                }
+            }
+        }
+    }
+}
