@@ -12,10 +12,11 @@ struct Train: ParsableCommand {
             1000 epochs, a report every 100.
 
             With --data it trains on your file with a recipe for real data: words (lowercased, \
-            punctuation split off) seen at least twice, embeddings of 128, a vanilla RNN of 128, \
-            dropout 0.5, mini-batches of 32, Adam at 0.002, gradient norm clipped to 5, up to 10 \
-            epochs with early stopping on a validation set (10% of the data unless you give one), \
-            keeping the best epoch's weights. Every setting can be changed.
+            punctuation split off) seen at least twice, embeddings of 128, a vanilla RNN of 128 \
+            whose outputs are max-pooled over the text, dropout 0.5, mini-batches of 32, Adam at \
+            0.002, gradient norm clipped to 5, up to 20 epochs with early stopping (patience 4) on a \
+            validation set (10% of the data unless you give one), keeping the best epoch's weights. \
+            Every setting can be changed.
 
             Examples:
               rnn train
@@ -71,13 +72,13 @@ struct Train: ParsableCommand {
     var bidirectional = false
     @Option(help: "Dropout on embeddings, between layers and before the output layer. (default: 0 without --data, 0.5 with)")
     var dropout: Float?
-    @Option(help: "Sequence summary: last (final states, as PyTorch), max or mean over the steps.")
-    var pooling: ClassifierConfiguration.Pooling = .last
+    @Option(help: "Sequence summary: last (final states, as PyTorch's nn.RNN returns them), max or mean over the steps. (default: last without --data, max with)")
+    var pooling: ClassifierConfiguration.Pooling?
     @Option(help: "Backpropagation into h(t-1): exact (the true gradient, Whhᵀ·g) or tutorial (Whh·g, as the tutorial's published code does; vanilla RNN only).")
     var backward: ClassifierConfiguration.BackwardRule = .exact
 
     // Training
-    @Option(help: "Passes over the training data. (default: 1000 without --data, 10 with)")
+    @Option(help: "Passes over the training data. (default: 1000 without --data, 20 with)")
     var epochs: Int?
     @Option(help: "Examples per update. (default: 1 without --data, 32 with)")
     var batchSize: Int?
@@ -91,7 +92,7 @@ struct Train: ParsableCommand {
     var clipValue: Float?
     @Option(help: "Rescale gradients whose global norm exceeds this. (default: 5 with --data)")
     var clipNorm: Float?
-    @Option(help: "Stop after this many epochs without a better validation loss, keeping the best weights. (default: 3 with validation data)")
+    @Option(help: "Stop after this many epochs without a better validation loss, keeping the best weights. (default: 4 with --data)")
     var patience: Int?
     @Option(help: "Seed for the initial weights, shuffles and dropout; the same seed gives the same model.")
     var seed: UInt64 = 1
@@ -194,7 +195,7 @@ struct Train: ParsableCommand {
             hiddenSize: hiddenSize ?? (tutorial ? 64 : 128), numClasses: prepared.labels.count,
             numLayers: layers, bidirectional: bidirectional)
         configuration.dropout = dropout ?? (tutorial ? 0 : 0.5)
-        configuration.pooling = pooling
+        configuration.pooling = pooling ?? (tutorial ? .last : .max)
         configuration.backward = backward
         // The tutorial's own model has one bias and its own init; anything else is PyTorch's.
         let tutorialModel = tutorial && oneHot && cell == .rnn && layers == 1 && !bidirectional

@@ -133,7 +133,9 @@ struct TrainLM: ParsableCommand {
             out.line("\(corpus.unknownTrainTokens) training \(unit) seen fewer than \(minCount) times are <unk>")
         }
         if corpus.unknownValidationTokens > 0 {
-            printError("warning: \(corpus.unknownValidationTokens) validation \(unit) never occur in the training part; they are scored as <unk>.")
+            printError("warning: \(corpus.unknownValidationTokens) validation \(unit) are not in the vocabulary "
+                       + (minCount > 1 ? "(unseen in training or rarer than --min-count)" : "(unseen in training)")
+                       + "; they are scored as <unk>.")
         }
 
         var options = LanguageModelTrainingOptions()

@@ -41,6 +41,7 @@ public struct TokenSampler: Sendable {
     private var probabilities: [Double] = []
     private var order: [Int] = []
 
+    /// `options` must be usable (`options.problem == nil`); `TextGenerator` checks and throws instead.
     public init(options: SamplingOptions, seed: UInt64) {
         precondition(options.problem == nil, options.problem ?? "")
         self.options = options

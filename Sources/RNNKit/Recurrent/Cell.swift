@@ -25,16 +25,22 @@ public enum CellKind: String, Codable, Sendable, CaseIterable {
     /// Whether the cell has a cell state c besides h (LSTM).
     public var hasCellState: Bool { self == .lstm }
 
+    /// Whether the cell needs preX and preH apart (GRU: r gates only the recurrent part of n).
+    /// The others use their sum, so the layer adds h_{t−1}·W_hhᵀ straight into preX and both
+    /// pre-activations share one gradient.
+    public var separatesPreactivations: Bool { self == .gru }
+
     /// Per-step forward for rows 0..<B.
     /// - Parameters:
-    ///   - preX, preH: pre-activations (B, G·H); preX is overwritten (scratch).
+    ///   - preX, preH: pre-activations (B, G·H); preX is overwritten (scratch). Cells that do not
+    ///     separate them receive preH = nil with the sum already in preX.
     ///   - hPrev, cPrev: previous state (B, H); cPrev only for LSTM.
     ///   - h, c: new state (B, H).
     ///   - gates: what backward needs (B, G·H): activated gates (LSTM, GRU; GRU keeps preH's n block
     ///     in `extra`), or nothing for RNN (h itself suffices).
     ///   - extra: GRU only, (B, H): W_hn·h_{t−1} + b_hn.
     @inline(__always)
-    func forwardStep(B: Int, H: Int, preX: UnsafeMutablePointer<Float>, preH: UnsafePointer<Float>,
+    func forwardStep(B: Int, H: Int, preX: UnsafeMutablePointer<Float>, preH: UnsafePointer<Float>?,
                      hPrev: UnsafePointer<Float>, cPrev: UnsafePointer<Float>?,
                      h: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>?,
                      gates: UnsafeMutablePointer<Float>, extra: UnsafeMutablePointer<Float>?) {
@@ -42,7 +48,7 @@ public enum CellKind: String, Codable, Sendable, CaseIterable {
         case .rnnTanh: RNNCell.forward(B: B, H: H, relu: false, preX: preX, preH: preH, h: h)
         case .rnnRelu: RNNCell.forward(B: B, H: H, relu: true, preX: preX, preH: preH, h: h)
         case .lstm: LSTMCell.forward(B: B, H: H, preX: preX, preH: preH, cPrev: cPrev!, h: h, c: c!, gates: gates)
-        case .gru: GRUCell.forward(B: B, H: H, preX: preX, preH: preH, hPrev: hPrev, h: h, gates: gates, hn: extra!)
+        case .gru: GRUCell.forward(B: B, H: H, preX: preX, preH: preH!, hPrev: hPrev, h: h, gates: gates, hn: extra!)
         }
     }
 
@@ -50,7 +56,9 @@ public enum CellKind: String, Codable, Sendable, CaseIterable {
     /// - Parameters:
     ///   - dh: dL/dh_t (B, H), all paths summed; may be overwritten.
     ///   - dc: LSTM only: on entry dL/dc_t from step t+1 (B, H); on exit dL/dc_{t−1}.
-    ///   - dPreX, dPreH: written (B, G·H): gradients of the two pre-activations.
+    ///   - dPreX, dPreH: written (B, G·H): gradients of the two pre-activations (dPreH only by
+    ///     cells that separate them; for the others it is dPreX).
+    ///   - scratch: (H) floats the cell may use.
     ///   - dhPrev: the part of dL/dh_{t−1} that does not pass through W_hh is added here (GRU: z ⊙ dh).
     @inline(__always)
     func backwardStep(B: Int, H: Int, dh: UnsafeMutablePointer<Float>, dc: UnsafeMutablePointer<Float>?,
@@ -58,12 +66,12 @@ public enum CellKind: String, Codable, Sendable, CaseIterable {
                       h: UnsafePointer<Float>, c: UnsafePointer<Float>?,
                       gates: UnsafePointer<Float>, extra: UnsafePointer<Float>?,
                       dPreX: UnsafeMutablePointer<Float>, dPreH: UnsafeMutablePointer<Float>,
-                      dhPrev: UnsafeMutablePointer<Float>) {
+                      dhPrev: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
         switch self {
-        case .rnnTanh: RNNCell.backward(B: B, H: H, relu: false, dh: dh, h: h, dPreX: dPreX, dPreH: dPreH)
-        case .rnnRelu: RNNCell.backward(B: B, H: H, relu: true, dh: dh, h: h, dPreX: dPreX, dPreH: dPreH)
+        case .rnnTanh: RNNCell.backward(B: B, H: H, relu: false, dh: dh, h: h, dPre: dPreX)
+        case .rnnRelu: RNNCell.backward(B: B, H: H, relu: true, dh: dh, h: h, dPre: dPreX)
         case .lstm:
-            LSTMCell.backward(B: B, H: H, dh: dh, dc: dc!, cPrev: cPrev!, c: c!, gates: gates, dPreX: dPreX, dPreH: dPreH)
+            LSTMCell.backward(B: B, H: H, dh: dh, dc: dc!, cPrev: cPrev!, c: c!, gates: gates, dPre: dPreX, tanhC: scratch)
         case .gru:
             GRUCell.backward(B: B, H: H, dh: dh, hPrev: hPrev, gates: gates, hn: extra!,
                              dPreX: dPreX, dPreH: dPreH, dhPrev: dhPrev)

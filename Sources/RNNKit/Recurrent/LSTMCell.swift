@@ -11,11 +11,12 @@
 ///     di = dc ⊙ g · i(1−i)   df = dc ⊙ c · f(1−f)   dg = dc ⊙ i · (1−g²)   do = dh ⊙ tanh(c') · o(1−o)
 ///     dc_prev = dc ⊙ f
 enum LSTMCell {
-    static func forward(B: Int, H: Int, preX: UnsafeMutablePointer<Float>, preH: UnsafePointer<Float>,
+    /// preH nil: preX already holds preX + preH.
+    static func forward(B: Int, H: Int, preX: UnsafeMutablePointer<Float>, preH: UnsafePointer<Float>?,
                         cPrev: UnsafePointer<Float>, h: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>,
                         gates: UnsafeMutablePointer<Float>) {
         let G = 4 * H
-        Kernels.axpy(B * G, 1, preH, preX)
+        if let preH { Kernels.axpy(B * G, 1, preH, preX) }
         for b in 0..<B {
             let pre = preX + b * G, gate = gates + b * G
             Kernels.sigmoid(2 * H, pre, gate)             // i, f
@@ -30,17 +31,16 @@ enum LSTMCell {
         }
     }
 
+    /// dPre (B, 4H): the gradient of both pre-activations; tanhC: (H) scratch.
     static func backward(B: Int, H: Int, dh: UnsafePointer<Float>, dc: UnsafeMutablePointer<Float>,
                          cPrev: UnsafePointer<Float>, c: UnsafePointer<Float>, gates: UnsafePointer<Float>,
-                         dPreX: UnsafeMutablePointer<Float>, dPreH: UnsafeMutablePointer<Float>) {
+                         dPre: UnsafeMutablePointer<Float>, tanhC: UnsafeMutablePointer<Float>) {
         let G = 4 * H
         for b in 0..<B {
-            let gate = gates + b * G, d = dPreX + b * G
+            let gate = gates + b * G, d = dPre + b * G
             let i = gate, f = gate + H, g = gate + 2 * H, o = gate + 3 * H
             let dhRow = dh + b * H, dcRow = dc + b * H, cRow = c + b * H, cPrevRow = cPrev + b * H
-            // tanh(c') again, with the forward's kernel so both passes agree; dPreH's row is free
-            // scratch until the copy below.
-            let tanhC = dPreH + b * G
+            // tanh(c') again, with the forward's kernel so both passes agree.
             Kernels.tanh(H, cRow, tanhC)
             for k in 0..<H {
                 let tc = tanhC[k]
@@ -52,6 +52,5 @@ enum LSTMCell {
                 dcRow[k] = dcTotal * f[k]                                     // dc_prev
             }
         }
-        dPreH.update(from: dPreX, count: B * G)
     }
 }

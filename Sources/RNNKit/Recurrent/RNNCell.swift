@@ -8,12 +8,12 @@
 /// Backward: dpre = dh ⊙ act′ with tanh′ = 1 − h_t², relu′ = [h_t > 0]; both pre-activations
 /// (input and recurrent) get the same gradient.
 enum RNNCell {
-    /// h = act(preX + preH); preX, preH, h: (B, H).
+    /// h = act(preX + preH); preX, preH, h: (B, H). preH nil: preX already holds the sum.
     @inline(__always)
-    static func forward(B: Int, H: Int, relu: Bool, preX: UnsafeMutablePointer<Float>, preH: UnsafePointer<Float>,
+    static func forward(B: Int, H: Int, relu: Bool, preX: UnsafeMutablePointer<Float>, preH: UnsafePointer<Float>?,
                         h: UnsafeMutablePointer<Float>) {
         let n = B * H
-        Kernels.axpy(n, 1, preH, preX)         // pre = W_ih·x + b_ih + W_hh·h + b_hh
+        if let preH { Kernels.axpy(n, 1, preH, preX) }  // pre = W_ih·x + b_ih + W_hh·h + b_hh
         if relu {
             for k in 0..<n { h[k] = max(preX[k], 0) }
         } else {
@@ -21,16 +21,15 @@ enum RNNCell {
         }
     }
 
-    /// dPreX = dPreH = dh ⊙ act′(pre), from h_t.
+    /// dPre = dh ⊙ act′(pre), from h_t (the gradient of both pre-activations).
     @inline(__always)
     static func backward(B: Int, H: Int, relu: Bool, dh: UnsafePointer<Float>, h: UnsafePointer<Float>,
-                         dPreX: UnsafeMutablePointer<Float>, dPreH: UnsafeMutablePointer<Float>) {
+                         dPre: UnsafeMutablePointer<Float>) {
         let n = B * H
         if relu {
-            for k in 0..<n { dPreX[k] = h[k] > 0 ? dh[k] : 0 }
+            for k in 0..<n { dPre[k] = h[k] > 0 ? dh[k] : 0 }
         } else {
-            Kernels.tanhBackward(n, h, dh, dPreX)  // (1 − h_t²) ⊙ dh
+            Kernels.tanhBackward(n, h, dh, dPre)  // (1 − h_t²) ⊙ dh
         }
-        dPreH.update(from: dPreX, count: n)
     }
 }

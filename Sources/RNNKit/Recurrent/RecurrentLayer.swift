@@ -38,6 +38,7 @@ public final class RecurrentLayer: @unchecked Sendable {
     let preX = Scratch(), hPrev = Scratch(), output = Scratch(), cPrev = Scratch(), cState = Scratch()
     let gates = Scratch(), extra = Scratch(), dPreX = Scratch(), dPreH = Scratch(), dOutput = Scratch()
     private let preH = Scratch(), dhStep = Scratch(), dhCarry = Scratch(), dcCarry = Scratch()  // (B, ·)
+    private let cellScratch = Scratch()  // (H)
 
     public init(cell: CellKind, inputSize: Int, hiddenSize: Int, layer: Int = 0, reverse: Bool = false,
                 oneHotInput: Bool = false, separateRecurrentBias: Bool = true) {
@@ -138,14 +139,20 @@ public final class RecurrentLayer: @unchecked Sendable {
                     if let c0 { (cPrev! + at).update(from: c0 + fromPrev * H, count: count) } else { (cPrev! + at).update(repeating: 0, count: count) }
                 }
             }
-            // preH = h_{t−1}·W_hhᵀ + b_hh
+            // preH = h_{t−1}·W_hhᵀ + b_hh — straight into preX for cells that only use the sum.
+            let separate = cell.separatesPreactivations
+            let target = separate ? preH : preX + base * GH
             if let biasHH {
-                for r in 0..<rows { (preH + r * GH).update(from: biasHH.value.data, count: GH) }
-            } else {
-                preH.update(repeating: 0, count: rows * GH)
+                if separate {
+                    for r in 0..<rows { (target + r * GH).update(from: biasHH.value.data, count: GH) }
+                } else {
+                    for r in 0..<rows { Kernels.axpy(GH, 1, biasHH.value.data, target + r * GH) }
+                }
             }
-            MatMul.nt(rows, GH, H, hPrev + base * H, lda: H, weightHH.value.data, ldb: H, preH, ldc: GH, accumulate: true)
-            cell.forwardStep(B: rows, H: H, preX: preX + base * GH, preH: preH, hPrev: hPrev + base * H,
+            MatMul.nt(rows, GH, H, hPrev + base * H, lda: H, weightHH.value.data, ldb: H, target, ldc: GH,
+                      accumulate: !separate || biasHH != nil)
+            cell.forwardStep(B: rows, H: H, preX: preX + base * GH, preH: separate ? UnsafePointer(preH) : nil,
+                             hPrev: hPrev + base * H,
                              cPrev: cPrev.map { $0 + base * H }, h: out + base * H, c: c.map { $0 + base * H },
                              gates: gates + base * GH, extra: extra.map { $0 + base * H })
         }
@@ -162,7 +169,10 @@ public final class RecurrentLayer: @unchecked Sendable {
     public func backward(_ batch: PackedBatch, input: UnsafePointer<Float>?, dInput: UnsafeMutablePointer<Float>?) {
         let (H, GH, N, T, B) = (hiddenSize, gateWidth, batch.rowCount, batch.steps, batch.count)
         let dOut = dOutput.pointer, out = output.pointer, hPrev = self.hPrev.pointer, gates = self.gates.pointer
-        let dPreX = self.dPreX.get(N * GH), dPreH = self.dPreH.get(N * GH)
+        let dPreX = self.dPreX.get(N * GH)
+        // Cells that use preX + preH give both the same gradient: one buffer serves.
+        let dPreH = cell.separatesPreactivations ? self.dPreH.get(N * GH) : dPreX
+        let scratch = cellScratch.get(H)
         let dh = dhStep.get(B * H), dhCarry = self.dhCarry.zeroed(B * H)
         let lstm = cell.hasCellState
         let dc = lstm ? dcCarry.zeroed(B * H) : nil
@@ -178,7 +188,7 @@ public final class RecurrentLayer: @unchecked Sendable {
                               cPrev: lstm ? cPrev.pointer + base * H : nil, h: out + base * H,
                               c: lstm ? cState.pointer + base * H : nil, gates: gates + base * GH,
                               extra: cell == .gru ? extra.pointer + base * H : nil,
-                              dPreX: dPreX + base * GH, dPreH: dPreH + base * GH, dhPrev: dhCarry)
+                              dPreX: dPreX + base * GH, dPreH: dPreH + base * GH, dhPrev: dhCarry, scratch: scratch)
             // The last step backward feeds only the initial state, which takes no gradient.
             if s > 0 {
                 if publishedTutorialBackward && GH == H {

@@ -15,7 +15,8 @@ public final class RecurrentStack: @unchecked Sendable {
     /// layers[k][d]: layer k, direction d (0 forward, 1 reverse).
     public let layers: [[RecurrentLayer]]
     private let dropouts: [Dropout]           // after layers 0..<L−1
-    private let outputs: [Scratch]            // (N, D·H) per layer
+    private let outputs: [Scratch]            // (N, D·H) per layer, when the layer's own won't do
+    private var layerOutputs: [UnsafeMutablePointer<Float>]  // where each layer's (N, D·H) outputs are
     private let dOutputs: [Scratch]           // (N, D·H) per layer below the top
     private let states = Scratch()            // final states, (L·D, B, H)
 
@@ -36,6 +37,7 @@ public final class RecurrentStack: @unchecked Sendable {
         }
         dropouts = (0..<max(numLayers - 1, 0)).map { _ in Dropout(probability: dropout) }
         outputs = (0..<numLayers).map { _ in Scratch() }
+        layerOutputs = outputs.map(\.pointer)
         dOutputs = (0..<numLayers).map { _ in Scratch() }
     }
 
@@ -53,16 +55,20 @@ public final class RecurrentStack: @unchecked Sendable {
         let (H, D, N, B) = (hiddenSize, directions, batch.rowCount, batch.count)
         var x = input
         for k in 0..<numLayers {
-            let out = outputs[k].get(N * D * H)
+            let dropout = k < numLayers - 1 && training && dropouts[k].probability > 0
+            // One direction and no dropout: the layer's own outputs serve as is, uncopied.
+            let direct = D == 1 && !dropout
+            let out = direct ? nil : outputs[k].get(N * D * H)
             for d in 0..<D {
                 let layer = layers[k][d], slot = (k * D + d) * B * H
                 layer.forward(batch, input: x, h0: h0.map { $0 + slot }, c0: c0.map { $0 + slot })
-                copyColumns(N, H, from: layer.outputs, ldFrom: H, to: out + d * H, ldTo: D * H)
+                if let out { copyColumns(N, H, from: layer.outputs, ldFrom: H, to: out + d * H, ldTo: D * H) }
             }
-            if k < numLayers - 1 { dropouts[k].forward(out, count: N * D * H, training: training, rng: &rng) }
-            x = UnsafePointer(out)
+            if k < numLayers - 1 { dropouts[k].forward(out ?? layers[k][0].outputs, count: N * D * H, training: dropout, rng: &rng) }
+            layerOutputs[k] = out ?? layers[k][0].outputs
+            x = UnsafePointer(layerOutputs[k])
         }
-        return outputs[numLayers - 1].pointer
+        return layerOutputs[numLayers - 1]
     }
 
     /// Final states after the last forward, (L·D, B, H) in sorted row order: h, or c with
@@ -102,7 +108,7 @@ public final class RecurrentStack: @unchecked Sendable {
                     }
                 }
             }
-            let layerInput: UnsafePointer<Float>? = k == 0 ? input : UnsafePointer(outputs[k - 1].pointer)
+            let layerInput: UnsafePointer<Float>? = k == 0 ? input : UnsafePointer(layerOutputs[k - 1])
             let dLayerInput: UnsafeMutablePointer<Float>? = k == 0 ? dInput : dOutputs[k - 1].zeroed(N * D * H)
             for d in 0..<D { layers[k][d].backward(batch, input: layerInput, dInput: dLayerInput) }
             if k > 0 {
