@@ -68,6 +68,7 @@ typedef int rk_i16 __attribute__((ext_vector_type(16), aligned(4)));
 typedef struct {
     void (*gemv_n)(int, int, const float *, int, const float *, float *, int);
     void (*gemv_t_acc)(int, int, const float *, int, const float *, float *);
+    void (*gemm_nt)(int, int, int, const float *, int, const float *, int, float *, int, int);
     void (*gemm_tn_acc)(int, int, int, const float *, int, const float *, int, float *, int);
     void (*tanh)(int, const float *, float *);
     void (*sigmoid)(int, const float *, float *);
@@ -82,7 +83,7 @@ typedef struct {
     const char *name;
 } rk_table;
 
-#define RK_TABLE(prefix, label) { prefix##gemv_n, prefix##gemv_t_acc, prefix##gemm_tn_acc, prefix##tanh, prefix##sigmoid, \
+#define RK_TABLE(prefix, label) { prefix##gemv_n, prefix##gemv_t_acc, prefix##gemm_nt, prefix##gemm_tn_acc, prefix##tanh, prefix##sigmoid, \
     prefix##tanh_backward, prefix##axpy, prefix##clamp, prefix##sgd_clip_zero, \
     prefix##sumsq, prefix##all_finite, prefix##scale, prefix##adam, label }
 
@@ -159,3 +160,6 @@ void rk_adam(int n, float *w, const float *g, float *m, float *v, float m_weight
     rk_table_now()->adam(n, w, g, m, v, m_weight, beta2, v_scale, l2, shrink, decay, bc2_sqrt, neg_step, eps);
 }
 int rk_all_finite(int n, const float *x) { return rk_table_now()->all_finite(n, x); }
+void rk_gemm_nt(int M, int N, int K, const float *A, int lda, const float *B, int ldb, float *C, int ldc, int accumulate) {
+    rk_table_now()->gemm_nt(M, N, K, A, lda, B, ldb, C, ldc, accumulate);
+}

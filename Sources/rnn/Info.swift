@@ -12,6 +12,7 @@ struct Info: ParsableCommand {
     func run() throws {
         print("RNNKit \(rnnKitVersion)")
         print("BLAS: \(BLAS.shared.description)")
+        if let threads = BLAS.shared.threads { print("BLAS threads: \(threads) (RNNKIT_BLAS_THREADS=N to change)") }
         print("Kernels: \(Kernels.instructionSet)")
     }
 }

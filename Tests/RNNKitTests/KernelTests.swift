@@ -125,6 +125,59 @@ enum KernelChecks {
         }
     }
 
+    /// gemmNT: C = A·Bᵀ and C += A·Bᵀ, odd sizes, padded strides
+    static func gemmNT() {
+        forEachLevel { level in
+            var rng = SeededGenerator(seed: 150)
+            for M in [1, 2, 5, 16, 17] {
+                for N in sizes {
+                    for K in [1, 7, 33, 64, 100] {
+                        let lda = K + M % 3, ldb = K + N % 4, ldc = N + 2
+                        let A = randomFloats(M * K, &rng), B = randomFloats(N * K, &rng), C0 = randomFloats(M * N, &rng)
+                        for accumulate in [false, true] {
+                            var expected = accumulate ? doubles(C0) : [Double](repeating: 0, count: M * N)
+                            ReferenceKernels.gemm(transA: false, transB: true, M, N, K, alpha: 1, doubles(A), lda: K,
+                                                  doubles(B), ldb: K, beta: accumulate ? 1 : 0, &expected, ldc: N)
+                            var scale = accumulate ? doubles(C0).map(abs) : [Double](repeating: 0, count: M * N)
+                            ReferenceKernels.gemm(transA: false, transB: true, M, N, K, alpha: 1, doubles(A).map(abs), lda: K,
+                                                  doubles(B).map(abs), ldb: K, beta: 1, &scale, ldc: N)
+                            let start = accumulate ? C0 : [Float](repeating: .nan, count: M * N)
+                            var c = strided(start, rows: M, columns: N, ld: ldc)
+                            let a = strided(A, rows: M, columns: K, ld: lda), b = strided(B, rows: N, columns: K, ld: ldb)
+                            Kernels.gemmNT(M, N, K, a, lda: lda, b, ldb: ldb, &c, ldc: ldc, accumulate: accumulate)
+                            expectKernelClose(unstrided(c, rows: M, columns: N, ld: ldc), expected, scale: scale,
+                                              "gemmNT level \(level) M \(M) N \(N) K \(K) accumulate \(accumulate)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// sumOfSquares, allFinite and scale against plain loops.
+    static func reductions() {
+        forEachLevel { level in
+            var rng = SeededGenerator(seed: 170)
+            for n in sizes + [0, 16, 256, 257, 1000] {
+                let x = randomFloats(n, &rng, scale: 3)
+                let exact = x.reduce(0.0) { $0 + Double($1) * Double($1) }
+                let got = Kernels.sumOfSquares(n, x)
+                #expect(abs(got - exact) <= 1e-6 * max(exact, 1), "sumOfSquares level \(level) n \(n): \(got) vs \(exact)")
+                #expect(Kernels.allFinite(n, x), "allFinite level \(level) n \(n) on finite data")
+                for bad in [Float.nan, .infinity, -.infinity] where n > 0 {
+                    for position in Set([0, n / 2, n - 1]) {
+                        var y = x
+                        y[position] = bad
+                        #expect(!Kernels.allFinite(n, y), "allFinite level \(level) n \(n): \(bad) at \(position) missed")
+                    }
+                }
+                var scaled = x
+                Kernels.scale(n, 0.37, &scaled)
+                #expect(scaled == x.map { $0 * 0.37 }, "scale level \(level) n \(n)")
+            }
+        }
+    }
+
     /// gemvTransposedAccumulate: y += Aᵀ·x, odd sizes, lda > N
     static func gemvTransposed() {
         forEachLevel { level in
@@ -371,6 +424,16 @@ struct KernelTests {
     @Test("gemv: y = A·x and y += A·x, odd sizes, lda > N")
     func gemv() async {
         await #expect(processExitsWith: .success) { KernelChecks.gemv() }
+    }
+
+    @Test("gemmNT: C = A·Bᵀ and C += A·Bᵀ, odd sizes, padded strides")
+    func gemmNT() async {
+        await #expect(processExitsWith: .success) { KernelChecks.gemmNT() }
+    }
+
+    @Test("sumOfSquares, allFinite and scale match plain loops")
+    func reductions() async {
+        await #expect(processExitsWith: .success) { KernelChecks.reductions() }
     }
 
     @Test("gemvTransposedAccumulate: y += Aᵀ·x, odd sizes, lda > N")

@@ -15,6 +15,9 @@ extern "C" {
 /// y[i] (+)= sum_j A[i, j] * x[j]  for i < M, j < N.  Dot form: rows of A are contiguous.
 void rk_gemv_n(int M, int N, const float *A, int lda, const float *x, float *y, int accumulate);
 
+/// C[i, j] (+)= sum_k A[i, k] * B[j, k]  (C = A·Bᵀ) for i < M, j < N: x·Wᵀ for a few rows x.
+void rk_gemm_nt(int M, int N, int K, const float *A, int lda, const float *B, int ldb, float *C, int ldc, int accumulate);
+
 /// y[j] += sum_i A[i, j] * x[i]  for i < M, j < N  (y += Aᵀx).  Axpy form over the rows of A.
 void rk_gemv_t_acc(int M, int N, const float *A, int lda, const float *x, float *y);
 

@@ -12,6 +12,13 @@ public enum Kernels {
         rk_gemv_n(Int32(M), Int32(N), A, Int32(lda), x, y, accumulate ? 1 : 0)
     }
 
+    /// C = A·Bᵀ (or C += A·Bᵀ); A is (M, K), B is (N, K), C is (M, N).
+    @inline(__always)
+    public static func gemmNT(_ M: Int, _ N: Int, _ K: Int, _ A: UnsafePointer<Float>, lda: Int, _ B: UnsafePointer<Float>,
+                              ldb: Int, _ C: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool = false) {
+        rk_gemm_nt(Int32(M), Int32(N), Int32(K), A, Int32(lda), B, Int32(ldb), C, Int32(ldc), accumulate ? 1 : 0)
+    }
+
     /// y += Aᵀ·x; A is (M, N), x has M elements, y has N.
     @inline(__always)
     public static func gemvTransposedAccumulate(_ M: Int, _ N: Int, _ A: UnsafePointer<Float>, lda: Int,

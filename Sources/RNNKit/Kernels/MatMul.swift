@@ -15,8 +15,8 @@ enum MatMul {
                    _ B: UnsafePointer<Float>, ldb: Int, _ C: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
         if M == 1 {
             Kernels.gemv(N, K, B, lda: ldb, A, C, accumulate: accumulate)
-        } else if !useBLAS(M, N, K) {
-            for r in 0..<M { Kernels.gemv(N, K, B, lda: ldb, A + r * lda, C + r * ldc, accumulate: accumulate) }
+        } else if M <= 16 || !useBLAS(M, N, K) {
+            Kernels.gemmNT(M, N, K, A, lda: lda, B, ldb: ldb, C, ldc: ldc, accumulate: accumulate)
         } else {
             BLAS.shared.sgemm(.none, .transpose, M, N, K, alpha: 1, A, lda: lda, B, ldb: ldb,
                               beta: accumulate ? 1 : 0, C, ldc: ldc)
