@@ -12,7 +12,7 @@ struct Info: ParsableCommand {
     func run() throws {
         print("RNNKit \(rnnKitVersion)")
         print("BLAS: \(BLAS.shared.description)")
-        if let threads = BLAS.shared.threads { print("BLAS threads: \(threads) (RNNKIT_BLAS_THREADS=N to change)") }
+        print("BLAS threads for large products: \(BLAS.shared.largeThreads) (RNNKIT_BLAS_THREADS=N to change); small products: 1")
         print("Kernels: \(Kernels.instructionSet)")
     }
 }

@@ -7,6 +7,7 @@ import Glibc
 import Darwin
 #endif
 import CRNNKernels
+import Foundation
 
 /// Matrix products: the platform BLAS when there is one, built-in kernels otherwise.
 ///
@@ -16,7 +17,7 @@ import CRNNKernels
 /// than the CPU, such as Debian 12's 0.3.21, fall back to generic "Prescott" kernels on new CPUs and
 /// run 5–8× slower. On macOS, Accelerate. `RNNKIT_BLAS=none` forces the built-in kernels;
 /// `RNNKIT_BLAS=/path/libblas.so` picks a library; `RNNKIT_BLAS_THREADS=N` sets OpenBLAS's threads
-/// (default 1, see `chooseThreads`).
+/// for large products (default: all cores; small products always use one, see `chooseThreads`).
 public final class BLAS: @unchecked Sendable {
     public enum Transpose: Sendable { case none, transpose }
 
@@ -68,7 +69,7 @@ public final class BLAS: @unchecked Sendable {
             guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL),
                   let symbol = dlsym(handle, "cblas_sgemm") else { continue }
             sgemmFunction = unsafeBitCast(symbol, to: CblasSgemm.self)
-            BLAS.chooseThreads(handle: handle)
+            (setThreads, largeProductThreads) = BLAS.chooseThreads(handle: handle)
             backend = .library(path: path)
             description = BLAS.describe(handle: handle, path: path)
             return
@@ -93,27 +94,33 @@ public final class BLAS: @unchecked Sendable {
         setenv("OPENBLAS_CORETYPE", core, 0)
     }
 
-    /// One BLAS thread unless `RNNKIT_BLAS_THREADS` (or OpenBLAS's own `OPENBLAS_NUM_THREADS`)
-    /// says otherwise. A recurrent network makes many small products in a row; between them
-    /// OpenBLAS's worker threads spin, and on a small machine they take the cores the network's
-    /// own work needs (measured on 2 cores: LSTM language model 38k chars/s with one thread, 29k with
-    /// two; movie RNN classifier within 5% either way; one-sentence prediction 2× slower with two).
-    private static func chooseThreads(handle: UnsafeMutableRawPointer) {
-        typealias SetThreads = @convention(c) (Int32) -> Void
-        guard let symbol = dlsym(handle, "openblas_set_num_threads") else { return }
-        var threads: Int32?
-        if let raw = getenv("RNNKIT_BLAS_THREADS"), let n = Int32(String(cString: raw)), n > 0 { threads = n }
-        if threads == nil && getenv("OPENBLAS_NUM_THREADS") == nil { threads = 1 }
-        if let threads { unsafeBitCast(symbol, to: SetThreads.self)(threads) }
+    /// Threads for large products; small ones always run on one. A recurrent network makes many
+    /// small products in a row (one per step), and OpenBLAS splits anything above ~260k
+    /// multiply-adds across its threads, whose start-up and spinning then cost more than they save
+    /// (measured on 2 cores: LSTM language model 38k chars/s with OpenBLAS's default threading, 29k
+    /// with two threads for everything). The large products (all steps' input projections, the
+    /// weight gradients) do gain from every core. `RNNKIT_BLAS_THREADS` (or OpenBLAS's own
+    /// `OPENBLAS_NUM_THREADS`) sets the count for large products; default: the machine's cores.
+    private static func chooseThreads(handle: UnsafeMutableRawPointer) -> (set: SetThreads?, large: Int32) {
+        guard let symbol = dlsym(handle, "openblas_set_num_threads") else { return (nil, 1) }
+        var threads = Int32(ProcessInfo.processInfo.activeProcessorCount)
+        if let raw = getenv("RNNKIT_BLAS_THREADS") ?? getenv("OPENBLAS_NUM_THREADS"), let n = Int32(String(cString: raw)), n > 0 {
+            threads = n
+        }
+        let set = unsafeBitCast(symbol, to: SetThreads.self)
+        set(1)
+        return (set, max(threads, 1))
     }
 
-    /// Threads the BLAS uses (OpenBLAS), or nil when it cannot say.
-    public var threads: Int? {
-        guard case .library(let path) = backend, let handle = dlopen(path, RTLD_NOW | RTLD_NOLOAD),
-              let symbol = dlsym(handle, "openblas_get_num_threads") else { return nil }
-        typealias GetThreads = @convention(c) () -> Int32
-        return Int(unsafeBitCast(symbol, to: GetThreads.self)())
-    }
+    typealias SetThreads = @convention(c) (Int32) -> Void
+    private var setThreads: SetThreads?
+    private var largeProductThreads: Int32 = 1
+    private var currentThreads: Int32 = 1
+    /// Products of at least this many multiply-adds use `largeProductThreads`.
+    static let largeProduct = 1 << 23
+
+    /// Threads used for large products (1 without a threaded BLAS).
+    public var largeThreads: Int { setThreads == nil ? 1 : Int(largeProductThreads) }
 
     private static func describe(handle: UnsafeMutableRawPointer, path: String) -> String {
         typealias StringFunction = @convention(c) () -> UnsafePointer<CChar>?
@@ -136,6 +143,13 @@ public final class BLAS: @unchecked Sendable {
         guard M > 0, N > 0 else { return }
         switch backend {
         case .library:
+            if let setThreads {
+                let wanted: Int32 = M * N * K >= BLAS.largeProduct ? largeProductThreads : 1
+                if wanted != currentThreads {
+                    setThreads(wanted)
+                    currentThreads = wanted
+                }
+            }
             sgemmFunction!(101, transA == .none ? 111 : 112, transB == .none ? 111 : 112,
                            Int32(M), Int32(N), Int32(K), alpha, A, Int32(lda), B, Int32(ldb), beta, C, Int32(ldc))
         case .accelerate:
