@@ -121,3 +121,4 @@ func formatDuration(_ seconds: Double) -> String {
     if s < 3600 { return "\(s / 60)m\(String(format: "%02d", s % 60))s" }
     return "\(s / 3600)h\(String(format: "%02d", (s % 3600) / 60))m"
 }
+

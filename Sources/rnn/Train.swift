@@ -249,6 +249,7 @@ struct Train: ParsableCommand {
                     } else {
                         printEpoch(report, of: options.epochs)
                     }
+                    fflush(nil)  // each report reaches a log file or pipe as it happens
                 })
         }
         if tutorial {
