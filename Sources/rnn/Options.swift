@@ -56,7 +56,7 @@ struct DataOptions: ParsableArguments {
             if value.isEmpty { throw ValidationError("\(name) must name a column or give its 1-based index.") }
             if let n = Int(value), n < 1 { throw ValidationError("\(name) indexes start at 1 (got \(n)).") }
         }
-        if noHeader, Int(textColumn) == nil || Int(labelColumn) == nil {
+        if noHeader, Int(textColumn) == nil {
             throw ValidationError("--no-header needs column indexes: e.g. --text-column 3 --label-column 2.")
         }
     }

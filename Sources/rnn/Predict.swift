@@ -13,6 +13,7 @@ struct Predict: ParsableCommand {
             Examples:
               rnn predict --model m.safetensors "i am very good" "this is not happy"
               echo "i am very good" | rnn predict --model m.safetensors --json
+              rnn predict --model m.safetensors --data reviews.csv --text-column review
             """)
 
     @Option(help: "A model file written by `rnn train --output`.")
@@ -24,14 +25,27 @@ struct Predict: ParsableCommand {
     @Argument(help: "Texts to classify (default: one per line from standard input).")
     var texts: [String] = []
 
+    @Option(help: "Classify the text column of a CSV, TSV or JSONL file instead (labels, if any, are ignored).")
+    var data: String?
+
+    @OptionGroup(title: "Data files") var dataOptions: DataOptions
+
+    func validate() throws {
+        if data != nil && !texts.isEmpty { throw ValidationError("give texts or --data, not both.") }
+    }
+
     func run() throws {
         let classifier = try reportingErrors { try TextClassifier.load(from: model) }
-        var failures = 0
+        var failures = 0, unknownWords = 0
+        // From a file or stdin, one summary line instead of a warning per word.
+        let bulk = data != nil || texts.isEmpty
+        let unknownFate = classifier.vocabulary.unknownID == nil ? "skipped" : "read as <unk>"
         func classify(_ text: String) {
             do {
                 let p = try classifier.predict(text)
-                for word in p.unknownWords {
-                    printError("warning: \"\(word)\" is not in the model's vocabulary; skipped.")
+                unknownWords += p.unknownWords.count
+                if !bulk {
+                    for word in p.unknownWords { printError("warning: \"\(word)\" is not in the model's vocabulary; \(unknownFate).") }
                 }
                 let best = classifier.labels.firstIndex(of: p.label)!
                 if json {
@@ -47,13 +61,25 @@ struct Predict: ParsableCommand {
                 if json { print("{\"text\": \(jsonQuote(text)), \"error\": \(jsonQuote(String(describing: error)))}") }
             }
         }
-        if texts.isEmpty {
+        if let data {
+            var options = dataOptions.readerOptions
+            options.readsLabels = false
+            let rows = try reportingErrors { try DataFileReader.read(path: data, options: options) }
+            if rows.skippedRows > 0 {
+                printError("warning: \(data): skipped \(rows.skippedRows) invalid row(s):")
+                for e in rows.firstSkipped { printError("  \(e)") }
+            }
+            rows.examples.forEach { classify($0.text) }
+        } else if texts.isEmpty {
             while let line = readLine() {
                 let text = line.trimmingCharacters(in: .whitespacesAndNewlines)
                 if !text.isEmpty { classify(text) }
             }
         } else {
             texts.forEach(classify)
+        }
+        if bulk && unknownWords > 0 {
+            printError("note: \(unknownWords) word(s) were not in the model's vocabulary and were \(unknownFate).")
         }
         if failures > 0 { throw ExitCode(1) }
     }

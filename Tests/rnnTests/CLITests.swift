@@ -116,6 +116,19 @@ struct CLITests {
         #expect(matches(run.lines.last ?? "", #"^Trained 25 epochs in "#))
     }
 
+    @Test("rnn predict --data reads the text column of a file that has no label column")
+    func predictFromFile() throws {
+        let path = try model()
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("rnn-predict-\(UUID().uuidString).csv")
+        try "id,text\n1,i am very good\n2,\"this is not happy\"\n".write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let run = try CLI.run(["predict", "--model", path, "--data", file.path, "--text-column", "text"])
+        #expect(run.exited && run.status == 0, "\(run)")
+        #expect(run.lines.map { $0.split(separator: "\t").first.map(String.init) } == ["positive", "negative"], "\(run)")
+        let both = try CLI.run(["predict", "--model", path, "--data", file.path, "some text"])
+        #expect(both.exited && both.status != 0 && both.stderr.contains("not both"), "\(both)")
+    }
+
     @Test("rnn predict classifies with a saved model")
     func predict() throws {
         let path = try model()

@@ -60,6 +60,9 @@ public struct DataFileOptions: Sendable {
     public var hasHeader: Bool
     public var textColumn: ColumnSelector
     public var labelColumn: ColumnSelector
+    /// False to read texts alone (for prediction): the label column is neither looked for nor
+    /// checked, and every example's label is empty.
+    public var readsLabels = true
     /// Turns numeric labels (scores, ratings) into two classes: a label above the threshold
     /// becomes `positive`, below it `negative`; a label equal to it is dropped and counted in
     /// `DataFileContents.droppedAtThreshold`. A label that is not a number makes the row invalid.
@@ -265,13 +268,13 @@ public enum DataFileReader {
                 let context = ColumnContext(path: path, line: line, header: header, fieldCount: fields.count,
                                             format: format)
                 let text = try context.resolve(options.textColumn, role: .text)
-                let label = try context.resolve(options.labelColumn, role: .label)
+                let label = options.readsLabels ? try context.resolve(options.labelColumn, role: .label) : -1
                 guard text != label else {
                     throw DataFileError(path: path, line: header == nil ? nil : line,
                                         problem: "--text-column and --label-column both select \(context.describe(text)); they must name different columns.")
                 }
                 columns = (text, label, fields.count, header == nil ? "line \(line)" : "the header")
-                names = (context.describe(text), context.describe(label))
+                names = (context.describe(text), options.readsLabels ? context.describe(label) : "")
                 if header != nil { continue }
             }
             guard let columns else { continue }  // unreachable: set just above
@@ -288,7 +291,7 @@ public enum DataFileReader {
                 try collector.reject(line: line, "the text (\(names.text)) is not valid UTF-8. The file may be in another encoding such as Latin-1 or Windows-1252; re-save it as UTF-8.")
                 continue
             }
-            guard let label = decodeUTF8(fields[columns.label]) else {
+            guard let label = columns.label < 0 ? "" : decodeUTF8(fields[columns.label]) else {
                 try collector.reject(line: line, "the label (\(names.label)) is not valid UTF-8. Re-save the file as UTF-8.")
                 continue
             }
@@ -480,7 +483,8 @@ public enum DataFileReader {
     static func readJSONLines(_ bytes: [UInt8], from start: Int, into collector: inout Collector) throws {
         let path = collector.path, options = collector.options
         var keys: (text: String, label: String) = ("", "")
-        for (selector, role) in [(options.textColumn, ColumnContext.Role.text), (options.labelColumn, .label)] {
+        let selectors = [(options.textColumn, ColumnContext.Role.text)] + (options.readsLabels ? [(options.labelColumn, .label)] : [])
+        for (selector, role) in selectors {
             switch selector {
             case .index(let number):
                 throw DataFileError(path: path, problem: "JSONL rows are objects, so columns are chosen by key, not by number: replace \(role.flag) \(number) with the key that holds the \(role.noun) (e.g. \(role.flag) \(role.noun)).")
@@ -488,7 +492,7 @@ public enum DataFileReader {
                 if role == .text { keys.text = name } else { keys.label = name }
             }
         }
-        guard keys.text != keys.label else {
+        guard !options.readsLabels || keys.text != keys.label else {
             throw DataFileError(path: path, problem: "--text-column and --label-column both select the key `\(clip(keys.text))`; they must name different keys.")
         }
         let textName = "key `\(clip(keys.text))`", labelName = "key `\(clip(keys.label))`"
@@ -519,7 +523,7 @@ public enum DataFileReader {
                 try collector.reject(line: line, "has no key `\(clip(keys.text))` (\(present)). Pass --text-column with the key that holds the text.")
                 continue
             }
-            guard let labelValue = members[keys.label] else {
+            guard let labelValue = options.readsLabels ? members[keys.label] : .string("") else {
                 try collector.reject(line: line, "has no key `\(clip(keys.label))` (\(present)). Pass --label-column with the key that holds the label.")
                 continue
             }
@@ -576,6 +580,10 @@ public enum DataFileReader {
                 return
             }
             var label = trimWhitespace(rawLabel)
+            guard options.readsLabels else {
+                examples.append(LabeledText(text: text, label: "", line: line))
+                return
+            }
             guard !label.isEmpty else {
                 try reject(line: line, "the label (\(labelName)) is empty. Every row needs a label; fill it in or remove the row.")
                 return
