@@ -72,6 +72,8 @@ typedef struct {
     void (*gemm_tn_acc)(int, int, int, const float *, int, const float *, int, float *, int);
     void (*tanh)(int, const float *, float *);
     void (*sigmoid)(int, const float *, float *);
+    void (*lstm_forward)(int, int, const float *, const float *, float *, float *, float *);
+    void (*lstm_backward)(int, int, const float *, float *, const float *, const float *, const float *, float *);
     void (*tanh_backward)(int, const float *, const float *, float *);
     void (*axpy)(int, float, const float *, float *);
     void (*clamp)(int, float, float, float *);
@@ -84,6 +86,7 @@ typedef struct {
 } rk_table;
 
 #define RK_TABLE(prefix, label) { prefix##gemv_n, prefix##gemv_t_acc, prefix##gemm_nt, prefix##gemm_tn_acc, prefix##tanh, prefix##sigmoid, \
+    prefix##lstm_forward, prefix##lstm_backward, \
     prefix##tanh_backward, prefix##axpy, prefix##clamp, prefix##sgd_clip_zero, \
     prefix##sumsq, prefix##all_finite, prefix##scale, prefix##adam, label }
 
@@ -162,4 +165,11 @@ void rk_adam(int n, float *w, const float *g, float *m, float *v, float m_weight
 int rk_all_finite(int n, const float *x) { return rk_table_now()->all_finite(n, x); }
 void rk_gemm_nt(int M, int N, int K, const float *A, int lda, const float *B, int ldb, float *C, int ldc, int accumulate) {
     rk_table_now()->gemm_nt(M, N, K, A, lda, B, ldb, C, ldc, accumulate);
+}
+void rk_lstm_forward(int B, int H, const float *pre, const float *c_prev, float *c, float *h, float *gates) {
+    rk_table_now()->lstm_forward(B, H, pre, c_prev, c, h, gates);
+}
+void rk_lstm_backward(int B, int H, const float *dh, float *dc, const float *c_prev, const float *c, const float *gates,
+                      float *dpre) {
+    rk_table_now()->lstm_backward(B, H, dh, dc, c_prev, c, gates, dpre);
 }

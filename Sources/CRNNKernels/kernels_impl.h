@@ -265,6 +265,92 @@ TARGET void SUFFIX(sigmoid)(int n, const float *x, float *y) {
     }
 }
 
+// The LSTM cell's gate math for B rows (see Sources/RNNKit/Recurrent/LSTMCell.swift for the
+// equations; this is the same arithmetic, vectorized across each row). pre: (B, 4H) holds
+// preX + preH; gates (B, 4H) receives i, f, g, o; c, h: (B, H). Lanes past H in the last chunk
+// go through a copy, so every element sees the same vector arithmetic.
+TARGET static inline void SUFFIX(lstm_fwd_chunk)(const float *pre, float *gate, const float *cp, float *c, float *h,
+                                                 int H, int k, int n) {
+    VT pi = SPLAT(0), pf = SPLAT(0), pg = SPLAT(0), po = SPLAT(0), cv = SPLAT(0);
+    for (int l = 0; l < n; l++) {
+        pi[l] = pre[k + l]; pf[l] = pre[H + k + l]; pg[l] = pre[2 * H + k + l]; po[l] = pre[3 * H + k + l]; cv[l] = cp[k + l];
+    }
+    VT half = SPLAT(0.5f);
+    VT i = FMA(SUFFIX(tanhv)(pi * half), half, half), f = FMA(SUFFIX(tanhv)(pf * half), half, half);
+    VT g = SUFFIX(tanhv)(pg), o = FMA(SUFFIX(tanhv)(po * half), half, half);
+    VT cn = f * cv + i * g;
+    VT hn = o * SUFFIX(tanhv)(cn);
+    for (int l = 0; l < n; l++) {
+        gate[k + l] = i[l]; gate[H + k + l] = f[l]; gate[2 * H + k + l] = g[l]; gate[3 * H + k + l] = o[l];
+        c[k + l] = cn[l]; h[k + l] = hn[l];
+    }
+}
+
+TARGET void SUFFIX(lstm_forward)(int B, int H, const float *pre, const float *c_prev, float *c, float *h, float *gates) {
+    VT half = SPLAT(0.5f);
+    for (int b = 0; b < B; b++) {
+        const float *p = pre + (size_t)b * 4 * H, *cp = c_prev + (size_t)b * H;
+        float *gate = gates + (size_t)b * 4 * H, *cr = c + (size_t)b * H, *hr = h + (size_t)b * H;
+        int k = 0;
+        for (; k + VW <= H; k += VW) {
+            VT i = FMA(SUFFIX(tanhv)(LOADV(p + k) * half), half, half);
+            VT f = FMA(SUFFIX(tanhv)(LOADV(p + H + k) * half), half, half);
+            VT g = SUFFIX(tanhv)(LOADV(p + 2 * H + k));
+            VT o = FMA(SUFFIX(tanhv)(LOADV(p + 3 * H + k) * half), half, half);
+            VT cn = f * LOADV(cp + k) + i * g;
+            STOREV(gate + k, i); STOREV(gate + H + k, f); STOREV(gate + 2 * H + k, g); STOREV(gate + 3 * H + k, o);
+            STOREV(cr + k, cn);
+            STOREV(hr + k, o * SUFFIX(tanhv)(cn));
+        }
+        if (k < H) SUFFIX(lstm_fwd_chunk)(p, gate, cp, cr, hr, H, k, H - k);
+    }
+}
+
+TARGET static inline void SUFFIX(lstm_bwd_lanes)(VT dh, VT dc, VT cp, VT cv, VT i, VT f, VT g, VT o,
+                                                 VT *di, VT *df, VT *dg, VT *dout, VT *dc_prev) {
+    VT one = SPLAT(1.0f);
+    VT tc = SUFFIX(tanhv)(cv);
+    VT dct = dc + dh * o * (one - tc * tc);
+    *di = dct * g * i * (one - i);
+    *df = dct * cp * f * (one - f);
+    *dg = dct * i * (one - g * g);
+    *dout = dh * tc * o * (one - o);
+    *dc_prev = dct * f;
+}
+
+TARGET void SUFFIX(lstm_backward)(int B, int H, const float *dh, float *dc, const float *c_prev, const float *c,
+                                  const float *gates, float *dpre) {
+    for (int b = 0; b < B; b++) {
+        const float *dhr = dh + (size_t)b * H, *cp = c_prev + (size_t)b * H, *cr = c + (size_t)b * H;
+        const float *gate = gates + (size_t)b * 4 * H;
+        float *dcr = dc + (size_t)b * H, *d = dpre + (size_t)b * 4 * H;
+        int k = 0;
+        for (; k + VW <= H; k += VW) {
+            VT di, df, dg, dout, dcp;
+            SUFFIX(lstm_bwd_lanes)(LOADV(dhr + k), LOADV(dcr + k), LOADV(cp + k), LOADV(cr + k), LOADV(gate + k),
+                                   LOADV(gate + H + k), LOADV(gate + 2 * H + k), LOADV(gate + 3 * H + k),
+                                   &di, &df, &dg, &dout, &dcp);
+            STOREV(d + k, di); STOREV(d + H + k, df); STOREV(d + 2 * H + k, dg); STOREV(d + 3 * H + k, dout);
+            STOREV(dcr + k, dcp);
+        }
+        if (k < H) {
+            int n = H - k;
+            VT a[8];
+            for (int q = 0; q < 8; q++) a[q] = SPLAT(0);
+            for (int l = 0; l < n; l++) {
+                a[0][l] = dhr[k + l]; a[1][l] = dcr[k + l]; a[2][l] = cp[k + l]; a[3][l] = cr[k + l];
+                a[4][l] = gate[k + l]; a[5][l] = gate[H + k + l]; a[6][l] = gate[2 * H + k + l]; a[7][l] = gate[3 * H + k + l];
+            }
+            VT di, df, dg, dout, dcp;
+            SUFFIX(lstm_bwd_lanes)(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], &di, &df, &dg, &dout, &dcp);
+            for (int l = 0; l < n; l++) {
+                d[k + l] = di[l]; d[H + k + l] = df[l]; d[2 * H + k + l] = dg[l]; d[3 * H + k + l] = dout[l];
+                dcr[k + l] = dcp[l];
+            }
+        }
+    }
+}
+
 TARGET void SUFFIX(tanh_backward)(int n, const float *h, const float *dh, float *g) {
     int i = 0;
     for (; i + VW <= n; i += VW) {

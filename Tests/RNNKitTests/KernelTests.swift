@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import RNNKit
+@testable import RNNKit
 
 // Every optimized kernel against its naive twin in `ReferenceKernels`, at every instruction-set level
 // this CPU runs, on odd sizes and padded strides, with guard elements around every output.
@@ -523,5 +523,33 @@ struct BLASTests {
                 }
             }
         }
+    }
+}
+
+/// The LSTM cell's vectorized gate kernels against the cell's plain reference loops.
+@Suite("LSTM cell kernels")
+struct LSTMCellKernelTests {
+    @Test("rk_lstm_forward and rk_lstm_backward match LSTMCell's reference loops", arguments: [1, 5, 16, 17, 40, 128])
+    func matchesReference(H: Int) {
+        var rng = SeededGenerator(seed: UInt64(300 + H))
+        let B = 3, G = 4 * H
+        func random(_ n: Int, _ scale: Double) -> [Float] { (0..<n).map { _ in Float((2 * rng.nextUniform() - 1) * scale) } }
+        let pre = random(B * G, 4), cPrev = random(B * H, 2), dh = random(B * H, 1), dc0 = random(B * H, 1)
+
+        var preK = pre, cK = [Float](repeating: 0, count: B * H), hK = cK, gatesK = [Float](repeating: 0, count: B * G)
+        var preR = pre, cR = cK, hR = cK, gatesR = gatesK
+        LSTMCell.forward(B: B, H: H, preX: &preK, preH: nil, cPrev: cPrev, h: &hK, c: &cK, gates: &gatesK)
+        LSTMCell.forwardReference(B: B, H: H, preX: &preR, cPrev: cPrev, h: &hR, c: &cR, gates: &gatesR)
+        expectClose(hK, hR, tolerance: 1e-6, "h, H \(H)")
+        expectClose(cK, cR, tolerance: 1e-6, "c, H \(H)")
+        expectClose(gatesK, gatesR, tolerance: 1e-6, "gates, H \(H)")
+
+        var dcK = dc0, dcR = dc0, dPreK = [Float](repeating: 0, count: B * G), dPreR = dPreK
+        var scratch = [Float](repeating: 0, count: H)
+        LSTMCell.backward(B: B, H: H, dh: dh, dc: &dcK, cPrev: cPrev, c: cR, gates: gatesR, dPre: &dPreK)
+        LSTMCell.backwardReference(B: B, H: H, dh: dh, dc: &dcR, cPrev: cPrev, c: cR, gates: gatesR, dPre: &dPreR,
+                                   tanhC: &scratch)
+        expectClose(dPreK, dPreR, tolerance: 1e-6, "dPre, H \(H)")
+        expectClose(dcK, dcR, tolerance: 1e-6, "dc_prev, H \(H)")
     }
 }

@@ -31,6 +31,15 @@ void rk_tanh(int n, const float *x, float *y);
 /// y = 1 / (1 + exp(-x)), elementwise (y may alias x).
 void rk_sigmoid(int n, const float *x, float *y);
 
+/// LSTM gate math for B rows: pre (B, 4H) = preX + preH in gate order i, f, g, o; writes the
+/// activated gates (B, 4H), c = f*c_prev + i*g and h = o*tanh(c), (B, H) each.
+void rk_lstm_forward(int B, int H, const float *pre, const float *c_prev, float *c, float *h, float *gates);
+
+/// Its backward: from dh (B, H) and dc (B, H, the gradient reaching c from the next step; replaced
+/// by the gradient for c_prev), writes dpre (B, 4H).
+void rk_lstm_backward(int B, int H, const float *dh, float *dc, const float *c_prev, const float *c, const float *gates,
+                      float *dpre);
+
 /// g = (1 - h*h) * dh: the backward of h = tanh(a) given h (g may alias dh).
 void rk_tanh_backward(int n, const float *h, const float *dh, float *g);
 

@@ -58,7 +58,6 @@ public enum CellKind: String, Codable, Sendable, CaseIterable {
     ///   - dc: LSTM only: on entry dL/dc_t from step t+1 (B, H); on exit dL/dc_{t−1}.
     ///   - dPreX, dPreH: written (B, G·H): gradients of the two pre-activations (dPreH only by
     ///     cells that separate them; for the others it is dPreX).
-    ///   - scratch: (H) floats the cell may use.
     ///   - dhPrev: the part of dL/dh_{t−1} that does not pass through W_hh is added here (GRU: z ⊙ dh).
     @inline(__always)
     func backwardStep(B: Int, H: Int, dh: UnsafeMutablePointer<Float>, dc: UnsafeMutablePointer<Float>?,
@@ -66,12 +65,12 @@ public enum CellKind: String, Codable, Sendable, CaseIterable {
                       h: UnsafePointer<Float>, c: UnsafePointer<Float>?,
                       gates: UnsafePointer<Float>, extra: UnsafePointer<Float>?,
                       dPreX: UnsafeMutablePointer<Float>, dPreH: UnsafeMutablePointer<Float>,
-                      dhPrev: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+                      dhPrev: UnsafeMutablePointer<Float>) {
         switch self {
         case .rnnTanh: RNNCell.backward(B: B, H: H, relu: false, dh: dh, h: h, dPre: dPreX)
         case .rnnRelu: RNNCell.backward(B: B, H: H, relu: true, dh: dh, h: h, dPre: dPreX)
         case .lstm:
-            LSTMCell.backward(B: B, H: H, dh: dh, dc: dc!, cPrev: cPrev!, c: c!, gates: gates, dPre: dPreX, tanhC: scratch)
+            LSTMCell.backward(B: B, H: H, dh: dh, dc: dc!, cPrev: cPrev!, c: c!, gates: gates, dPre: dPreX)
         case .gru:
             GRUCell.backward(B: B, H: H, dh: dh, hPrev: hPrev, gates: gates, hn: extra!,
                              dPreX: dPreX, dPreH: dPreH, dhPrev: dhPrev)

@@ -1,3 +1,5 @@
+import CRNNKernels
+
 // Dimension letters: B rows, H hidden size. Gate blocks in order i, f, g, o (PyTorch's).
 
 /// Long short-term memory cell, PyTorch `nn.LSTM`:
@@ -11,12 +13,28 @@
 ///     di = dc ⊙ g · i(1−i)   df = dc ⊙ c · f(1−f)   dg = dc ⊙ i · (1−g²)   do = dh ⊙ tanh(c') · o(1−o)
 ///     dc_prev = dc ⊙ f
 enum LSTMCell {
-    /// preH nil: preX already holds preX + preH.
+    /// preH nil: preX already holds preX + preH. The vectorized kernel (`rk_lstm_forward`) does
+    /// exactly the arithmetic of `forwardReference` below.
     static func forward(B: Int, H: Int, preX: UnsafeMutablePointer<Float>, preH: UnsafePointer<Float>?,
                         cPrev: UnsafePointer<Float>, h: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>,
                         gates: UnsafeMutablePointer<Float>) {
+        if let preH { Kernels.axpy(B * 4 * H, 1, preH, preX) }
+        rk_lstm_forward(Int32(B), Int32(H), preX, cPrev, c, h, gates)
+    }
+
+    /// dPre (B, 4H): the gradient of both pre-activations. The vectorized `rk_lstm_backward`;
+    /// `backwardReference` is its plain twin.
+    static func backward(B: Int, H: Int, dh: UnsafePointer<Float>, dc: UnsafeMutablePointer<Float>,
+                         cPrev: UnsafePointer<Float>, c: UnsafePointer<Float>, gates: UnsafePointer<Float>,
+                         dPre: UnsafeMutablePointer<Float>) {
+        rk_lstm_backward(Int32(B), Int32(H), dh, dc, cPrev, c, gates, dPre)
+    }
+
+    /// The gate math written out, one element at a time.
+    static func forwardReference(B: Int, H: Int, preX: UnsafeMutablePointer<Float>, cPrev: UnsafePointer<Float>,
+                                 h: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>,
+                                 gates: UnsafeMutablePointer<Float>) {
         let G = 4 * H
-        if let preH { Kernels.axpy(B * G, 1, preH, preX) }
         for b in 0..<B {
             let pre = preX + b * G, gate = gates + b * G
             Kernels.sigmoid(2 * H, pre, gate)             // i, f
@@ -31,8 +49,8 @@ enum LSTMCell {
         }
     }
 
-    /// dPre (B, 4H): the gradient of both pre-activations; tanhC: (H) scratch.
-    static func backward(B: Int, H: Int, dh: UnsafePointer<Float>, dc: UnsafeMutablePointer<Float>,
+    /// The backward written out, one element at a time; tanhC: (H) scratch.
+    static func backwardReference(B: Int, H: Int, dh: UnsafePointer<Float>, dc: UnsafeMutablePointer<Float>,
                          cPrev: UnsafePointer<Float>, c: UnsafePointer<Float>, gates: UnsafePointer<Float>,
                          dPre: UnsafeMutablePointer<Float>, tanhC: UnsafeMutablePointer<Float>) {
         let G = 4 * H

@@ -38,7 +38,6 @@ public final class RecurrentLayer: @unchecked Sendable {
     let preX = Scratch(), hPrev = Scratch(), output = Scratch(), cPrev = Scratch(), cState = Scratch()
     let gates = Scratch(), extra = Scratch(), dPreX = Scratch(), dPreH = Scratch(), dOutput = Scratch()
     private let preH = Scratch(), dhStep = Scratch(), dhCarry = Scratch(), dcCarry = Scratch()  // (B, ·)
-    private let cellScratch = Scratch()  // (H)
 
     public init(cell: CellKind, inputSize: Int, hiddenSize: Int, layer: Int = 0, reverse: Bool = false,
                 oneHotInput: Bool = false, separateRecurrentBias: Bool = true) {
@@ -172,7 +171,6 @@ public final class RecurrentLayer: @unchecked Sendable {
         let dPreX = self.dPreX.get(N * GH)
         // Cells that use preX + preH give both the same gradient: one buffer serves.
         let dPreH = cell.separatesPreactivations ? self.dPreH.get(N * GH) : dPreX
-        let scratch = cellScratch.get(H)
         let dh = dhStep.get(B * H), dhCarry = self.dhCarry.zeroed(B * H)
         let lstm = cell.hasCellState
         let dc = lstm ? dcCarry.zeroed(B * H) : nil
@@ -188,7 +186,7 @@ public final class RecurrentLayer: @unchecked Sendable {
                               cPrev: lstm ? cPrev.pointer + base * H : nil, h: out + base * H,
                               c: lstm ? cState.pointer + base * H : nil, gates: gates + base * GH,
                               extra: cell == .gru ? extra.pointer + base * H : nil,
-                              dPreX: dPreX + base * GH, dPreH: dPreH + base * GH, dhPrev: dhCarry, scratch: scratch)
+                              dPreX: dPreX + base * GH, dPreH: dPreH + base * GH, dhPrev: dhCarry)
             // The last step backward feeds only the initial state, which takes no gradient.
             if s > 0 {
                 if publishedTutorialBackward && GH == H {
