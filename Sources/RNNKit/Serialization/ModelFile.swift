@@ -150,6 +150,11 @@ public final class TextClassifier: @unchecked Sendable {
                 throw fail("metadata `\(key)` is not valid: \(error)")
             }
         }
+        if let text = file.metadata["rnnkit.config"],
+           let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
+           let task = object["task"] as? String, task != "classify" {
+            throw fail("this is a \(task == "language_model" ? "language model" : "`\(task)` model"), not a text classifier; use it with `rnn generate`.")
+        }
         let stored = try json("rnnkit.config", as: StoredConfiguration.self)
         let tokens = try json("rnnkit.vocabulary", as: [String].self)
         let labels = try json("rnnkit.labels", as: [String].self)
