@@ -23,19 +23,26 @@ import Darwin
 ///
 /// Weight decay here is L2 regularization, which Adam's per-coordinate scaling weakens for
 /// coordinates with large gradients; `AdamW` decays the weights directly instead.
-public final class Adam: Optimizer, CustomStringConvertible {
+public class Adam: Optimizer, CustomStringConvertible {
     public var learningRate: Float
     public let beta1: Float
     public let beta2: Float
     public let eps: Float
     public let weightDecay: Float
     public let amsgrad: Bool
-    public var name: String { "Adam" }
+    /// AdamW's decoupled weight decay instead of Adam's L2 term.
+    let decoupled: Bool
+    public var name: String { decoupled ? "AdamW" : "Adam" }
 
     private var core: AdamCore
 
-    public init(learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, eps: Float = 1e-8,
-                weightDecay: Float = 0, amsgrad: Bool = false) {
+    public convenience init(learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, eps: Float = 1e-8,
+                            weightDecay: Float = 0, amsgrad: Bool = false) {
+        self.init(learningRate: learningRate, beta1: beta1, beta2: beta2, eps: eps, weightDecay: weightDecay,
+                  amsgrad: amsgrad, decoupled: false)
+    }
+
+    init(learningRate: Float, beta1: Float, beta2: Float, eps: Float, weightDecay: Float, amsgrad: Bool, decoupled: Bool) {
         AdamCore.validate(learningRate: learningRate, beta1: beta1, beta2: beta2, eps: eps, weightDecay: weightDecay)
         self.learningRate = learningRate
         self.beta1 = beta1
@@ -43,17 +50,18 @@ public final class Adam: Optimizer, CustomStringConvertible {
         self.eps = eps
         self.weightDecay = weightDecay
         self.amsgrad = amsgrad
+        self.decoupled = decoupled
         core = AdamCore(amsgrad: amsgrad)
     }
 
     public var description: String {
-        "Adam(lr: \(learningRate), betas: (\(beta1), \(beta2)), eps: \(eps), weight_decay: \(weightDecay), "
+        "\(name)(lr: \(learningRate), betas: (\(beta1), \(beta2)), eps: \(eps), weight_decay: \(weightDecay), "
             + "amsgrad: \(amsgrad))"
     }
 
     public func step(_ parameters: [Parameter]) {
         core.step(parameters, learningRate: learningRate, beta1: beta1, beta2: beta2, eps: eps,
-                  weightDecay: weightDecay, decoupled: false)
+                  weightDecay: weightDecay, decoupled: decoupled)
     }
 
     public func stateTensors() -> [String: [Float]] { core.states.tensors(learningRate: learningRate) }
@@ -73,43 +81,11 @@ public final class Adam: Optimizer, CustomStringConvertible {
 ///     θ ← θ − (γ / (1 − β₁ᵗ)) · m / (√v̂ / √(1 − β₂ᵗ) + ε)
 ///
 /// PyTorch's default λ is 0.01. State as for `Adam`.
-public final class AdamW: Optimizer, CustomStringConvertible {
-    public var learningRate: Float
-    public let beta1: Float
-    public let beta2: Float
-    public let eps: Float
-    public let weightDecay: Float
-    public let amsgrad: Bool
-    public var name: String { "AdamW" }
-
-    private var core: AdamCore
-
+public final class AdamW: Adam {
     public init(learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, eps: Float = 1e-8,
                 weightDecay: Float = 0.01, amsgrad: Bool = false) {
-        AdamCore.validate(learningRate: learningRate, beta1: beta1, beta2: beta2, eps: eps, weightDecay: weightDecay)
-        self.learningRate = learningRate
-        self.beta1 = beta1
-        self.beta2 = beta2
-        self.eps = eps
-        self.weightDecay = weightDecay
-        self.amsgrad = amsgrad
-        core = AdamCore(amsgrad: amsgrad)
-    }
-
-    public var description: String {
-        "AdamW(lr: \(learningRate), betas: (\(beta1), \(beta2)), eps: \(eps), weight_decay: \(weightDecay), "
-            + "amsgrad: \(amsgrad))"
-    }
-
-    public func step(_ parameters: [Parameter]) {
-        core.step(parameters, learningRate: learningRate, beta1: beta1, beta2: beta2, eps: eps,
-                  weightDecay: weightDecay, decoupled: true)
-    }
-
-    public func stateTensors() -> [String: [Float]] { core.states.tensors(learningRate: learningRate) }
-
-    public func loadState(_ state: [String: [Float]], parameters: [Parameter]) throws {
-        learningRate = try core.states.load(state, parameters: parameters)
+        super.init(learningRate: learningRate, beta1: beta1, beta2: beta2, eps: eps, weightDecay: weightDecay,
+                   amsgrad: amsgrad, decoupled: true)
     }
 }
 

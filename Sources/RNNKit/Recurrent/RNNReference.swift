@@ -46,7 +46,7 @@ public enum ReferenceParameter: String, CaseIterable, Sendable {
 ///
 /// No clipping happens here; `Gradients.clipped(to:)` and `sgdStep` are separate, as in the tutorial:
 /// each gradient element clamped to [−c, c], then θ ← θ − η·dθ.
-public struct ReferenceRNNClassifier<S: ReferenceScalar> {
+public struct ReferenceRNNClassifier<S: ReferenceScalar>: ReferenceParameterSet {
     public let vocabularySize: Int
     public let hiddenSize: Int
     public let numClasses: Int
@@ -112,29 +112,6 @@ public struct ReferenceRNNClassifier<S: ReferenceScalar> {
         layer.biasHH?.value.zero()
         for k in 0..<(O * H) { model.fc.weight.value[k] = Float(why[k]) }
         for k in 0..<O { model.fc.bias.value[k] = Float(by[k]) }
-    }
-
-    /// A parameter by name, flattened row-major in the layout above.
-    public subscript(parameter: ReferenceParameter) -> [S] {
-        get {
-            switch parameter {
-            case .wxh: return wxh
-            case .whh: return whh
-            case .bh: return bh
-            case .why: return why
-            case .by: return by
-            }
-        }
-        set {
-            precondition(newValue.count == self[parameter].count, "\(parameter.rawValue): \(newValue.count) values for \(self[parameter].count)")
-            switch parameter {
-            case .wxh: wxh = newValue
-            case .whh: whh = newValue
-            case .bh: bh = newValue
-            case .why: why = newValue
-            case .by: by = newValue
-            }
-        }
     }
 
     /// The shape of a parameter, in PyTorch layout.
@@ -209,7 +186,7 @@ public struct ReferenceRNNClassifier<S: ReferenceScalar> {
     // MARK: Backward
 
     /// dL/dθ for each of the five parameters, in the same layouts as the parameters.
-    public struct Gradients {
+    public struct Gradients: ReferenceParameterSet {
         public var wxh: [S]
         public var whh: [S]
         public var bh: [S]
@@ -238,27 +215,6 @@ public struct ReferenceRNNClassifier<S: ReferenceScalar> {
             bh = (0..<H).map { S(layer.biasIH.grad[$0]) }
             why = (0..<(O * H)).map { S(model.fc.weight.grad[$0]) }
             by = (0..<O).map { S(model.fc.bias.grad[$0]) }
-        }
-
-        public subscript(parameter: ReferenceParameter) -> [S] {
-            get {
-                switch parameter {
-                case .wxh: return wxh
-                case .whh: return whh
-                case .bh: return bh
-                case .why: return why
-                case .by: return by
-                }
-            }
-            set {
-                switch parameter {
-                case .wxh: wxh = newValue
-                case .whh: whh = newValue
-                case .bh: bh = newValue
-                case .why: why = newValue
-                case .by: by = newValue
-                }
-            }
         }
 
         /// Each element clamped to [−c, c] (the tutorial's clipping, c = 1).
@@ -341,3 +297,34 @@ public struct ReferenceRNNClassifier<S: ReferenceScalar> {
 
 extension ReferenceRNNClassifier: Sendable where S: Sendable {}
 extension ReferenceRNNClassifier.Gradients: Sendable where S: Sendable {}
+
+/// The five tensors of the tutorial's model, by name: the weights and their gradients alike.
+public protocol ReferenceParameterSet {
+    associatedtype S: ReferenceScalar
+    var wxh: [S] { get set }
+    var whh: [S] { get set }
+    var bh: [S] { get set }
+    var why: [S] { get set }
+    var by: [S] { get set }
+}
+
+extension ReferenceParameterSet {
+    private static func path(_ parameter: ReferenceParameter) -> WritableKeyPath<Self, [S]> {
+        switch parameter {
+        case .wxh: return \.wxh
+        case .whh: return \.whh
+        case .bh: return \.bh
+        case .why: return \.why
+        case .by: return \.by
+        }
+    }
+
+    /// A tensor by name, flattened row-major in PyTorch layout.
+    public subscript(parameter: ReferenceParameter) -> [S] {
+        get { self[keyPath: Self.path(parameter)] }
+        set {
+            precondition(newValue.count == self[parameter].count, "\(parameter.rawValue): \(newValue.count) values for \(self[parameter].count)")
+            self[keyPath: Self.path(parameter)] = newValue
+        }
+    }
+}
