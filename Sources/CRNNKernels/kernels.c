@@ -70,6 +70,7 @@ typedef struct {
     void (*gemv_t_acc)(int, int, const float *, int, const float *, float *);
     void (*gemm_nt)(int, int, int, const float *, int, const float *, int, float *, int, int);
     void (*gemm_tn_acc)(int, int, int, const float *, int, const float *, int, float *, int);
+    void (*gemm_nn_packed_acc)(int, int, int, const float *, int, const float *, float *, int);
     void (*tanh)(int, const float *, float *);
     void (*sigmoid)(int, const float *, float *);
     void (*lstm_forward)(int, int, const float *, const float *, float *, float *, float *);
@@ -85,7 +86,7 @@ typedef struct {
     const char *name;
 } rk_table;
 
-#define RK_TABLE(prefix, label) { prefix##gemv_n, prefix##gemv_t_acc, prefix##gemm_nt, prefix##gemm_tn_acc, prefix##tanh, prefix##sigmoid, \
+#define RK_TABLE(prefix, label) { prefix##gemv_n, prefix##gemv_t_acc, prefix##gemm_nt, prefix##gemm_tn_acc, prefix##gemm_nn_packed_acc, prefix##tanh, prefix##sigmoid, \
     prefix##lstm_forward, prefix##lstm_backward, \
     prefix##tanh_backward, prefix##axpy, prefix##clamp, prefix##sgd_clip_zero, \
     prefix##sumsq, prefix##all_finite, prefix##scale, prefix##adam, label }
@@ -172,4 +173,23 @@ void rk_lstm_forward(int B, int H, const float *pre, const float *c_prev, float 
 void rk_lstm_backward(int B, int H, const float *dh, float *dc, const float *c_prev, const float *c, const float *gates,
                       float *dpre) {
     rk_table_now()->lstm_backward(B, H, dh, dc, c_prev, c, gates, dpre);
+}
+void rk_gemm_nn_packed_acc(int M, int N, int K, const float *A, int lda, const float *packed, float *C, int ldc) {
+    rk_table_now()->gemm_nn_packed_acc(M, N, K, A, lda, packed, C, ldc);
+}
+
+int rk_packed_size(int K, int N) { return ((N + RK_PANEL - 1) / RK_PANEL) * RK_PANEL * K; }
+
+void rk_pack_panels(int K, int N, const float *src, int ld, int transposed, float *out) {
+    int panels = (N + RK_PANEL - 1) / RK_PANEL;
+    for (int p = 0; p < panels; p++) {
+        float *panel = out + (size_t)p * K * RK_PANEL;
+        for (int k = 0; k < K; k++) {
+            for (int jj = 0; jj < RK_PANEL; jj++) {
+                int j = p * RK_PANEL + jj;
+                panel[(size_t)k * RK_PANEL + jj] = j >= N ? 0.0f
+                    : transposed ? src[(size_t)j * ld + k] : src[(size_t)k * ld + j];
+            }
+        }
+    }
 }

@@ -477,6 +477,72 @@ TARGET void SUFFIX(adam)(int n, float *w, const float *g, float *m, float *v, fl
     }
 }
 
+// ---- C += A·B with B packed in panels (rk_pack_panels): the per-step recurrent products ----
+// Register blocks of NN_ROWS rows × two vectors: each B vector loaded serves NN_ROWS rows and each
+// broadcast of A two vectors, so the FMA units, not the loads, set the pace (AVX-512: 24
+// accumulators + 3 of the 32 registers; 8- and 4-wide: 12 + 3 of 16). Every element is C plus
+// its products added in k order by the same FMA chain whatever the block's height, so a row's
+// result does not depend on how the rows are split (between blocks or between threads).
+#define NN_SUB (2 * VW)
+#define NN_ROWS (VW == 16 ? 12 : 6)
+
+TARGET static inline __attribute__((always_inline)) void SUFFIX(nn_block)(const int R, int K, const float *A, int lda,
+                                                                        const float *P, float *C, int ldc, int cols) {
+    VT lo[NN_ROWS], hi[NN_ROWS];
+    float edge[NN_ROWS][NN_SUB];  // a partial column block goes through here, zero-padded
+    if (cols == NN_SUB) {
+        _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) { lo[r] = LOADV(C + (size_t)r * ldc); hi[r] = LOADV(C + (size_t)r * ldc + VW); }
+    } else {
+        _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) {
+            for (int j = 0; j < NN_SUB; j++) edge[r][j] = j < cols ? C[(size_t)r * ldc + j] : 0.0f;
+            lo[r] = LOADV(edge[r]); hi[r] = LOADV(edge[r] + VW);
+        }
+    }
+    for (int k = 0; k < K; k++) {
+        VT b0 = LOADV(P + (size_t)k * RK_PANEL), b1 = LOADV(P + (size_t)k * RK_PANEL + VW);
+        _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) {
+            VT a = SPLAT(A[(size_t)r * lda + k]);
+            lo[r] = FMA(a, b0, lo[r]);
+            hi[r] = FMA(a, b1, hi[r]);
+        }
+    }
+    if (cols == NN_SUB) {
+        _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) { STOREV(C + (size_t)r * ldc, lo[r]); STOREV(C + (size_t)r * ldc + VW, hi[r]); }
+    } else {
+        _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) {
+            STOREV(edge[r], lo[r]); STOREV(edge[r] + VW, hi[r]);
+            for (int j = 0; j < cols; j++) C[(size_t)r * ldc + j] = edge[r][j];
+        }
+    }
+}
+
+TARGET void SUFFIX(gemm_nn_packed_acc)(int M, int N, int K, const float *A, int lda, const float *P, float *C, int ldc) {
+    if (M <= 0) return;
+    // Blocks of nearly equal height (25 rows: 9, 8, 8 rather than 12, 12, 1).
+    int blocks = (M + NN_ROWS - 1) / NN_ROWS, base = M / blocks, taller = M % blocks;
+    for (int j0 = 0; j0 < N; j0 += NN_SUB) {
+        const float *panel = P + (size_t)(j0 / RK_PANEL) * K * RK_PANEL + j0 % RK_PANEL;
+        int cols = N - j0 < NN_SUB ? N - j0 : NN_SUB;
+        int i = 0;
+        for (int b = 0; b < blocks; b++) {
+            int R = base + (b < taller);
+            const float *a = A + (size_t)i * lda;
+            float *c = C + (size_t)i * ldc + j0;
+            switch (R) {
+#define NN_CASE(n) case n: SUFFIX(nn_block)(n, K, a, lda, panel, c, ldc, cols); break;
+            NN_CASE(1) NN_CASE(2) NN_CASE(3) NN_CASE(4) NN_CASE(5) NN_CASE(6)
+#if VW == 16
+            NN_CASE(7) NN_CASE(8) NN_CASE(9) NN_CASE(10) NN_CASE(11) NN_CASE(12)
+#endif
+#undef NN_CASE
+            }
+            i += R;
+        }
+    }
+}
+#undef NN_SUB
+#undef NN_ROWS
+
 #undef SELECT
 #undef CLAMPV
 #undef LOADV

@@ -11,32 +11,44 @@ struct Bench: ParsableCommand {
             gradient norm clipped to 5 — torch_peer.py's `movie CELL` — for --epochs epochs: \
             training tokens per second (median epoch), test accuracy after each epoch, and the \
             latency of classifying one 16-token sentence.
-            sgemm: GFLOP/s of a 2048³ float32 matrix product on the BLAS in use.
+            charlm: a character language model on ../shared/data/tinyshakespeare.txt — embedding \
+            128, 2 layers of 128, 50 streams of 50 steps, Adam 0.002 — torch_peer.py's `charlm CELL` \
+            — trained for --seconds: characters per second and GFLOP/s (multiply-adds of forward \
+            and backward, 6 per weight per character).
+            sgemm: GFLOP/s of a 2048³ float32 matrix product on the path RNNKit's large products take.
 
             Examples:
               swift run -c release rnn bench movie --cell lstm
+              swift run -c release rnn bench charlm --cell lstm
               swift run -c release rnn bench sgemm
             """)
 
-    enum Workload: String, ExpressibleByArgument, CaseIterable { case movie, sgemm }
+    enum Workload: String, ExpressibleByArgument, CaseIterable { case movie, charlm, sgemm }
 
-    @Argument(help: "movie or sgemm.")
+    @Argument(help: "movie, charlm or sgemm.")
     var workload: Workload
 
-    @Option(help: "Recurrent cell for `movie`.")
+    @Option(help: "Recurrent cell for `movie` and `charlm`.")
     var cell: CellChoice = .rnn
 
     @Option(help: "Epochs for `movie` (the median epoch time counts).")
     var epochs = 3
 
-    @Option(help: "Folder holding movie/{train,test}.tsv.")
+    @Option(help: "Seconds of training for `charlm`.")
+    var seconds = 10.0
+
+    @Option(help: "Folder holding movie/{train,test}.tsv and tinyshakespeare.txt.")
     var dataDir = "../shared/data"
+
+    @OptionGroup(title: "Performance") var threadOptions: ThreadOptions
 
     func validate() throws {
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1.") }
+        guard seconds > 0 else { throw ValidationError("--seconds must be positive.") }
     }
 
     func run() throws {
+        threadOptions.apply()
         #if DEBUG
         printError("warning: this is a debug build; measure with `swift run -c release rnn bench …`.")
         #endif
@@ -44,6 +56,7 @@ struct Bench: ParsableCommand {
         switch workload {
         case .sgemm: sgemm()
         case .movie: try reportingErrors { try movie() }
+        case .charlm: try reportingErrors { try charlm() }
         }
     }
 
@@ -52,13 +65,35 @@ struct Bench: ParsableCommand {
         let a = Tensor(shape: [n, n]), b = Tensor(shape: [n, n]), c = Tensor(shape: [n, n])
         var rng = SeededGenerator(seed: 1)
         for k in 0..<(n * n) { a[k] = Float(rng.nextUniform()); b[k] = Float(rng.nextUniform()) }
-        func run() { BLAS.shared.sgemm(.none, .none, n, n, n, alpha: 1, a.data, lda: n, b.data, ldb: n, beta: 0, c.data, ldc: n) }
+        func run() { MatMul.product(n, n, n, a.data, b.data, c.data) }
         run()
         let clock = ContinuousClock(), repeats = 5
         let start = clock.now
         for _ in 0..<repeats { run() }
         let seconds = (clock.now - start).secondsValue / Double(repeats)
-        print(String(format: "sgemm_2048_gflops: %.1f", 2 * Double(n * n * n) / seconds / 1e9))
+        print(String(format: "sgemm_2048_gflops: %.1f (%d threads)", 2 * Double(n * n * n) / seconds / 1e9, Parallel.threads))
+    }
+
+    private func charlm() throws {
+        let text = try LanguageModelText.read(path: "\(dataDir)/tinyshakespeare.txt")
+        let corpus = LanguageModelCorpus(text: text, level: .char, validationFraction: 0.1, minCount: 1)
+        let (E, H, L, V) = (128, 128, 2, corpus.vocabulary.count)
+        let model = LanguageModel(LanguageModelConfiguration(cell: cell.kind(nonlinearity: .tanh), vocabularySize: V,
+                                                             embeddingSize: E, hiddenSize: H, numLayers: L), seed: 1)
+        var options = LanguageModelTrainingOptions()
+        options.epochs = nil
+        options.maxTime = seconds
+        let trainer = try LanguageModelTrainer(model: model, options: options)
+        // Validation is left out: only training steps are timed, as torch_peer.py times them.
+        let summary = try trainer.fit(train: corpus.train)
+        let G = model.configuration.cell.gateCount
+        let weightsPerChar = G * H * (E + H) + (L - 1) * G * H * (H + H) + H * V
+        let name = "charlm_\(cell.rawValue)"
+        print("\(name)_steps: \(summary.steps)")
+        print(String(format: "%@_train_chars_per_s: %.0f", name, summary.tokensPerSecond))
+        print(String(format: "%@_gflops: %.1f (%.2f MFLOP per character, %d threads)", name,
+                     summary.tokensPerSecond * Double(6 * weightsPerChar) / 1e9, Double(6 * weightsPerChar) / 1e6,
+                     Parallel.threads))
     }
 
     private func movie() throws {

@@ -25,7 +25,10 @@ struct Evaluate: ParsableCommand {
     @Flag(help: "Print one JSON object: accuracy, macro_f1, per-class precision/recall/f1/support, confusion, labels.")
     var json = false
 
+    @OptionGroup(title: "Performance") var threadOptions: ThreadOptions
+
     func run() throws {
+        threadOptions.apply()
         let classifier = try reportingErrors { try TextClassifier.load(from: model) }
         let rows = try reportingErrors { try dataOptions.read(data) }
         let labelIndex = Dictionary(uniqueKeysWithValues: classifier.labels.enumerated().map { ($1, $0) })

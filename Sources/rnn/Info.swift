@@ -12,7 +12,7 @@ struct Info: ParsableCommand {
     func run() throws {
         print("RNNKit \(rnnKitVersion)")
         print("BLAS: \(BLAS.shared.description)")
-        print("BLAS threads for large products: \(BLAS.shared.largeThreads) (RNNKIT_BLAS_THREADS=N to change); small products: 1")
+        print("Threads: \(Parallel.threads) (RNNKIT_THREADS=N or --threads N to change)")
         print("Kernels: \(Kernels.instructionSet)")
     }
 }

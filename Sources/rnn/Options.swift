@@ -122,3 +122,19 @@ func formatDuration(_ seconds: Double) -> String {
     return "\(s / 3600)h\(String(format: "%02d", (s % 3600) / 60))m"
 }
 
+
+/// How many threads to train and evaluate on: shared by the commands that do heavy work.
+struct ThreadOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Threads to use; the same seed, data and thread count give the same model. (default: RNNKIT_THREADS, or every core)",
+                               valueName: "n"))
+    var threads: Int?
+
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1 (got \(threads)).") }
+    }
+
+    /// Makes the choice take effect for the rest of the process.
+    func apply() {
+        if let threads { Parallel.threads = threads }
+    }
+}

@@ -30,11 +30,14 @@ struct Predict: ParsableCommand {
 
     @OptionGroup(title: "Data files") var dataOptions: DataOptions
 
+    @OptionGroup(title: "Performance") var threadOptions: ThreadOptions
+
     func validate() throws {
         if data != nil && !texts.isEmpty { throw ValidationError("give texts or --data, not both.") }
     }
 
     func run() throws {
+        threadOptions.apply()
         let classifier = try reportingErrors { try TextClassifier.load(from: model) }
         var failures = 0, unknownWords = 0
         // From a file or stdin, one summary line instead of a warning per word.

@@ -111,6 +111,8 @@ struct Train: ParsableCommand {
     /// The tutorial's experiment: no data file given.
     var tutorial: Bool { data == nil }
 
+    @OptionGroup(title: "Performance") var threadOptions: ThreadOptions
+
     func validate() throws {
         func positive(_ value: Int?, _ name: String) throws {
             if let value, value < 1 { throw ValidationError("\(name) must be at least 1 (got \(value)).") }
@@ -155,6 +157,7 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
+        threadOptions.apply()
         let tokenizer: Tokenizer
         if tutorial && level == nil && !keepCase {
             tokenizer = .spaces

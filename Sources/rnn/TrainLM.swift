@@ -85,6 +85,8 @@ struct TrainLM: ParsableCommand {
     @Option(help: "Save the model here (safetensors; PyTorch can load the weights).")
     var output: String
 
+    @OptionGroup(title: "Performance") var threadOptions: ThreadOptions
+
     func validate() throws {
         if nonlinearity == .relu && cell != .rnn {
             throw ValidationError("--nonlinearity applies to --cell rnn only.")
@@ -117,6 +119,7 @@ struct TrainLM: ParsableCommand {
     }
 
     func run() throws {
+        threadOptions.apply()
         let level: TokenLevel = self.level == .char ? .char : .word
         let out = ProgressOutput(quiet: quiet)
         try checkOutputDirectory()

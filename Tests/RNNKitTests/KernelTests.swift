@@ -231,6 +231,55 @@ enum KernelChecks {
         }
     }
 
+    /// gemmPackedAccumulate: C += A·B with B packed (as stored and from its transpose), odd sizes,
+    /// padded strides; each row bit-identical however the rows are grouped
+    static func gemmPacked() {
+        forEachLevel { level in
+            var rng = SeededGenerator(seed: 400)
+            for M in [1, 2, 5, 11, 12, 13, 25, 50] {
+                for N in [1, 7, 31, 32, 33, 64, 100, 512] {
+                    for K in [1, 3, 17, 64, 128] where (M + N + K) % 3 != 1 || N == 512 {
+                        let lda = K + M % 3, ldc = N + (N + K) % 4, transposed = (M + K) % 2 == 0
+                        let A = randomFloats(M * K, &rng), B = randomFloats(K * N, &rng), C0 = randomFloats(M * N, &rng)
+                        var expected = doubles(C0)
+                        ReferenceKernels.gemmNNAccumulate(M, N, K, doubles(A), doubles(B), &expected)
+                        var scale = doubles(C0).map(abs)
+                        ReferenceKernels.gemmNNAccumulate(M, N, K, doubles(A).map(abs), doubles(B).map(abs), &scale)
+                        // B given as stored (K, N), or as its transpose (N, K) with a padded stride.
+                        let ldSource = transposed ? K + 2 : N + 1
+                        var source = [Float](repeating: .nan, count: (transposed ? N : K) * ldSource)
+                        for k in 0..<K { for j in 0..<N { source[transposed ? j * ldSource + k : k * ldSource + j] = B[k * N + j] } }
+                        let packed = withGuarded([Float](repeating: 0, count: Kernels.packedSize(K, N)), "pack") { out in
+                            Kernels.pack(K, N, source, ld: ldSource, transposed: transposed, into: out)
+                        }.values
+                        let what = "gemmPackedAccumulate level \(level) M \(M) N \(N) K \(K) lda \(lda) ldc \(ldc) transposed \(transposed)"
+                        let aStorage = strided(A, rows: M, columns: K, ld: lda)
+                        let cStorage = withGuarded(strided(C0, rows: M, columns: N, ld: ldc), what) { cp in
+                            Kernels.gemmPackedAccumulate(M, N, K, aStorage, lda: lda, packed, cp, ldc: ldc)
+                        }.values
+                        for r in 0..<M {
+                            #expect(cStorage[(r * ldc + N)..<(r * ldc + ldc)].allSatisfy { $0 == sentinel },
+                                    "\(what): wrote into the row padding of C")
+                        }
+                        let C = unstrided(cStorage, rows: M, columns: N, ld: ldc)
+                        expectKernelClose(C, expected, scale: scale, what)
+                        // One row at a time gives the same bits as all rows at once.
+                        var single = C0
+                        aStorage.withUnsafeBufferPointer { a in
+                            single.withUnsafeMutableBufferPointer { c in
+                                for r in 0..<M {
+                                    Kernels.gemmPackedAccumulate(1, N, K, a.baseAddress! + r * lda, lda: lda, packed,
+                                                                 c.baseAddress! + r * N, ldc: N)
+                                }
+                            }
+                        }
+                        #expect(single == C, "\(what): rows computed one at a time differ from the block")
+                    }
+                }
+            }
+        }
+    }
+
     /// axpy, tanhBackward and clamp match their references
     static func elementwise() {
         forEachLevel { level in
@@ -429,6 +478,11 @@ struct KernelTests {
     @Test("gemmNT: C = A·Bᵀ and C += A·Bᵀ, odd sizes, padded strides")
     func gemmNT() async {
         await #expect(processExitsWith: .success) { KernelChecks.gemmNT() }
+    }
+
+    @Test("gemmPackedAccumulate: C += A·B from packed B, odd sizes, padded strides; rows independent of grouping")
+    func gemmPacked() async {
+        await #expect(processExitsWith: .success) { KernelChecks.gemmPacked() }
     }
 
     @Test("sumOfSquares, allFinite and scale match plain loops")

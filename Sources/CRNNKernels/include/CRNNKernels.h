@@ -25,6 +25,21 @@ void rk_gemv_t_acc(int M, int N, const float *A, int lda, const float *x, float 
 void rk_gemm_tn_acc(int T, int M, int N, const float *G, int ldg, const float *X, int ldx,
                     float *W, int ldw);
 
+/// Columns per panel of a packed matrix (see rk_pack_panels).
+#define RK_PANEL 32
+
+/// Packs the (K, N) matrix B into ceil(N / RK_PANEL) panels, each K rows of RK_PANEL contiguous
+/// columns, zero-padded past N: out[(j / RK_PANEL)·K·RK_PANEL + k·RK_PANEL + j % RK_PANEL] = B[k, j].
+/// B[k, j] is src[k·ld + j], or src[j·ld + k] when `transposed` (packing Wᵀ from W).
+/// out holds rk_packed_size(K, N) floats.
+void rk_pack_panels(int K, int N, const float *src, int ld, int transposed, float *out);
+int rk_packed_size(int K, int N);
+
+/// C[i, j] += sum_k A[i, k] * B[k, j]  (C += A·B) for i < M, j < N, with B packed by
+/// rk_pack_panels: h·W_hhᵀ and dpre·W_hh, one step of a batch. No packing per call, unlike a
+/// BLAS; each row's result is the same however many rows are computed together.
+void rk_gemm_nn_packed_acc(int M, int N, int K, const float *A, int lda, const float *packed, float *C, int ldc);
+
 /// y = tanh(x), elementwise (float-accurate rational approximation; y may alias x).
 void rk_tanh(int n, const float *x, float *y);
 

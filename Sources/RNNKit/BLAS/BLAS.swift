@@ -16,8 +16,8 @@ import Foundation
 /// `OPENBLAS_CORETYPE` from the CPU's features (unless the user set it): OpenBLAS releases older
 /// than the CPU, such as Debian 12's 0.3.21, fall back to generic "Prescott" kernels on new CPUs and
 /// run 5–8× slower. On macOS, Accelerate. `RNNKIT_BLAS=none` forces the built-in kernels;
-/// `RNNKIT_BLAS=/path/libblas.so` picks a library; `RNNKIT_BLAS_THREADS=N` sets OpenBLAS's threads
-/// for large products (default: all cores; small products always use one, see `chooseThreads`).
+/// `RNNKIT_BLAS=/path/libblas.so` picks a library. OpenBLAS runs on one thread per call: RNNKit
+/// splits large products across cores itself (see `Parallel`).
 public final class BLAS: @unchecked Sendable {
     public enum Transpose: Sendable { case none, transpose }
 
@@ -69,7 +69,7 @@ public final class BLAS: @unchecked Sendable {
             guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL),
                   let symbol = dlsym(handle, "cblas_sgemm") else { continue }
             sgemmFunction = unsafeBitCast(symbol, to: CblasSgemm.self)
-            (setThreads, largeProductThreads) = BLAS.chooseThreads(handle: handle)
+            BLAS.useOneThread(handle: handle)
             backend = .library(path: path)
             description = BLAS.describe(handle: handle, path: path)
             return
@@ -94,33 +94,18 @@ public final class BLAS: @unchecked Sendable {
         setenv("OPENBLAS_CORETYPE", core, 0)
     }
 
-    /// Threads for large products; small ones always run on one. A recurrent network makes many
-    /// small products in a row (one per step), and OpenBLAS splits anything above ~260k
-    /// multiply-adds across its threads, whose start-up and spinning then cost more than they save
-    /// (measured on 2 cores: LSTM language model 38k chars/s with OpenBLAS's default threading, 29k
-    /// with two threads for everything). The large products (all steps' input projections, the
-    /// weight gradients) do gain from every core. `RNNKIT_BLAS_THREADS` (or OpenBLAS's own
-    /// `OPENBLAS_NUM_THREADS`) sets the count for large products; default: the machine's cores.
-    private static func chooseThreads(handle: UnsafeMutableRawPointer) -> (set: SetThreads?, large: Int32) {
-        guard let symbol = dlsym(handle, "openblas_set_num_threads") else { return (nil, 1) }
-        var threads = Int32(ProcessInfo.processInfo.activeProcessorCount)
-        if let raw = getenv("RNNKIT_BLAS_THREADS") ?? getenv("OPENBLAS_NUM_THREADS"), let n = Int32(String(cString: raw)), n > 0 {
-            threads = n
-        }
-        let set = unsafeBitCast(symbol, to: SetThreads.self)
-        set(1)
-        return (set, max(threads, 1))
+    /// One thread per call. A recurrent network makes many small products in a row (one per
+    /// step), and OpenBLAS splits anything above ~260k multiply-adds across its threads, whose
+    /// start-up and spinning then cost more than they save (measured on 2 cores: LSTM language
+    /// model 38k chars/s with OpenBLAS's default threading, 29k with two threads for everything).
+    /// Its workers also spin for a while after each threaded call, taking the core that RNNKit's
+    /// own second thread needs. So RNNKit splits the large products itself (`MatMul`), each part a
+    /// single-threaded call, and runs the per-step products in its own kernels.
+    private static func useOneThread(handle: UnsafeMutableRawPointer) {
+        typealias SetThreads = @convention(c) (Int32) -> Void
+        guard let symbol = dlsym(handle, "openblas_set_num_threads") else { return }
+        unsafeBitCast(symbol, to: SetThreads.self)(1)
     }
-
-    typealias SetThreads = @convention(c) (Int32) -> Void
-    private var setThreads: SetThreads?
-    private var largeProductThreads: Int32 = 1
-    private var currentThreads: Int32 = 1
-    /// Products of at least this many multiply-adds use `largeProductThreads`.
-    static let largeProduct = 1 << 23
-
-    /// Threads used for large products (1 without a threaded BLAS).
-    public var largeThreads: Int { setThreads == nil ? 1 : Int(largeProductThreads) }
 
     private static func describe(handle: UnsafeMutableRawPointer, path: String) -> String {
         typealias StringFunction = @convention(c) () -> UnsafePointer<CChar>?
@@ -143,13 +128,6 @@ public final class BLAS: @unchecked Sendable {
         guard M > 0, N > 0 else { return }
         switch backend {
         case .library:
-            if let setThreads {
-                let wanted: Int32 = M * N * K >= BLAS.largeProduct ? largeProductThreads : 1
-                if wanted != currentThreads {
-                    setThreads(wanted)
-                    currentThreads = wanted
-                }
-            }
             sgemmFunction!(101, transA == .none ? 111 : 112, transB == .none ? 111 : 112,
                            Int32(M), Int32(N), Int32(K), alpha, A, Int32(lda), B, Int32(ldb), beta, C, Int32(ldc))
         case .accelerate:

@@ -19,6 +19,26 @@ public enum Kernels {
         rk_gemm_nt(Int32(M), Int32(N), Int32(K), A, Int32(lda), B, Int32(ldb), C, Int32(ldc), accumulate ? 1 : 0)
     }
 
+    /// Floats `pack` writes for a (K, N) matrix: whole panels of `RK_PANEL` columns.
+    @inline(__always)
+    public static func packedSize(_ K: Int, _ N: Int) -> Int { Int(rk_packed_size(Int32(K), Int32(N))) }
+
+    /// Packs B (K, N) — stored as `source` (K, N), or (N, K) when `transposed` — into panels of
+    /// `RK_PANEL` columns for `gemmPackedAccumulate`.
+    @inline(__always)
+    public static func pack(_ K: Int, _ N: Int, _ source: UnsafePointer<Float>, ld: Int, transposed: Bool,
+                            into packed: UnsafeMutablePointer<Float>) {
+        rk_pack_panels(Int32(K), Int32(N), source, Int32(ld), transposed ? 1 : 0, packed)
+    }
+
+    /// C += A·B; A is (M, K), B (K, N) packed by `pack`, C is (M, N). Row i of C depends only on
+    /// row i of A, bit for bit, however many rows are computed together.
+    @inline(__always)
+    public static func gemmPackedAccumulate(_ M: Int, _ N: Int, _ K: Int, _ A: UnsafePointer<Float>, lda: Int,
+                                            _ packed: UnsafePointer<Float>, _ C: UnsafeMutablePointer<Float>, ldc: Int) {
+        rk_gemm_nn_packed_acc(Int32(M), Int32(N), Int32(K), A, Int32(lda), packed, C, Int32(ldc))
+    }
+
     /// y += Aᵀ·x; A is (M, N), x has M elements, y has N.
     @inline(__always)
     public static func gemvTransposedAccumulate(_ M: Int, _ N: Int, _ A: UnsafePointer<Float>, lda: Int,

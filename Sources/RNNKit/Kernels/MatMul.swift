@@ -1,7 +1,7 @@
 /// The three matrix products a recurrent network needs, each sent to the fastest engine for its
 /// shape: our vectorized kernels for one row (the per-example path, where a BLAS call costs more
 /// than the work) or few summed steps, the BLAS otherwise. All row-major.
-enum MatMul {
+public enum MatMul {
     /// Below this many multiply-adds a BLAS call costs more than it saves (call overhead, and
     /// OpenBLAS's worker threads spinning on a 2-core machine); our kernels take those.
     static let blasThreshold = 1 << 17
@@ -18,8 +18,10 @@ enum MatMul {
         } else if M <= 16 || !useBLAS(M, N, K) {
             Kernels.gemmNT(M, N, K, A, lda: lda, B, ldb: ldb, C, ldc: ldc, accumulate: accumulate)
         } else {
-            BLAS.shared.sgemm(.none, .transpose, M, N, K, alpha: 1, A, lda: lda, B, ldb: ldb,
-                              beta: accumulate ? 1 : 0, C, ldc: ldc)
+            splitRows(M, N, K) { rows in
+                BLAS.shared.sgemm(.none, .transpose, rows.count, N, K, alpha: 1, A + rows.lowerBound * lda, lda: lda,
+                                  B, ldb: ldb, beta: accumulate ? 1 : 0, C + rows.lowerBound * ldc, ldc: ldc)
+            }
         }
     }
 
@@ -30,7 +32,10 @@ enum MatMul {
         if !useBLAS(M, N, K) {
             for r in 0..<M { Kernels.gemvTransposedAccumulate(K, N, B, lda: ldb, A + r * lda, C + r * ldc) }
         } else {
-            BLAS.shared.sgemm(.none, .none, M, N, K, alpha: 1, A, lda: lda, B, ldb: ldb, beta: 1, C, ldc: ldc)
+            splitRows(M, N, K) { rows in
+                BLAS.shared.sgemm(.none, .none, rows.count, N, K, alpha: 1, A + rows.lowerBound * lda, lda: lda,
+                                  B, ldb: ldb, beta: 1, C + rows.lowerBound * ldc, ldc: ldc)
+            }
         }
     }
 
@@ -41,13 +46,41 @@ enum MatMul {
         if K <= 32 || !useBLAS(M, N, K) {
             Kernels.gemmTNAccumulate(K, M, N, A, ldg: lda, B, ldx: ldb, C, ldw: ldc)
         } else {
-            BLAS.shared.sgemm(.transpose, .none, M, N, K, alpha: 1, A, lda: lda, B, ldb: ldb, beta: 1, C, ldc: ldc)
+            // Rows of C are columns of A: each part sums all K rows for its own block of C.
+            splitRows(M, N, K) { rows in
+                BLAS.shared.sgemm(.transpose, .none, rows.count, N, K, alpha: 1, A + rows.lowerBound, lda: lda,
+                                  B, ldb: ldb, beta: 1, C + rows.lowerBound * ldc, ldc: ldc)
+            }
         }
     }
 
-    /// y (N) += Σ over M rows of A (M, N) — a bias gradient.
+    /// C (M, N) = A (M, K) · B (K, N), dense row-major, on `Parallel.threads` threads: the path
+    /// RNNKit's large products take (`rnn bench sgemm` measures it).
+    public static func product(_ M: Int, _ N: Int, _ K: Int, _ A: UnsafePointer<Float>, _ B: UnsafePointer<Float>,
+                               _ C: UnsafeMutablePointer<Float>) {
+        splitRows(M, N, K) { rows in
+            BLAS.shared.sgemm(.none, .none, rows.count, N, K, alpha: 1, A + rows.lowerBound * K, lda: K, B, ldb: N,
+                              beta: 0, C + rows.lowerBound * N, ldc: N)
+        }
+    }
+
+    /// y (N) += Σ over M rows of A (M, N) — a bias gradient. Parts take column blocks, each
+    /// summing its rows in order, so the result does not depend on the thread count.
     @inline(__always)
     static func columnSumAccumulate(_ M: Int, _ N: Int, _ A: UnsafePointer<Float>, lda: Int, _ y: UnsafeMutablePointer<Float>) {
-        for r in 0..<M { Kernels.axpy(N, 1, A + r * lda, y) }
+        let parts = Parallel.parts(work: M * N * 8, rows: N / 16)
+        Parallel.run(parts) { p in
+            let columns = Parallel.range(p, of: parts, count: N / 16)
+            let lo = columns.lowerBound * 16, hi = p == parts - 1 ? N : columns.upperBound * 16
+            for r in 0..<M { Kernels.axpy(hi - lo, 1, A + r * lda + lo, y + lo) }
+        }
+    }
+
+    /// A large product split into blocks of output rows, one per thread; each block is computed
+    /// by the single-threaded BLAS.
+    @inline(__always)
+    private static func splitRows(_ M: Int, _ N: Int, _ K: Int, _ product: (Range<Int>) -> Void) {
+        let parts = Parallel.parts(work: M * N * K, minimum: 1 << 21, rows: M / 16)
+        Parallel.run(parts) { p in product(Parallel.range(p, of: parts, count: M)) }
     }
 }

@@ -51,6 +51,15 @@ public enum ReferenceKernels {
         }
     }
 
+    /// C += A·B; A (M, K), B (K, N) as stored (the packed kernel's matrix before packing).
+    public static func gemmNNAccumulate<S: ReferenceScalar>(_ M: Int, _ N: Int, _ K: Int, _ A: [S], _ B: [S], _ C: inout [S]) {
+        for i in 0..<M {
+            for j in 0..<N {
+                for k in 0..<K { C[i * N + j] += A[i * K + k] * B[k * N + j] }
+            }
+        }
+    }
+
     /// W += Gᵀ·X.
     public static func gemmTNAccumulate<S: ReferenceScalar>(_ T: Int, _ M: Int, _ N: Int, _ G: [S], _ X: [S], _ W: inout [S]) {
         for i in 0..<M {

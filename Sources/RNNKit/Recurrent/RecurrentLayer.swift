@@ -38,6 +38,8 @@ public final class RecurrentLayer: @unchecked Sendable {
     let preX = Scratch(), hPrev = Scratch(), output = Scratch(), cPrev = Scratch(), cState = Scratch()
     let gates = Scratch(), extra = Scratch(), dPreX = Scratch(), dPreH = Scratch(), dOutput = Scratch()
     private let preH = Scratch(), dhStep = Scratch(), dhCarry = Scratch(), dcCarry = Scratch()  // (B, ·)
+    private let biasSum = Scratch(), biasGrad = Scratch()                 // (G·H)
+    private let packedForward = Scratch(), packedBackward = Scratch()     // W_hh in panels
 
     public init(cell: CellKind, inputSize: Int, hiddenSize: Int, layer: Int = 0, reverse: Bool = false,
                 oneHotInput: Bool = false, separateRecurrentBias: Bool = true) {
@@ -102,13 +104,11 @@ public final class RecurrentLayer: @unchecked Sendable {
         let B = batch.count
         let preX = self.preX.get(N * GH), hPrev = self.hPrev.get(N * H), out = output.get(N * H)
         let gates = self.gates.get(N * GH), preH = self.preH.get(B * GH)
-        let lstm = cell.hasCellState, gru = cell == .gru
+        let lstm = cell.hasCellState, gru = cell == .gru, separate = cell.separatesPreactivations
         let cPrev = lstm ? self.cPrev.get(N * H) : nil, c = lstm ? cState.get(N * H) : nil
         let extra = gru ? self.extra.get(N * H) : nil
 
-        // Locals: array reads through the batch object would retain and release in the loops.
-        let sizes = batch.batchSizes, offsets = batch.offsets
-        // preX = x·W_ihᵀ + b_ih for every packed row.
+        // preX = x·W_ihᵀ for every packed row; the biases are added per step below.
         if oneHotInput {
             let tokens = batch.tokens
             for n in 0..<N { preX.advanced(by: n * GH).update(from: weightIH.value.row(tokens[n]), count: GH) }
@@ -116,45 +116,110 @@ public final class RecurrentLayer: @unchecked Sendable {
             MatMul.nt(N, GH, inputSize, input!, lda: inputSize, weightIH.value.data, ldb: inputSize, preX, ldc: GH,
                       accumulate: false)
         }
-        for n in 0..<N { Kernels.axpy(GH, 1, biasIH.value.data, preX + n * GH) }
+        // Cells that use preX + preH take both biases at once.
+        let bias = UnsafePointer(biasIH.value.data), biasHH = self.biasHH.map { UnsafePointer($0.value.data) }
+        let rowBias: UnsafePointer<Float>
+        if !separate, let biasHH {
+            let sum = biasSum.get(GH)
+            for k in 0..<GH { sum[k] = bias[k] + biasHH[k] }
+            rowBias = UnsafePointer(sum)
+        } else {
+            rowBias = bias
+        }
+        // W_hhᵀ packed once for all steps' h·W_hhᵀ; one sequence takes the matrix-vector path.
+        let packed = B > 1 ? packRecurrentWeight(transposed: true) : nil
+        let weightHH = UnsafePointer(self.weightHH.value.data)
+        let cell = self.cell, reverse = self.reverse
+        let sizes = batch.batchSizes, offsets = batch.offsets
 
-        for s in 0..<T {
-            let t = reverse ? T - 1 - s : s
-            let rows = sizes[t], base = offsets[t]
-            // h_{t−1} (c_{t−1}) for each running row: the previous step's output, or the initial
-            // state for rows starting here (all at t = 0; in reverse, sequences shorter than T).
+        forEachStepOfEachPart(batch, backward: false) { _, t, lo, m, base in
+            let hi = lo + m
+            // h_{t−1} (c_{t−1}) for each running row: the previous step's output, or the
+            // initial state for rows starting here (all at t = 0; in reverse, sequences
+            // shorter than T).
             let prevStep = reverse ? t + 1 : t - 1
             let carried = (prevStep >= 0 && prevStep < T) ? sizes[prevStep] : 0
-            let fromPrev = min(rows, carried)
+            let fromPrev = max(0, min(hi, carried) - lo)
             if fromPrev > 0 {
-                let src = offsets[prevStep]
+                let src = offsets[prevStep] + lo
                 (hPrev + base * H).update(from: out + src * H, count: fromPrev * H)
                 if lstm { (cPrev! + base * H).update(from: c! + src * H, count: fromPrev * H) }
             }
-            if fromPrev < rows {
-                let count = (rows - fromPrev) * H, at = (base + fromPrev) * H
-                if let h0 { (hPrev + at).update(from: h0 + fromPrev * H, count: count) } else { (hPrev + at).update(repeating: 0, count: count) }
+            if fromPrev < m {
+                let count = (m - fromPrev) * H, at = (base + fromPrev) * H, first = (lo + fromPrev) * H
+                if let h0 { (hPrev + at).update(from: h0 + first, count: count) } else { (hPrev + at).update(repeating: 0, count: count) }
                 if lstm {
-                    if let c0 { (cPrev! + at).update(from: c0 + fromPrev * H, count: count) } else { (cPrev! + at).update(repeating: 0, count: count) }
+                    if let c0 { (cPrev! + at).update(from: c0 + first, count: count) } else { (cPrev! + at).update(repeating: 0, count: count) }
                 }
             }
-            // preH = h_{t−1}·W_hhᵀ + b_hh — straight into preX for cells that only use the sum.
-            let separate = cell.separatesPreactivations
-            let target = separate ? preH : preX + base * GH
-            if let biasHH {
-                if separate {
-                    for r in 0..<rows { (target + r * GH).update(from: biasHH.value.data, count: GH) }
+            // preX += b_ih (+ b_hh); preH = b_hh (GRU); then += h_{t−1}·W_hhᵀ — straight into
+            // preX for cells that only use the sum.
+            let px = preX + base * GH, ph = preH + lo * GH
+            for r in 0..<m { Kernels.axpy(GH, 1, rowBias, px + r * GH) }
+            if separate {
+                if let biasHH {
+                    for r in 0..<m { (ph + r * GH).update(from: biasHH, count: GH) }
                 } else {
-                    for r in 0..<rows { Kernels.axpy(GH, 1, biasHH.value.data, target + r * GH) }
+                    ph.update(repeating: 0, count: m * GH)
                 }
             }
-            MatMul.nt(rows, GH, H, hPrev + base * H, lda: H, weightHH.value.data, ldb: H, target, ldc: GH,
-                      accumulate: !separate || biasHH != nil)
-            cell.forwardStep(B: rows, H: H, preX: preX + base * GH, preH: separate ? UnsafePointer(preH) : nil,
-                             hPrev: hPrev + base * H,
+            let target = separate ? ph : px
+            if let packed {
+                Kernels.gemmPackedAccumulate(m, GH, H, hPrev + base * H, lda: H, packed, target, ldc: GH)
+            } else {
+                MatMul.nt(m, GH, H, hPrev + base * H, lda: H, weightHH, ldb: H, target, ldc: GH, accumulate: true)
+            }
+            cell.forwardStep(B: m, H: H, preX: px, preH: separate ? UnsafePointer(ph) : nil, hPrev: hPrev + base * H,
                              cPrev: cPrev.map { $0 + base * H }, h: out + base * H, c: c.map { $0 + base * H },
                              gates: gates + base * GH, extra: extra.map { $0 + base * H })
         }
+    }
+
+    /// W_hh packed for `rk_gemm_nn_packed_acc`: W_hhᵀ (H, G·H) for the forward, W_hh (G·H, H) for
+    /// the backward. Packed at every pass (a few µs), so it always matches the weights.
+    private func packRecurrentWeight(transposed: Bool) -> UnsafePointer<Float> {
+        let (H, GH) = (hiddenSize, gateWidth)
+        let (K, N) = transposed ? (H, GH) : (GH, H)
+        let buffer = (transposed ? packedForward : packedBackward).get(Kernels.packedSize(K, N))
+        Kernels.pack(K, N, weightHH.value.data, ld: H, transposed: transposed, into: buffer)
+        return UnsafePointer(buffer)
+    }
+
+    /// Runs `body(s, t, lo, m, base)` for every step of every part of the batch: the sequences
+    /// are split into parts of nearly equal work that run on separate threads (a sequence's steps
+    /// depend only on its own earlier steps), and each part goes through the steps in order — s
+    /// counts steps in processing order (0 … T−1, or T−1 … 0 `backward`), t is the time step
+    /// (reversed for the reverse direction), and the part's m running rows are sorted rows
+    /// lo ..< lo + m, at packed row `base`.
+    @inline(__always)
+    private func forEachStepOfEachPart(_ batch: PackedBatch, backward: Bool,
+                                       _ body: (_ s: Int, _ t: Int, _ lo: Int, _ m: Int, _ base: Int) -> Void) {
+        let T = batch.steps, sizes = batch.batchSizes, offsets = batch.offsets, reverse = self.reverse
+        let parts = Parallel.parts(work: batch.rowCount * gateWidth * hiddenSize, rows: batch.count)
+        let bounds = RecurrentLayer.rowBounds(batch, parts: parts)
+        Parallel.run(parts) { p in
+            let part = bounds[p]..<bounds[p + 1]
+            for k in 0..<T {
+                let s = backward ? T - 1 - k : k
+                let t = reverse ? T - 1 - s : s
+                let hi = min(part.upperBound, sizes[t])
+                if part.lowerBound < hi { body(s, t, part.lowerBound, hi - part.lowerBound, offsets[t] + part.lowerBound) }
+            }
+        }
+    }
+
+    /// Boundaries of `parts` blocks of sorted rows    /// Boundaries of `parts` blocks of sorted rows with nearly equal packed rows (work) each, (parts + 1).
+    static func rowBounds(_ batch: PackedBatch, parts: Int) -> [Int] {
+        let B = batch.count, N = batch.rowCount, lengths = batch.lengths
+        var bounds = [Int](repeating: B, count: parts + 1)
+        bounds[0] = 0
+        var r = 0, prefix = 0
+        for p in 1..<max(parts, 1) {
+            let target = N * p / parts
+            while r < B && prefix + lengths[r] <= target { prefix += lengths[r]; r += 1 }
+            bounds[p] = min(max(r, bounds[p - 1] + 1), B - (parts - p))
+        }
+        return bounds
     }
 
     /// The gradient buffer for this layer's outputs, (N, H), zeroed: callers add dL/dh into it
@@ -166,43 +231,58 @@ public final class RecurrentLayer: @unchecked Sendable {
     /// Backpropagation through time from the gradient in `zeroedOutputGradient`'s buffer. Adds into
     /// the parameter gradients and, when `dInput` is given, into dL/dx (N, I).
     public func backward(_ batch: PackedBatch, input: UnsafePointer<Float>?, dInput: UnsafeMutablePointer<Float>?) {
-        let (H, GH, N, T, B) = (hiddenSize, gateWidth, batch.rowCount, batch.steps, batch.count)
+        let (H, GH, N, B) = (hiddenSize, gateWidth, batch.rowCount, batch.count)
         let dOut = dOutput.pointer, out = output.pointer, hPrev = self.hPrev.pointer, gates = self.gates.pointer
         let dPreX = self.dPreX.get(N * GH)
         // Cells that use preX + preH give both the same gradient: one buffer serves.
-        let dPreH = cell.separatesPreactivations ? self.dPreH.get(N * GH) : dPreX
+        let separate = cell.separatesPreactivations
+        let dPreH = separate ? self.dPreH.get(N * GH) : dPreX
         let dh = dhStep.get(B * H), dhCarry = self.dhCarry.zeroed(B * H)
-        let lstm = cell.hasCellState
+        let lstm = cell.hasCellState, gru = cell == .gru
         let dc = lstm ? dcCarry.zeroed(B * H) : nil
-        let sizes = batch.batchSizes, offsets = batch.offsets
-        for s in stride(from: T - 1, through: 0, by: -1) {
-            let t = reverse ? T - 1 - s : s
-            let rows = sizes[t], base = offsets[t]
+        let cPrev = lstm ? UnsafePointer(self.cPrev.pointer) : nil, c = lstm ? UnsafePointer(cState.pointer) : nil
+        let extra = gru ? UnsafePointer(self.extra.pointer) : nil
+        let tutorial = publishedTutorialBackward && GH == H
+        let packed = B > 1 && !tutorial ? packRecurrentWeight(transposed: false) : nil
+        let weightHH = UnsafePointer(self.weightHH.value.data)
+        let cell = self.cell
+
+        forEachStepOfEachPart(batch, backward: true) { s, t, lo, m, base in
+            let dhRows = dh + lo * H, carry = dhCarry + lo * H
             // dL/dh_t = from above (or the head) + from step t+1 through W_hh (and GRU's z ⊙ dh).
-            dh.update(from: dOut + base * H, count: rows * H)
-            Kernels.axpy(rows * H, 1, dhCarry, dh)
-            dhCarry.update(repeating: 0, count: rows * H)
-            cell.backwardStep(B: rows, H: H, dh: dh, dc: dc, hPrev: hPrev + base * H,
-                              cPrev: lstm ? cPrev.pointer + base * H : nil, h: out + base * H,
-                              c: lstm ? cState.pointer + base * H : nil, gates: gates + base * GH,
-                              extra: cell == .gru ? extra.pointer + base * H : nil,
-                              dPreX: dPreX + base * GH, dPreH: dPreH + base * GH, dhPrev: dhCarry)
+            dhRows.update(from: dOut + base * H, count: m * H)
+            Kernels.axpy(m * H, 1, carry, dhRows)
+            carry.update(repeating: 0, count: m * H)
+            cell.backwardStep(B: m, H: H, dh: dhRows, dc: dc.map { $0 + lo * H }, hPrev: hPrev + base * H,
+                              cPrev: cPrev.map { $0 + base * H }, h: out + base * H, c: c.map { $0 + base * H },
+                              gates: gates + base * GH, extra: extra.map { $0 + base * H },
+                              dPreX: dPreX + base * GH, dPreH: dPreH + base * GH, dhPrev: carry)
             // The last step backward feeds only the initial state, which takes no gradient.
-            if s > 0 {
-                if publishedTutorialBackward && GH == H {
-                    // The published tutorial's dh_{t−1} = Whh·g (not the gradient; see the property).
-                    MatMul.nt(rows, H, H, dPreH + base * GH, lda: GH, weightHH.value.data, ldb: H, dhCarry, ldc: H,
-                              accumulate: true)
-                } else {
-                    // dh_{t−1} += Whhᵀ·g, for all running rows at once: (B_t, G·H)·(G·H, H).
-                    MatMul.nnAccumulate(rows, H, GH, dPreH + base * GH, lda: GH, weightHH.value.data, ldb: H, dhCarry, ldc: H)
-                }
+            if s == 0 { return }
+            let g = dPreH + base * GH
+            if tutorial {
+                // The published tutorial's dh_{t−1} = Whh·g (not the gradient; see the property).
+                MatMul.nt(m, H, H, g, lda: GH, weightHH, ldb: H, carry, ldc: H, accumulate: true)
+            } else if let packed {
+                // dh_{t−1} += g·W_hh, for the part's running rows at once: (m, G·H)·(G·H, H).
+                Kernels.gemmPackedAccumulate(m, H, GH, g, lda: GH, packed, carry, ldc: H)
+            } else {
+                MatMul.nnAccumulate(m, H, GH, g, lda: GH, weightHH, ldb: H, carry, ldc: H)
             }
         }
         // Weight and bias gradients: one product over all N rows each.
-        MatMul.tnAccumulate(GH, H, N, dPreH, lda: GH, hPrev, ldb: H, weightHH.grad.data, ldc: H)
-        MatMul.columnSumAccumulate(N, GH, dPreX, lda: GH, biasIH.grad.data)
-        if let biasHH { MatMul.columnSumAccumulate(N, GH, dPreH, lda: GH, biasHH.grad.data) }
+        MatMul.tnAccumulate(GH, H, N, dPreH, lda: GH, hPrev, ldb: H, self.weightHH.grad.data, ldc: H)
+        if separate {
+            MatMul.columnSumAccumulate(N, GH, dPreX, lda: GH, biasIH.grad.data)
+            if let biasHH { MatMul.columnSumAccumulate(N, GH, dPreH, lda: GH, biasHH.grad.data) }
+        } else if let biasHH {
+            let sum = biasGrad.zeroed(GH)
+            MatMul.columnSumAccumulate(N, GH, dPreX, lda: GH, sum)
+            Kernels.axpy(GH, 1, sum, biasIH.grad.data)
+            Kernels.axpy(GH, 1, sum, biasHH.grad.data)
+        } else {
+            MatMul.columnSumAccumulate(N, GH, dPreX, lda: GH, biasIH.grad.data)
+        }
         if oneHotInput {
             let tokens = batch.tokens
             for n in 0..<N { Kernels.axpy(GH, 1, dPreX + n * GH, weightIH.grad.row(tokens[n])) }

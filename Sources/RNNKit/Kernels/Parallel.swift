@@ -1,0 +1,53 @@
+import Dispatch
+import Foundation
+
+/// How RNNKit spreads work over the cores: a fixed split into `threads` parts, each part a
+/// contiguous range of rows, so a given thread count always produces the same numbers.
+///
+/// Two kinds of work are split: the recurrence itself (each part runs every step for its own
+/// sequences of the batch; sequences never interact) and the large products over all steps (each
+/// part takes a block of output rows and calls the single-threaded BLAS). RNNKit keeps the BLAS
+/// itself on one thread: OpenBLAS's own workers spin between calls and would compete with ours.
+public enum Parallel {
+    /// Threads used for training and evaluation: `RNNKIT_THREADS` or, by default, every core.
+    /// Same seed, data and thread count give a bit-identical model. Set it before training; it is
+    /// read at the start of each parallel region.
+    nonisolated(unsafe) public static var threads: Int = defaultThreads
+
+    /// `RNNKIT_THREADS` if set to a positive number, else the active cores.
+    public static var defaultThreads: Int {
+        if let raw = getenv("RNNKIT_THREADS"), let n = Int(String(cString: raw)), n > 0 { return n }
+        return max(ProcessInfo.processInfo.activeProcessorCount, 1)
+    }
+
+    /// Runs body(0) … body(parts − 1), concurrently when parts > 1; returns when all are done.
+    @inline(__always)
+    static func run(_ parts: Int, _ body: (Int) -> Void) {
+        if parts <= 1 {
+            body(0)
+        } else {
+            // The parts touch disjoint rows of shared buffers, which the type system cannot see.
+            withoutActuallyEscaping(body) { body in
+                let shared = UncheckedSendable(value: body)
+                DispatchQueue.concurrentPerform(iterations: parts) { shared.value($0) }
+            }
+        }
+    }
+
+    private struct UncheckedSendable<Value>: @unchecked Sendable { let value: Value }
+
+    /// Part p of `count` items split into `parts` nearly equal contiguous ranges.
+    @inline(__always)
+    static func range(_ p: Int, of parts: Int, count: Int) -> Range<Int> {
+        let base = count / parts, extra = count % parts
+        let lo = p * base + min(p, extra)
+        return lo..<(lo + base + (p < extra ? 1 : 0))
+    }
+
+    /// How many parts to split work of `work` multiply-adds into: one below `minimum`, where
+    /// waking a second thread costs more than it saves.
+    @inline(__always)
+    static func parts(work: Int, minimum: Int = 1 << 20, rows: Int) -> Int {
+        work < minimum ? 1 : max(1, min(threads, rows))
+    }
+}
