@@ -70,9 +70,11 @@ typedef struct {
     void (*gemv_t_acc)(int, int, const float *, int, const float *, float *);
     void (*gemm_nt)(int, int, int, const float *, int, const float *, int, float *, int, int);
     void (*gemm_tn_acc)(int, int, int, const float *, int, const float *, int, float *, int);
-    void (*gemm_nn_packed_acc)(int, int, int, const float *, int, const float *, float *, int);
+    void (*gemm_nn_packed)(int, int, int, int, int, const float *, int, int, const float *, int, const float *,
+                           const float *, float *, int);
     void (*tanh)(int, const float *, float *);
     void (*sigmoid)(int, const float *, float *);
+    float (*softmax)(int, const float *, float *);
     void (*lstm_forward)(int, int, const float *, const float *, float *, float *, float *);
     void (*lstm_backward)(int, int, const float *, float *, const float *, const float *, const float *, float *);
     void (*tanh_backward)(int, const float *, const float *, float *);
@@ -86,7 +88,7 @@ typedef struct {
     const char *name;
 } rk_table;
 
-#define RK_TABLE(prefix, label) { prefix##gemv_n, prefix##gemv_t_acc, prefix##gemm_nt, prefix##gemm_tn_acc, prefix##gemm_nn_packed_acc, prefix##tanh, prefix##sigmoid, \
+#define RK_TABLE(prefix, label) { prefix##gemv_n, prefix##gemv_t_acc, prefix##gemm_nt, prefix##gemm_tn_acc, prefix##gemm_nn_packed, prefix##tanh, prefix##sigmoid, prefix##softmax, \
     prefix##lstm_forward, prefix##lstm_backward, \
     prefix##tanh_backward, prefix##axpy, prefix##clamp, prefix##sgd_clip_zero, \
     prefix##sumsq, prefix##all_finite, prefix##scale, prefix##adam, label }
@@ -157,6 +159,7 @@ void rk_axpy(int n, float a, const float *x, float *y) { rk_table_now()->axpy(n,
 void rk_clamp(int n, float lo, float hi, float *x) { rk_table_now()->clamp(n, lo, hi, x); }
 void rk_sgd_clip_zero(int n, float lr, float clip, float *g, float *w) { rk_table_now()->sgd_clip_zero(n, lr, clip, g, w); }
 void rk_sigmoid(int n, const float *x, float *y) { rk_table_now()->sigmoid(n, x, y); }
+float rk_softmax(int n, const float *y, float *p) { return rk_table_now()->softmax(n, y, p); }
 double rk_sumsq(int n, const float *x) { return rk_table_now()->sumsq(n, x); }
 void rk_scale(int n, float a, float *x) { rk_table_now()->scale(n, a, x); }
 void rk_adam(int n, float *w, const float *g, float *m, float *v, float m_weight, float beta2, float v_scale,
@@ -174,16 +177,17 @@ void rk_lstm_backward(int B, int H, const float *dh, float *dc, const float *c_p
                       float *dpre) {
     rk_table_now()->lstm_backward(B, H, dh, dc, c_prev, c, gates, dpre);
 }
-void rk_gemm_nn_packed_acc(int M, int N, int K, const float *A, int lda, const float *packed, float *C, int ldc) {
-    rk_table_now()->gemm_nn_packed_acc(M, N, K, A, lda, packed, C, ldc);
+void rk_gemm_nn_packed(int M, int N, int Kp, int k0, int K1, const float *A1, int lda1, int K2, const float *A2,
+                      int lda2, const float *packed, const float *bias, float *C, int ldc) {
+    rk_table_now()->gemm_nn_packed(M, N, Kp, k0, K1, A1, lda1, K2, A2, lda2, packed, bias, C, ldc);
 }
 
 int rk_packed_size(int K, int N) { return ((N + RK_PANEL - 1) / RK_PANEL) * RK_PANEL * K; }
 
-void rk_pack_panels(int K, int N, const float *src, int ld, int transposed, float *out) {
+void rk_pack_panels(int K, int N, const float *src, int ld, int transposed, float *out, int row0, int Kp) {
     int panels = (N + RK_PANEL - 1) / RK_PANEL;
     for (int p = 0; p < panels; p++) {
-        float *panel = out + (size_t)p * K * RK_PANEL;
+        float *panel = out + ((size_t)p * Kp + row0) * RK_PANEL;
         for (int k = 0; k < K; k++) {
             for (int jj = 0; jj < RK_PANEL; jj++) {
                 int j = p * RK_PANEL + jj;

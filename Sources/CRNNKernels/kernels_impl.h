@@ -252,6 +252,61 @@ TARGET void SUFFIX(tanh)(int n, const float *x, float *y) {
     }
 }
 
+// e^x for x ≤ 0 (softmax arguments, y − max): x = n·ln 2 + r with |r| ≤ ln 2 / 2, e^r from
+// Cephes' degree-6 polynomial (about 1 ulp), times 2^n built in the exponent bits. Below −87.3 the
+// result would be subnormal; it is returned as 0, which a softmax sum cannot tell apart.
+TARGET static inline VT SUFFIX(exp_nonpositive)(VT x) {
+    VI under = x < SPLAT(-87.3f);
+    VT n = __builtin_elementwise_floor(FMA(x, SPLAT(1.44269504088896341f), SPLAT(0.5f)));
+    VT r = FMA(n, SPLAT(-0.693359375f), x);
+    r = FMA(n, SPLAT(2.12194440e-4f), r);
+    VT p = FMA(SPLAT(1.9875691500e-4f), r, SPLAT(1.3981999507e-3f));
+    p = FMA(p, r, SPLAT(8.3334519073e-3f));
+    p = FMA(p, r, SPLAT(4.1665795894e-2f));
+    p = FMA(p, r, SPLAT(1.6666665459e-1f));
+    p = FMA(p, r, SPLAT(5.0000001201e-1f));
+    p = FMA(p, r * r, r) + SPLAT(1.0f);
+    VI bits = (__builtin_convertvector(n, VI) + 127) << 23;
+    VT e = p * (VT)bits;
+    return (VT)(~under & (VI)e);
+}
+
+// p = softmax(y) over n classes; returns log Σ_k exp(y_k) (so −log p_t = result − y_t without
+// taking the log of a rounded probability). Lanes past n go through a copy padded with −∞ (max)
+// and 0 (sum).
+TARGET float SUFFIX(softmax)(int n, const float *y, float *p) {
+    VT mv = SPLAT(-__builtin_inff());
+    int i = 0;
+    for (; i + VW <= n; i += VW) mv = __builtin_elementwise_max(mv, LOADV(y + i));
+    float m = -__builtin_inff();
+    for (int k = 0; k < VW; k++) m = mv[k] > m ? mv[k] : m;
+    for (int k = i; k < n; k++) m = y[k] > m ? y[k] : m;
+    if (!(m > -__builtin_inff() && m < __builtin_inff())) {
+        // All −∞, +∞ or NaN: let the arithmetic propagate NaN, as the plain formula would.
+        float nan = __builtin_nanf("");
+        for (int k = 0; k < n; k++) p[k] = nan;
+        return nan;
+    }
+    VT ms = SPLAT(m), sv = SPLAT(0);
+    for (i = 0; i + VW <= n; i += VW) {
+        VT e = SUFFIX(exp_nonpositive)(LOADV(y + i) - ms);
+        STOREV(p + i, e);
+        sv += e;
+    }
+    if (i < n) {
+        VT buf = SPLAT(-__builtin_inff());
+        for (int k = 0; i + k < n; k++) buf[k] = y[i + k];
+        VT e = SUFFIX(exp_nonpositive)(buf - ms);  // −∞ lanes give 0
+        for (int k = 0; i + k < n; k++) p[i + k] = e[k];
+        sv += e;
+    }
+    float sum = SUFFIX(hsum)(sv);
+    VT inv = SPLAT(1.0f / sum);
+    for (i = 0; i + VW <= n; i += VW) STOREV(p + i, LOADV(p + i) * inv);
+    for (; i < n; i++) p[i] *= inv[0];
+    return m + __builtin_logf(sum);
+}
+
 // σ(x) = (1 + tanh(x/2)) / 2: exact identity, so the sigmoid shares tanh's accuracy and speed.
 TARGET void SUFFIX(sigmoid)(int n, const float *x, float *y) {
     int i = 0;
@@ -477,20 +532,27 @@ TARGET void SUFFIX(adam)(int n, float *w, const float *g, float *m, float *v, fl
     }
 }
 
-// ---- C += A·B with B packed in panels (rk_pack_panels): the per-step recurrent products ----
+// ---- C (+)= [A1 A2]·B with B packed in panels (rk_pack_panels): the per-step products ----
 // Register blocks of NN_ROWS rows × two vectors: each B vector loaded serves NN_ROWS rows and each
 // broadcast of A two vectors, so the FMA units, not the loads, set the pace (AVX-512: 24
-// accumulators + 3 of the 32 registers; 8- and 4-wide: 12 + 3 of 16). Every element is C plus
-// its products added in k order by the same FMA chain whatever the block's height, so a row's
-// result does not depend on how the rows are split (between blocks or between threads).
+// accumulators + 3 of the 32 registers; 8- and 4-wide: 12 + 3 of 16). Every element starts from
+// C (or the bias) and adds its products in k order through the same FMA chain whatever the
+// block's height, so a row's result does not depend on how rows are grouped (in blocks or
+// between threads).
 #define NN_SUB (2 * VW)
 #define NN_ROWS (VW == 16 ? 12 : 6)
 
-TARGET static inline __attribute__((always_inline)) void SUFFIX(nn_block)(const int R, int K, const float *A, int lda,
-                                                                        const float *P, float *C, int ldc, int cols) {
+TARGET static inline __attribute__((always_inline)) void SUFFIX(nn_block)(
+    const int R, int K1, const float *A1, int lda1, int K2, const float *A2, int lda2, const float *P,
+    const float *bias, float *C, int ldc, int cols) {
     VT lo[NN_ROWS], hi[NN_ROWS];
     float edge[NN_ROWS][NN_SUB];  // a partial column block goes through here, zero-padded
-    if (cols == NN_SUB) {
+    if (bias) {
+        float b[NN_SUB];
+        for (int j = 0; j < NN_SUB; j++) b[j] = j < cols ? bias[j] : 0.0f;
+        VT b0 = LOADV(b), b1 = LOADV(b + VW);
+        _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) { lo[r] = b0; hi[r] = b1; }
+    } else if (cols == NN_SUB) {
         _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) { lo[r] = LOADV(C + (size_t)r * ldc); hi[r] = LOADV(C + (size_t)r * ldc + VW); }
     } else {
         _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) {
@@ -498,10 +560,19 @@ TARGET static inline __attribute__((always_inline)) void SUFFIX(nn_block)(const 
             lo[r] = LOADV(edge[r]); hi[r] = LOADV(edge[r] + VW);
         }
     }
-    for (int k = 0; k < K; k++) {
-        VT b0 = LOADV(P + (size_t)k * RK_PANEL), b1 = LOADV(P + (size_t)k * RK_PANEL + VW);
+    const float *p = P;
+    for (int k = 0; k < K1; k++, p += RK_PANEL) {
+        VT b0 = LOADV(p), b1 = LOADV(p + VW);
         _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) {
-            VT a = SPLAT(A[(size_t)r * lda + k]);
+            VT a = SPLAT(A1[(size_t)r * lda1 + k]);
+            lo[r] = FMA(a, b0, lo[r]);
+            hi[r] = FMA(a, b1, hi[r]);
+        }
+    }
+    for (int k = 0; k < K2; k++, p += RK_PANEL) {
+        VT b0 = LOADV(p), b1 = LOADV(p + VW);
+        _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) {
+            VT a = SPLAT(A2[(size_t)r * lda2 + k]);
             lo[r] = FMA(a, b0, lo[r]);
             hi[r] = FMA(a, b1, hi[r]);
         }
@@ -516,20 +587,22 @@ TARGET static inline __attribute__((always_inline)) void SUFFIX(nn_block)(const 
     }
 }
 
-TARGET void SUFFIX(gemm_nn_packed_acc)(int M, int N, int K, const float *A, int lda, const float *P, float *C, int ldc) {
+TARGET void SUFFIX(gemm_nn_packed)(int M, int N, int Kp, int k0, int K1, const float *A1, int lda1, int K2,
+                                   const float *A2, int lda2, const float *P, const float *bias, float *C, int ldc) {
     if (M <= 0) return;
     // Blocks of nearly equal height (25 rows: 9, 8, 8 rather than 12, 12, 1).
     int blocks = (M + NN_ROWS - 1) / NN_ROWS, base = M / blocks, taller = M % blocks;
     for (int j0 = 0; j0 < N; j0 += NN_SUB) {
-        const float *panel = P + (size_t)(j0 / RK_PANEL) * K * RK_PANEL + j0 % RK_PANEL;
+        const float *panel = P + (size_t)(j0 / RK_PANEL) * Kp * RK_PANEL + (size_t)k0 * RK_PANEL + j0 % RK_PANEL;
+        const float *b = bias ? bias + j0 : 0;
         int cols = N - j0 < NN_SUB ? N - j0 : NN_SUB;
         int i = 0;
-        for (int b = 0; b < blocks; b++) {
-            int R = base + (b < taller);
-            const float *a = A + (size_t)i * lda;
+        for (int blk = 0; blk < blocks; blk++) {
+            int R = base + (blk < taller);
+            const float *a1 = A1 + (size_t)i * lda1, *a2 = A2 ? A2 + (size_t)i * lda2 : 0;
             float *c = C + (size_t)i * ldc + j0;
             switch (R) {
-#define NN_CASE(n) case n: SUFFIX(nn_block)(n, K, a, lda, panel, c, ldc, cols); break;
+#define NN_CASE(n) case n: SUFFIX(nn_block)(n, K1, a1, lda1, K2, a2, lda2, panel, b, c, ldc, cols); break;
             NN_CASE(1) NN_CASE(2) NN_CASE(3) NN_CASE(4) NN_CASE(5) NN_CASE(6)
 #if VW == 16
             NN_CASE(7) NN_CASE(8) NN_CASE(9) NN_CASE(10) NN_CASE(11) NN_CASE(12)

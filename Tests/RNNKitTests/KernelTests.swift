@@ -414,6 +414,35 @@ enum KernelChecks {
     /// twins (libm's tanh, Swift's min/max), in PyTorch and in numpy: a kernel that turns it into a
     /// finite number lets training carry on silently on garbage. Every position is tried, so both the
     /// vector body and the scalar tail are covered.
+    /// softmax: probabilities and log-sum-exp against Double, any length, −∞ entries, NaN
+    static func softmax() {
+        forEachLevel { level in
+            var rng = SeededGenerator(seed: 500)
+            for n in [1, 2, 3, 15, 16, 17, 33, 66, 100] {
+                for spread in [0.1, 5.0, 40.0] {
+                    var y = randomFloats(n, &rng, scale: spread)
+                    if n > 2 { y[n / 2] = -.infinity }
+                    let (expected, logSumExp) = ReferenceKernels.softmax(doubles(y))
+                    var p = [Float](repeating: .nan, count: n)
+                    let result = Kernels.softmax(n, y, &p)
+                    let what = "softmax level \(level) n \(n) spread \(spread)"
+                    expectKernelClose(p, expected, scale: [Double](repeating: 1, count: n), tolerance: 1e-6, what)
+                    #expect(abs(Double(result) - logSumExp) <= 2e-6 * max(1, abs(logSumExp)), "\(what): log-sum-exp \(result) vs \(logSumExp)")
+                    if n > 2 { #expect(p[n / 2] == 0, "\(what): exp(−∞) is 0") }
+                }
+            }
+            // A huge gap underflows cleanly to 0 and 1.
+            var p = [Float](repeating: .nan, count: 2)
+            #expect(Kernels.softmax(2, [0, -200], &p) == 0 && p == [1, 0], "level \(level): underflow")
+            // NaN anywhere, or no finite maximum, gives NaN everywhere.
+            for bad: [Float] in [[1, .nan, 2], [.nan, .nan], [.infinity, 1], [-.infinity, -.infinity]] {
+                var q = [Float](repeating: 0, count: bad.count)
+                #expect(Kernels.softmax(bad.count, bad, &q).isNaN, "level \(level): \(bad)")
+                #expect(q.contains { $0.isNaN }, "level \(level): \(bad) gives \(q)")
+            }
+        }
+    }
+
     /// NaN propagates through tanh and clamp as in the references
     static func nanPropagation() {
         let n = 37
@@ -483,6 +512,11 @@ struct KernelTests {
     @Test("gemmPackedAccumulate: C += A·B from packed B, odd sizes, padded strides; rows independent of grouping")
     func gemmPacked() async {
         await #expect(processExitsWith: .success) { KernelChecks.gemmPacked() }
+    }
+
+    @Test("softmax: probabilities and log-sum-exp against Double, any length, −∞ entries, NaN")
+    func softmax() async {
+        await #expect(processExitsWith: .success) { KernelChecks.softmax() }
     }
 
     @Test("sumOfSquares, allFinite and scale match plain loops")

@@ -28,17 +28,25 @@ void rk_gemm_tn_acc(int T, int M, int N, const float *G, int ldg, const float *X
 /// Columns per panel of a packed matrix (see rk_pack_panels).
 #define RK_PANEL 32
 
-/// Packs the (K, N) matrix B into ceil(N / RK_PANEL) panels, each K rows of RK_PANEL contiguous
-/// columns, zero-padded past N: out[(j / RK_PANEL)·K·RK_PANEL + k·RK_PANEL + j % RK_PANEL] = B[k, j].
-/// B[k, j] is src[k·ld + j], or src[j·ld + k] when `transposed` (packing Wᵀ from W).
-/// out holds rk_packed_size(K, N) floats.
-void rk_pack_panels(int K, int N, const float *src, int ld, int transposed, float *out);
+/// Packs the (K, N) matrix B as rows row0 ..< row0 + K of a (Kp, N) packed matrix: ceil(N / RK_PANEL)
+/// panels, each Kp rows of RK_PANEL contiguous columns, zero-padded past N:
+/// out[((j / RK_PANEL)·Kp + row0 + k)·RK_PANEL + j % RK_PANEL] = B[k, j].
+/// B[k, j] is src[k·ld + j], or src[j·ld + k] when `transposed` (packing Wᵀ from W). Two calls
+/// stack two matrices, e.g. [W_ih W_hh]ᵀ. The packed matrix holds rk_packed_size(Kp, N) floats.
+void rk_pack_panels(int K, int N, const float *src, int ld, int transposed, float *out, int row0, int Kp);
 int rk_packed_size(int K, int N);
 
-/// C[i, j] += sum_k A[i, k] * B[k, j]  (C += A·B) for i < M, j < N, with B packed by
-/// rk_pack_panels: h·W_hhᵀ and dpre·W_hh, one step of a batch. No packing per call, unlike a
-/// BLAS; each row's result is the same however many rows are computed together.
-void rk_gemm_nn_packed_acc(int M, int N, int K, const float *A, int lda, const float *packed, float *C, int ldc);
+/// C[i, j] = bias[j] + sum_k [A1 A2][i, k] * B[k0 + k, j], or C[i, j] += … when bias is NULL, for
+/// i < M, j < N: rows k0 ..< k0 + K1 + K2 of the (Kp, N) matrix B packed by rk_pack_panels, A1
+/// (M, K1) and A2 (M, K2) side by side (A2 may be NULL when K2 = 0). One step of a batch:
+/// [x h]·[W_ih W_hh]ᵀ + b, or dpre·W. No packing per call, unlike a BLAS, and each row's result
+/// is the same however many rows are computed together.
+void rk_gemm_nn_packed(int M, int N, int Kp, int k0, int K1, const float *A1, int lda1, int K2, const float *A2,
+                       int lda2, const float *packed, const float *bias, float *C, int ldc);
+
+/// p = softmax(y) over n classes (p may not alias y); returns log Σ_k exp(y_k), so that the
+/// cross-entropy of class t is the result − y[t]. NaN in, NaN out.
+float rk_softmax(int n, const float *y, float *p);
 
 /// y = tanh(x), elementwise (float-accurate rational approximation; y may alias x).
 void rk_tanh(int n, const float *x, float *y);

@@ -24,19 +24,33 @@ public enum Kernels {
     public static func packedSize(_ K: Int, _ N: Int) -> Int { Int(rk_packed_size(Int32(K), Int32(N))) }
 
     /// Packs B (K, N) — stored as `source` (K, N), or (N, K) when `transposed` — into panels of
-    /// `RK_PANEL` columns for `gemmPackedAccumulate`.
+    /// `RK_PANEL` columns for `gemmPacked`, as rows `rowOffset ..< rowOffset + K` of a packed matrix
+    /// of `packedRows` rows (default K): two calls stack two matrices, e.g. [W_ih W_hh]ᵀ.
     @inline(__always)
     public static func pack(_ K: Int, _ N: Int, _ source: UnsafePointer<Float>, ld: Int, transposed: Bool,
-                            into packed: UnsafeMutablePointer<Float>) {
-        rk_pack_panels(Int32(K), Int32(N), source, Int32(ld), transposed ? 1 : 0, packed)
+                            into packed: UnsafeMutablePointer<Float>, rowOffset: Int = 0, packedRows: Int? = nil) {
+        rk_pack_panels(Int32(K), Int32(N), source, Int32(ld), transposed ? 1 : 0, packed, Int32(rowOffset),
+                       Int32(packedRows ?? K))
     }
 
-    /// C += A·B; A is (M, K), B (K, N) packed by `pack`, C is (M, N). Row i of C depends only on
-    /// row i of A, bit for bit, however many rows are computed together.
+    /// C = bias + [A1 A2]·B (or C += [A1 A2]·B when `bias` is nil): A1 is (M, K1), A2 (M, K2), B
+    /// rows `rowOffset ..< rowOffset + K1 + K2` of the (packedRows, N) matrix packed by `pack`, C
+    /// is (M, N). Row i of C depends only on row i of A1 and A2, bit for bit, however many rows are
+    /// computed together.
+    @inline(__always)
+    public static func gemmPacked(_ M: Int, _ N: Int, _ A1: UnsafePointer<Float>, lda1: Int, k1: Int,
+                                  and A2: UnsafePointer<Float>? = nil, lda2: Int = 0, k2: Int = 0,
+                                  packed: UnsafePointer<Float>, packedRows: Int, rowOffset: Int = 0,
+                                  bias: UnsafePointer<Float>?, _ C: UnsafeMutablePointer<Float>, ldc: Int) {
+        rk_gemm_nn_packed(Int32(M), Int32(N), Int32(packedRows), Int32(rowOffset), Int32(k1), A1, Int32(lda1),
+                          Int32(k2), A2, Int32(lda2), packed, bias, C, Int32(ldc))
+    }
+
+    /// C += A·B; A is (M, K), B (K, N) packed by `pack`, C is (M, N).
     @inline(__always)
     public static func gemmPackedAccumulate(_ M: Int, _ N: Int, _ K: Int, _ A: UnsafePointer<Float>, lda: Int,
                                             _ packed: UnsafePointer<Float>, _ C: UnsafeMutablePointer<Float>, ldc: Int) {
-        rk_gemm_nn_packed_acc(Int32(M), Int32(N), Int32(K), A, Int32(lda), packed, C, Int32(ldc))
+        gemmPacked(M, N, A, lda1: lda, k1: K, packed: packed, packedRows: K, bias: nil, C, ldc: ldc)
     }
 
     /// y += Aᵀ·x; A is (M, N), x has M elements, y has N.
@@ -63,6 +77,12 @@ public enum Kernels {
     @inline(__always)
     public static func sigmoid(_ n: Int, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
         rk_sigmoid(Int32(n), x, y)
+    }
+
+    /// p = softmax(y) over n classes; returns log Σ exp(y), so −log p_t = result − y_t.
+    @inline(__always)
+    public static func softmax(_ n: Int, _ y: UnsafePointer<Float>, _ p: UnsafeMutablePointer<Float>) -> Float {
+        rk_softmax(Int32(n), y, p)
     }
 
     /// g = (1 − h²)·dh; g may be dh.

@@ -73,6 +73,14 @@ public enum ReferenceKernels {
 
     public static func sigmoid<S: ReferenceScalar>(_ x: [S]) -> [S] { x.map { 1 / (1 + S.exp(-$0)) } }
 
+    /// p = softmax(y) and log Σ exp(y), the naive way (after subtracting the max).
+    public static func softmax<S: ReferenceScalar>(_ y: [S]) -> (p: [S], logSumExp: S) {
+        let m = y.max()!
+        let e = y.map { S.exp($0 - m) }
+        let sum = e.reduce(0, +)
+        return (e.map { $0 / sum }, m + S.log(sum))
+    }
+
     public static func tanhBackward<S: ReferenceScalar>(_ h: [S], _ dh: [S]) -> [S] {
         zip(h, dh).map { (1 - $0 * $0) * $1 }
     }

@@ -39,7 +39,8 @@ public final class RecurrentLayer: @unchecked Sendable {
     let gates = Scratch(), extra = Scratch(), dPreX = Scratch(), dPreH = Scratch(), dOutput = Scratch()
     private let preH = Scratch(), dhStep = Scratch(), dhCarry = Scratch(), dcCarry = Scratch()  // (B, ·)
     private let biasSum = Scratch(), biasGrad = Scratch()                 // (G·H)
-    private let packedForward = Scratch(), packedBackward = Scratch()     // W_hh in panels
+    private let zeroBias = Scratch()                                      // (G·H)
+    private let packedForward = Scratch(), packedHHBackward = Scratch(), packedIHBackward = Scratch()
 
     public init(cell: CellKind, inputSize: Int, hiddenSize: Int, layer: Int = 0, reverse: Bool = false,
                 oneHotInput: Bool = false, separateRecurrentBias: Bool = true) {
@@ -100,7 +101,7 @@ public final class RecurrentLayer: @unchecked Sendable {
     ///   - h0, c0: initial states (B, H) in sorted row order, or nil for zeros.
     public func forward(_ batch: PackedBatch, input: UnsafePointer<Float>?, h0: UnsafePointer<Float>? = nil,
                         c0: UnsafePointer<Float>? = nil) {
-        let (H, GH, N, T) = (hiddenSize, gateWidth, batch.rowCount, batch.steps)
+        let (I, H, GH, N, T) = (inputSize, hiddenSize, gateWidth, batch.rowCount, batch.steps)
         let B = batch.count
         let preX = self.preX.get(N * GH), hPrev = self.hPrev.get(N * H), out = output.get(N * H)
         let gates = self.gates.get(N * GH), preH = self.preH.get(B * GH)
@@ -108,26 +109,32 @@ public final class RecurrentLayer: @unchecked Sendable {
         let cPrev = lstm ? self.cPrev.get(N * H) : nil, c = lstm ? cState.get(N * H) : nil
         let extra = gru ? self.extra.get(N * H) : nil
 
-        // preX = x·W_ihᵀ for every packed row; the biases are added per step below.
-        if oneHotInput {
-            let tokens = batch.tokens
-            for n in 0..<N { preX.advanced(by: n * GH).update(from: weightIH.value.row(tokens[n]), count: GH) }
-        } else {
-            MatMul.nt(N, GH, inputSize, input!, lda: inputSize, weightIH.value.data, ldb: inputSize, preX, ldc: GH,
-                      accumulate: false)
+        // Batches of several sequences take each step's products in the packed kernel, the input's
+        // too: [x_t h_{t−1}]·[W_ih W_hh]ᵀ in one pass over rows already in cache. A lone sequence
+        // (one row per step) and one-hot input take preX for all steps at once, then a
+        // matrix-vector product per step.
+        let fused = B > 1 && !oneHotInput
+        if !fused {
+            if oneHotInput {
+                let tokens = batch.tokens
+                for n in 0..<N { preX.advanced(by: n * GH).update(from: weightIH.value.row(tokens[n]), count: GH) }
+            } else {
+                MatMul.nt(N, GH, I, input!, lda: I, weightIH.value.data, ldb: I, preX, ldc: GH, accumulate: false)
+            }
         }
-        // Cells that use preX + preH take both biases at once.
-        let bias = UnsafePointer(biasIH.value.data), biasHH = self.biasHH.map { UnsafePointer($0.value.data) }
-        let rowBias: UnsafePointer<Float>
-        if !separate, let biasHH {
+        let packed = B > 1 ? packForward(withInput: fused) : nil
+        let packedRows = fused ? I + H : H, hRow0 = fused ? I : 0
+        // Cells that use preX + preH take both biases at once; the GRU keeps b_hh with preH.
+        let biasIH = UnsafePointer(self.biasIH.value.data)
+        let biasHH = self.biasHH.map { UnsafePointer($0.value.data) } ?? UnsafePointer(zeroBias.zeroed(GH))
+        let xBias: UnsafePointer<Float>
+        if separate {
+            xBias = biasIH
+        } else {
             let sum = biasSum.get(GH)
-            for k in 0..<GH { sum[k] = bias[k] + biasHH[k] }
-            rowBias = UnsafePointer(sum)
-        } else {
-            rowBias = bias
+            for k in 0..<GH { sum[k] = biasIH[k] + biasHH[k] }
+            xBias = UnsafePointer(sum)
         }
-        // W_hhᵀ packed once for all steps' h·W_hhᵀ; one sequence takes the matrix-vector path.
-        let packed = B > 1 ? packRecurrentWeight(transposed: true) : nil
         let weightHH = UnsafePointer(self.weightHH.value.data)
         let cell = self.cell, reverse = self.reverse
         let sizes = batch.batchSizes, offsets = batch.offsets
@@ -152,37 +159,54 @@ public final class RecurrentLayer: @unchecked Sendable {
                     if let c0 { (cPrev! + at).update(from: c0 + first, count: count) } else { (cPrev! + at).update(repeating: 0, count: count) }
                 }
             }
-            // preX += b_ih (+ b_hh); preH = b_hh (GRU); then += h_{t−1}·W_hhᵀ — straight into
-            // preX for cells that only use the sum.
-            let px = preX + base * GH, ph = preH + lo * GH
-            for r in 0..<m { Kernels.axpy(GH, 1, rowBias, px + r * GH) }
-            if separate {
-                if let biasHH {
-                    for r in 0..<m { (ph + r * GH).update(from: biasHH, count: GH) }
+            // preX = x·W_ihᵀ + b_ih (+ b_hh), preH = h_{t−1}·W_hhᵀ (+ b_hh) — the second straight
+            // into preX for cells that only use the sum.
+            let px = preX + base * GH, ph = preH + lo * GH, h = hPrev + base * H
+            if fused {
+                let x = input! + base * I
+                if separate {
+                    Kernels.gemmPacked(m, GH, x, lda1: I, k1: I, packed: packed!, packedRows: packedRows, bias: xBias, px, ldc: GH)
+                    Kernels.gemmPacked(m, GH, h, lda1: H, k1: H, packed: packed!, packedRows: packedRows, rowOffset: hRow0,
+                                       bias: biasHH, ph, ldc: GH)
                 } else {
-                    ph.update(repeating: 0, count: m * GH)
+                    Kernels.gemmPacked(m, GH, x, lda1: I, k1: I, and: h, lda2: H, k2: H, packed: packed!, packedRows: packedRows,
+                                       bias: xBias, px, ldc: GH)
+                }
+            } else {
+                for r in 0..<m { Kernels.axpy(GH, 1, xBias, px + r * GH) }
+                if separate { for r in 0..<m { (ph + r * GH).update(from: biasHH, count: GH) } }
+                let target = separate ? ph : px
+                if let packed {
+                    Kernels.gemmPacked(m, GH, h, lda1: H, k1: H, packed: packed, packedRows: packedRows, rowOffset: hRow0,
+                                       bias: nil, target, ldc: GH)
+                } else {
+                    MatMul.nt(m, GH, H, h, lda: H, weightHH, ldb: H, target, ldc: GH, accumulate: true)
                 }
             }
-            let target = separate ? ph : px
-            if let packed {
-                Kernels.gemmPackedAccumulate(m, GH, H, hPrev + base * H, lda: H, packed, target, ldc: GH)
-            } else {
-                MatMul.nt(m, GH, H, hPrev + base * H, lda: H, weightHH, ldb: H, target, ldc: GH, accumulate: true)
-            }
-            cell.forwardStep(B: m, H: H, preX: px, preH: separate ? UnsafePointer(ph) : nil, hPrev: hPrev + base * H,
+            cell.forwardStep(B: m, H: H, preX: px, preH: separate ? UnsafePointer(ph) : nil, hPrev: h,
                              cPrev: cPrev.map { $0 + base * H }, h: out + base * H, c: c.map { $0 + base * H },
                              gates: gates + base * GH, extra: extra.map { $0 + base * H })
         }
     }
 
-    /// W_hh packed for `rk_gemm_nn_packed_acc`: W_hhᵀ (H, G·H) for the forward, W_hh (G·H, H) for
-    /// the backward. Packed at every pass (a few µs), so it always matches the weights.
-    private func packRecurrentWeight(transposed: Bool) -> UnsafePointer<Float> {
-        let (H, GH) = (hiddenSize, gateWidth)
-        let (K, N) = transposed ? (H, GH) : (GH, H)
-        let buffer = (transposed ? packedForward : packedBackward).get(Kernels.packedSize(K, N))
-        Kernels.pack(K, N, weightHH.value.data, ld: H, transposed: transposed, into: buffer)
+    /// [W_ih W_hh]ᵀ (I + H, G·H), or W_hhᵀ (H, G·H) alone, packed for the forward's per-step
+    /// products. Packed at every pass (a few µs), so it always matches the weights.
+    private func packForward(withInput: Bool) -> UnsafePointer<Float> {
+        let (I, H, GH) = (inputSize, hiddenSize, gateWidth)
+        let rows = withInput ? I + H : H
+        let buffer = packedForward.get(Kernels.packedSize(rows, GH))
+        if withInput {
+            Kernels.pack(I, GH, weightIH.value.data, ld: I, transposed: true, into: buffer, packedRows: rows)
+        }
+        Kernels.pack(H, GH, weightHH.value.data, ld: H, transposed: true, into: buffer, rowOffset: rows - H, packedRows: rows)
         return UnsafePointer(buffer)
+    }
+
+    /// W (G·H, K) packed as it is stored, for the backward's per-step dpre·W.
+    private func packBackward(_ weight: Parameter, columns K: Int, into buffer: Scratch) -> UnsafePointer<Float> {
+        let packed = buffer.get(Kernels.packedSize(gateWidth, K))
+        Kernels.pack(gateWidth, K, weight.value.data, ld: K, transposed: false, into: packed)
+        return UnsafePointer(packed)
     }
 
     /// Runs `body(s, t, lo, m, base)` for every step of every part of the batch: the sequences
@@ -243,7 +267,10 @@ public final class RecurrentLayer: @unchecked Sendable {
         let cPrev = lstm ? UnsafePointer(self.cPrev.pointer) : nil, c = lstm ? UnsafePointer(cState.pointer) : nil
         let extra = gru ? UnsafePointer(self.extra.pointer) : nil
         let tutorial = publishedTutorialBackward && GH == H
-        let packed = B > 1 && !tutorial ? packRecurrentWeight(transposed: false) : nil
+        let packed = B > 1 && !tutorial ? packBackward(self.weightHH, columns: H, into: packedHHBackward) : nil
+        // As in the forward, batches take dx_t = dpreX_t·W_ih step by step, while dpreX is in cache.
+        let I = inputSize, fused = B > 1 && !oneHotInput
+        let packedIH = fused && dInput != nil ? packBackward(weightIH, columns: I, into: packedIHBackward) : nil
         let weightHH = UnsafePointer(self.weightHH.value.data)
         let cell = self.cell
 
@@ -257,6 +284,9 @@ public final class RecurrentLayer: @unchecked Sendable {
                               cPrev: cPrev.map { $0 + base * H }, h: out + base * H, c: c.map { $0 + base * H },
                               gates: gates + base * GH, extra: extra.map { $0 + base * H },
                               dPreX: dPreX + base * GH, dPreH: dPreH + base * GH, dhPrev: carry)
+            if let packedIH {
+                Kernels.gemmPackedAccumulate(m, I, GH, dPreX + base * GH, lda: GH, packedIH, dInput! + base * I, ldc: I)
+            }
             // The last step backward feeds only the initial state, which takes no gradient.
             if s == 0 { return }
             let g = dPreH + base * GH
@@ -288,8 +318,8 @@ public final class RecurrentLayer: @unchecked Sendable {
             for n in 0..<N { Kernels.axpy(GH, 1, dPreX + n * GH, weightIH.grad.row(tokens[n])) }
         } else {
             MatMul.tnAccumulate(GH, inputSize, N, dPreX, lda: GH, input!, ldb: inputSize, weightIH.grad.data, ldc: inputSize)
-            if let dInput {
-                MatMul.nnAccumulate(N, inputSize, GH, dPreX, lda: GH, weightIH.value.data, ldb: inputSize, dInput, ldc: inputSize)
+            if let dInput, !fused {
+                MatMul.nnAccumulate(N, I, GH, dPreX, lda: GH, weightIH.value.data, ldb: I, dInput, ldc: I)
             }
         }
     }
