@@ -542,6 +542,19 @@ TARGET void SUFFIX(adam)(int n, float *w, const float *g, float *m, float *v, fl
 #define NN_SUB (2 * VW)
 #define NN_ROWS (VW == 16 ? 12 : 6)
 
+// acc[r] += Σ_k A[r, k] · P[k] over K rows of a panel, for R rows and two vectors.
+TARGET static inline __attribute__((always_inline)) void SUFFIX(nn_rank_k)(const int R, int K, const float *A, int lda,
+                                                                         const float *p, VT *lo, VT *hi) {
+    for (int k = 0; k < K; k++, p += RK_PANEL) {
+        VT b0 = LOADV(p), b1 = LOADV(p + VW);
+        _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) {
+            VT a = SPLAT(A[(size_t)r * lda + k]);
+            lo[r] = FMA(a, b0, lo[r]);
+            hi[r] = FMA(a, b1, hi[r]);
+        }
+    }
+}
+
 TARGET static inline __attribute__((always_inline)) void SUFFIX(nn_block)(
     const int R, int K1, const float *A1, int lda1, int K2, const float *A2, int lda2, const float *P,
     const float *bias, float *C, int ldc, int cols) {
@@ -560,23 +573,8 @@ TARGET static inline __attribute__((always_inline)) void SUFFIX(nn_block)(
             lo[r] = LOADV(edge[r]); hi[r] = LOADV(edge[r] + VW);
         }
     }
-    const float *p = P;
-    for (int k = 0; k < K1; k++, p += RK_PANEL) {
-        VT b0 = LOADV(p), b1 = LOADV(p + VW);
-        _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) {
-            VT a = SPLAT(A1[(size_t)r * lda1 + k]);
-            lo[r] = FMA(a, b0, lo[r]);
-            hi[r] = FMA(a, b1, hi[r]);
-        }
-    }
-    for (int k = 0; k < K2; k++, p += RK_PANEL) {
-        VT b0 = LOADV(p), b1 = LOADV(p + VW);
-        _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) {
-            VT a = SPLAT(A2[(size_t)r * lda2 + k]);
-            lo[r] = FMA(a, b0, lo[r]);
-            hi[r] = FMA(a, b1, hi[r]);
-        }
-    }
+    SUFFIX(nn_rank_k)(R, K1, A1, lda1, P, lo, hi);
+    SUFFIX(nn_rank_k)(R, K2, A2, lda2, P + (size_t)K1 * RK_PANEL, lo, hi);
     if (cols == NN_SUB) {
         _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) { STOREV(C + (size_t)r * ldc, lo[r]); STOREV(C + (size_t)r * ldc + VW, hi[r]); }
     } else {
