@@ -28,11 +28,12 @@ public enum MatMul {
     /// C (M, N) += A (M, K) · B (K, N) — dpre·W, the gradient flowing to inputs and states.
     @inline(__always)
     static func nnAccumulate(_ M: Int, _ N: Int, _ K: Int, _ A: UnsafePointer<Float>, lda: Int,
-                             _ B: UnsafePointer<Float>, ldb: Int, _ C: UnsafeMutablePointer<Float>, ldc: Int) {
+                             _ B: UnsafePointer<Float>, ldb: Int, _ C: UnsafeMutablePointer<Float>, ldc: Int,
+                             split: Bool = true) {
         if !useBLAS(M, N, K) {
             for r in 0..<M { Kernels.gemvTransposedAccumulate(K, N, B, lda: ldb, A + r * lda, C + r * ldc) }
         } else {
-            splitRows(M, N, K) { rows in
+            splitRows(M, N, K, split: split) { rows in
                 BLAS.shared.sgemm(.none, .none, rows.count, N, K, alpha: 1, A + rows.lowerBound * lda, lda: lda,
                                   B, ldb: ldb, beta: 1, C + rows.lowerBound * ldc, ldc: ldc)
             }
@@ -42,12 +43,13 @@ public enum MatMul {
     /// C (M, N) += Aᵀ · B with A (K, M), B (K, N) — a weight gradient summed over K rows (steps × batch).
     @inline(__always)
     static func tnAccumulate(_ M: Int, _ N: Int, _ K: Int, _ A: UnsafePointer<Float>, lda: Int,
-                             _ B: UnsafePointer<Float>, ldb: Int, _ C: UnsafeMutablePointer<Float>, ldc: Int) {
+                             _ B: UnsafePointer<Float>, ldb: Int, _ C: UnsafeMutablePointer<Float>, ldc: Int,
+                             split: Bool = true) {
         if K <= 32 || !useBLAS(M, N, K) {
             Kernels.gemmTNAccumulate(K, M, N, A, ldg: lda, B, ldx: ldb, C, ldw: ldc)
         } else {
             // Rows of C are columns of A: each part sums all K rows for its own block of C.
-            splitRows(M, N, K) { rows in
+            splitRows(M, N, K, split: split) { rows in
                 BLAS.shared.sgemm(.transpose, .none, rows.count, N, K, alpha: 1, A + rows.lowerBound, lda: lda,
                                   B, ldb: ldb, beta: 1, C + rows.lowerBound * ldc, ldc: ldc)
             }
@@ -67,8 +69,9 @@ public enum MatMul {
     /// y (N) += Σ over M rows of A (M, N) — a bias gradient. Parts take column blocks, each
     /// summing its rows in order, so the result does not depend on the thread count.
     @inline(__always)
-    static func columnSumAccumulate(_ M: Int, _ N: Int, _ A: UnsafePointer<Float>, lda: Int, _ y: UnsafeMutablePointer<Float>) {
-        let parts = Parallel.parts(work: M * N * 8, rows: N / 16)
+    static func columnSumAccumulate(_ M: Int, _ N: Int, _ A: UnsafePointer<Float>, lda: Int, _ y: UnsafeMutablePointer<Float>,
+                                    split: Bool = true) {
+        let parts = split ? Parallel.parts(work: M * N * 8, rows: N / 16) : 1
         Parallel.run(parts) { p in
             let columns = Parallel.range(p, of: parts, count: N / 16)
             let lo = columns.lowerBound * 16, hi = p == parts - 1 ? N : columns.upperBound * 16
@@ -77,10 +80,11 @@ public enum MatMul {
     }
 
     /// A large product split into blocks of output rows, one per thread; each block is computed
-    /// by the single-threaded BLAS.
+    /// by the single-threaded BLAS. `split: false` keeps it whole (it is one of several tasks
+    /// already running side by side).
     @inline(__always)
-    private static func splitRows(_ M: Int, _ N: Int, _ K: Int, _ product: (Range<Int>) -> Void) {
-        let parts = Parallel.parts(work: M * N * K, minimum: 1 << 21, rows: M / 16)
+    private static func splitRows(_ M: Int, _ N: Int, _ K: Int, split: Bool = true, _ product: (Range<Int>) -> Void) {
+        let parts = split ? Parallel.parts(work: M * N * K, minimum: 1 << 21, rows: M / 16) : 1
         Parallel.run(parts) { p in product(Parallel.range(p, of: parts, count: M)) }
     }
 }

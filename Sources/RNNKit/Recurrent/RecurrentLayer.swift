@@ -300,27 +300,34 @@ public final class RecurrentLayer: @unchecked Sendable {
                 MatMul.nnAccumulate(m, H, GH, g, lda: GH, weightHH, ldb: H, carry, ldc: H)
             }
         }
-        // Weight and bias gradients: one product over all N rows each.
-        MatMul.tnAccumulate(GH, H, N, dPreH, lda: GH, hPrev, ldb: H, self.weightHH.grad.data, ldc: H)
-        if separate {
-            MatMul.columnSumAccumulate(N, GH, dPreX, lda: GH, biasIH.grad.data)
-            if let biasHH { MatMul.columnSumAccumulate(N, GH, dPreH, lda: GH, biasHH.grad.data) }
-        } else if let biasHH {
-            let sum = biasGrad.zeroed(GH)
-            MatMul.columnSumAccumulate(N, GH, dPreX, lda: GH, sum)
-            Kernels.axpy(GH, 1, sum, biasIH.grad.data)
-            Kernels.axpy(GH, 1, sum, biasHH.grad.data)
-        } else {
-            MatMul.columnSumAccumulate(N, GH, dPreX, lda: GH, biasIH.grad.data)
-        }
-        if oneHotInput {
-            let tokens = batch.tokens
-            for n in 0..<N { Kernels.axpy(GH, 1, dPreX + n * GH, weightIH.grad.row(tokens[n])) }
-        } else {
-            MatMul.tnAccumulate(GH, inputSize, N, dPreX, lda: GH, input!, ldb: inputSize, weightIH.grad.data, ldc: inputSize)
-            if let dInput, !fused {
-                MatMul.nnAccumulate(N, I, GH, dPreX, lda: GH, weightIH.value.data, ldb: I, dInput, ldc: I)
+        // Weight and bias gradients: one product over all N rows each, the W_hh and W_ih sides
+        // side by side (each product is faster whole than split).
+        let dWhh = self.weightHH.grad.data, dBiasIH = self.biasIH.grad.data, dBiasHH = self.biasHH?.grad.data
+        let dWih = self.weightIH.grad.data, weightIH = UnsafePointer(self.weightIH.value.data), biasGrad = self.biasGrad
+        let oneHot = oneHotInput
+        Parallel.all(work: N * GH * (H + I), {
+            MatMul.tnAccumulate(GH, H, N, dPreH, lda: GH, hPrev, ldb: H, dWhh, ldc: H, split: false)
+            if separate {
+                MatMul.columnSumAccumulate(N, GH, dPreX, lda: GH, dBiasIH, split: false)
+                if let dBiasHH { MatMul.columnSumAccumulate(N, GH, dPreH, lda: GH, dBiasHH, split: false) }
+            } else if let dBiasHH {
+                let sum = biasGrad.zeroed(GH)
+                MatMul.columnSumAccumulate(N, GH, dPreX, lda: GH, sum, split: false)
+                Kernels.axpy(GH, 1, sum, dBiasIH)
+                Kernels.axpy(GH, 1, sum, dBiasHH)
+            } else {
+                MatMul.columnSumAccumulate(N, GH, dPreX, lda: GH, dBiasIH, split: false)
             }
-        }
+        }, {
+            if oneHot {
+                let tokens = batch.tokens
+                for n in 0..<N { Kernels.axpy(GH, 1, dPreX + n * GH, dWih + tokens[n] * GH) }
+            } else {
+                MatMul.tnAccumulate(GH, I, N, dPreX, lda: GH, input!, ldb: I, dWih, ldc: I, split: false)
+                if let dInput, !fused {
+                    MatMul.nnAccumulate(N, I, GH, dPreX, lda: GH, weightIH, ldb: I, dInput, ldc: I, split: false)
+                }
+            }
+        })
     }
 }
