@@ -206,6 +206,7 @@ struct CLITests {
         (["--hidden-size", "0"], "--hidden-size"),
         (["--epochs", "many"], "--epochs"),
         (["--report-every", "0"], "--report-every"),
+        (["--threads", "0"], "--threads"),
     ])
     func badArguments(arguments: [String], option: String) throws {
         let run = try CLI.run(["train"] + arguments)

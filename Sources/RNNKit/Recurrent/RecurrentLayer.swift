@@ -5,13 +5,21 @@
 /// direction), over packed batches.
 ///
 /// Forward, for each step t (reverse direction: t = T−1 … 0), on the rows still running:
-///     preX = x_t·W_ihᵀ + b_ih          — all steps at once, one (N, I)·(I, G·H) product
-///     preH = h_{t−1}·W_hhᵀ + b_hh      — one (B_t, H)·(H, G·H) product per step
+///     preX = x_t·W_ihᵀ + b_ih
+///     preH = h_{t−1}·W_hhᵀ + b_hh
 ///     (h_t, c_t) = cell(preX, preH, h_{t−1}, c_{t−1})   — see `CellKind` for the gate math
-/// With one-hot input, x_t·W_ihᵀ is row x_t of W_ihᵀ, looked up (the tutorial's Wxh·x column).
+/// Cells that only use preX + preH (RNN, LSTM) get it as one product per step,
+/// [x_t h_{t−1}]·[W_ih W_hh]ᵀ + (b_ih + b_hh), from `Kernels.gemmPacked` on the weights packed once
+/// per pass: the step's rows are in cache, and no per-call packing is paid as with a BLAS. A lone
+/// sequence takes x·W_ihᵀ for all steps at once and a matrix-vector product per step; one-hot
+/// input looks x_t·W_ihᵀ up as row x_t of W_ihᵀ (the tutorial's Wxh·x column).
 ///
-/// Backward runs the steps in the opposite order, then forms the weight gradients as single
-/// products over all N rows: dW_hh += dpreHᵀ·h_prev, dW_ih += dpreXᵀ·x.
+/// The sequences of a batch are independent, so they are split across threads (`Parallel`), each
+/// part running every step for its own rows; no row's numbers depend on the split.
+///
+/// Backward runs the steps in the opposite order (dx_t = dpreX_t·W_ih and dh_{t−1} = dpreH_t·W_hh
+/// per step), then forms the weight gradients as single products over all N rows:
+/// dW_hh += dpreHᵀ·h_prev, dW_ih += dpreXᵀ·x.
 ///
 /// Parameters (PyTorch names, k = layer, suffix `_reverse` for the backward direction):
 /// `weight_ih_l{k}` (G·H, I) — stored transposed (I, G·H) for one-hot input — `weight_hh_l{k}`
