@@ -36,14 +36,17 @@ public enum Parallel {
 
     private struct UncheckedSendable<Value>: @unchecked Sendable { let value: Value }
 
-    /// Runs independent tasks side by side, each whole on one thread (task k on part k mod parts),
-    /// when their total `work` in multiply-adds is worth a second thread. A task's result is the
-    /// same however many threads run them: the backward's weight-gradient products go this way,
-    /// since each is faster whole than split.
-    static func all(work: Int, _ tasks: (() -> Void)...) {
-        let parts = Parallel.parts(work: work, rows: tasks.count)
-        run(parts) { p in
-            for k in stride(from: p, to: tasks.count, by: parts) { tasks[k]() }
+    /// Runs two independent tasks side by side, each whole on one thread, when their total `work`
+    /// in multiply-adds is worth a second thread; otherwise one after the other. A task's result is
+    /// the same either way: the backward's weight-gradient products go this way, since each is
+    /// faster whole than split.
+    @inline(__always)
+    static func both(work: Int, _ first: () -> Void, _ second: () -> Void) {
+        if parts(work: work, rows: 2) < 2 {
+            first()
+            second()
+        } else {
+            run(2) { p in if p == 0 { first() } else { second() } }
         }
     }
 

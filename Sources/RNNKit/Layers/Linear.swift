@@ -42,7 +42,7 @@ public final class Linear: @unchecked Sendable {
     public func backward(_ B: Int, _ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>) {
         let (I, O) = (inputSize, outputSize)
         // Two independent products, each faster whole than split: side by side.
-        Parallel.all(work: 2 * B * I * O, {
+        Parallel.both(work: 2 * B * I * O, {
             MatMul.tnAccumulate(O, I, B, dy, lda: O, x, ldb: I, self.weight.grad.data, ldc: I, split: false)
             MatMul.columnSumAccumulate(B, O, dy, lda: O, self.bias.grad.data, split: false)
         }, {

@@ -134,14 +134,17 @@ public final class RecurrentLayer: @unchecked Sendable {
         let packedRows = fused ? I + H : H, hRow0 = fused ? I : 0
         // Cells that use preX + preH take both biases at once; the GRU keeps b_hh with preH.
         let biasIH = UnsafePointer(self.biasIH.value.data)
-        let biasHH = self.biasHH.map { UnsafePointer($0.value.data) } ?? UnsafePointer(zeroBias.zeroed(GH))
+        var biasHH = self.biasHH.map { UnsafePointer($0.value.data) }
         let xBias: UnsafePointer<Float>
         if separate {
             xBias = biasIH
-        } else {
+            if biasHH == nil { biasHH = UnsafePointer(zeroBias.zeroed(GH)) }
+        } else if let biasHH {
             let sum = biasSum.get(GH)
             for k in 0..<GH { sum[k] = biasIH[k] + biasHH[k] }
             xBias = UnsafePointer(sum)
+        } else {
+            xBias = biasIH
         }
         let weightHH = UnsafePointer(self.weightHH.value.data)
         let cell = self.cell, reverse = self.reverse
@@ -175,14 +178,14 @@ public final class RecurrentLayer: @unchecked Sendable {
                 if separate {
                     Kernels.gemmPacked(m, GH, x, lda1: I, k1: I, packed: packed!, packedRows: packedRows, bias: xBias, px, ldc: GH)
                     Kernels.gemmPacked(m, GH, h, lda1: H, k1: H, packed: packed!, packedRows: packedRows, rowOffset: hRow0,
-                                       bias: biasHH, ph, ldc: GH)
+                                       bias: biasHH!, ph, ldc: GH)
                 } else {
                     Kernels.gemmPacked(m, GH, x, lda1: I, k1: I, and: h, lda2: H, k2: H, packed: packed!, packedRows: packedRows,
                                        bias: xBias, px, ldc: GH)
                 }
             } else {
                 for r in 0..<m { Kernels.axpy(GH, 1, xBias, px + r * GH) }
-                if separate { for r in 0..<m { (ph + r * GH).update(from: biasHH, count: GH) } }
+                if separate { for r in 0..<m { (ph + r * GH).update(from: biasHH!, count: GH) } }
                 let target = separate ? ph : px
                 if let packed {
                     Kernels.gemmPacked(m, GH, h, lda1: H, k1: H, packed: packed, packedRows: packedRows, rowOffset: hRow0,
@@ -227,16 +230,20 @@ public final class RecurrentLayer: @unchecked Sendable {
     private func forEachStepOfEachPart(_ batch: PackedBatch, backward: Bool,
                                        _ body: (_ s: Int, _ t: Int, _ lo: Int, _ m: Int, _ base: Int) -> Void) {
         let T = batch.steps, sizes = batch.batchSizes, offsets = batch.offsets, reverse = self.reverse
-        let parts = Parallel.parts(work: batch.rowCount * gateWidth * hiddenSize, rows: batch.count)
-        let bounds = RecurrentLayer.rowBounds(batch, parts: parts)
-        Parallel.run(parts) { p in
-            let part = bounds[p]..<bounds[p + 1]
+        @inline(__always) func run(_ part: Range<Int>) {
             for k in 0..<T {
                 let s = backward ? T - 1 - k : k
                 let t = reverse ? T - 1 - s : s
                 let hi = min(part.upperBound, sizes[t])
                 if part.lowerBound < hi { body(s, t, part.lowerBound, hi - part.lowerBound, offsets[t] + part.lowerBound) }
             }
+        }
+        let parts = Parallel.parts(work: batch.rowCount * gateWidth * hiddenSize, rows: batch.count)
+        if parts == 1 {
+            run(0..<batch.count)  // the one-example path: nothing to split, nothing to allocate
+        } else {
+            let bounds = RecurrentLayer.rowBounds(batch, parts: parts)
+            Parallel.run(parts) { p in run(bounds[p]..<bounds[p + 1]) }
         }
     }
 
@@ -313,7 +320,7 @@ public final class RecurrentLayer: @unchecked Sendable {
         let dWhh = self.weightHH.grad.data, dBiasIH = self.biasIH.grad.data, dBiasHH = self.biasHH?.grad.data
         let dWih = self.weightIH.grad.data, weightIH = UnsafePointer(self.weightIH.value.data), biasGrad = self.biasGrad
         let oneHot = oneHotInput
-        Parallel.all(work: N * GH * (H + I), {
+        Parallel.both(work: N * GH * (H + I), {
             MatMul.tnAccumulate(GH, H, N, dPreH, lda: GH, hPrev, ldb: H, dWhh, ldc: H, split: false)
             if separate {
                 MatMul.columnSumAccumulate(N, GH, dPreX, lda: GH, dBiasIH, split: false)
