@@ -188,12 +188,20 @@ void rk_pack_panels(int K, int N, const float *src, int ld, int transposed, floa
     int panels = (N + RK_PANEL - 1) / RK_PANEL;
     for (int p = 0; p < panels; p++) {
         float *panel = out + ((size_t)p * Kp + row0) * RK_PANEL;
-        for (int k = 0; k < K; k++) {
-            for (int jj = 0; jj < RK_PANEL; jj++) {
-                int j = p * RK_PANEL + jj;
-                panel[(size_t)k * RK_PANEL + jj] = j >= N ? 0.0f
-                    : transposed ? src[(size_t)j * ld + k] : src[(size_t)k * ld + j];
+        int j0 = p * RK_PANEL, width = N - j0 < RK_PANEL ? N - j0 : RK_PANEL;
+        if (transposed) {
+            // Each source row j becomes column j of the panel: contiguous reads.
+            for (int jj = 0; jj < width; jj++) {
+                const float *row = src + (size_t)(j0 + jj) * ld;
+                for (int k = 0; k < K; k++) panel[(size_t)k * RK_PANEL + jj] = row[k];
+            }
+        } else {
+            for (int k = 0; k < K; k++) {
+                const float *row = src + (size_t)k * ld + j0;
+                for (int jj = 0; jj < width; jj++) panel[(size_t)k * RK_PANEL + jj] = row[jj];
             }
         }
+        for (int k = 0; k < K; k++)
+            for (int jj = width; jj < RK_PANEL; jj++) panel[(size_t)k * RK_PANEL + jj] = 0.0f;
     }
 }

@@ -66,15 +66,11 @@ public enum MatMul {
         }
     }
 
-    /// y (N) += Σ over M rows of A (M, N) — a bias gradient. Parts take column blocks, each
-    /// summing its rows in order, so the result does not depend on the thread count.
+    /// y (N) += Σ over M rows of A (M, N) — a bias gradient, by column blocks across threads.
     @inline(__always)
     static func columnSumAccumulate(_ M: Int, _ N: Int, _ A: UnsafePointer<Float>, lda: Int, _ y: UnsafeMutablePointer<Float>,
                                     split: Bool = true) {
-        let parts = split ? Parallel.parts(work: M * N * 8, rows: N / 16) : 1
-        Parallel.run(parts) { p in
-            let columns = Parallel.range(p, of: parts, count: N / 16)
-            let lo = columns.lowerBound * 16, hi = p == parts - 1 ? N : columns.upperBound * 16
+        Parallel.columnBlocks(N, work: M * N * 8, split: split) { lo, hi in
             for r in 0..<M { Kernels.axpy(hi - lo, 1, A + r * lda + lo, y + lo) }
         }
     }

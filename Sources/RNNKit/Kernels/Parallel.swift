@@ -50,6 +50,18 @@ public enum Parallel {
         }
     }
 
+    /// Runs body(lo, hi) on blocks of whole 16-column groups of N columns, one block per part, for
+    /// reductions over rows (bias and embedding gradients): each part adds every row in order into
+    /// its own columns, so the sums do not depend on the thread count.
+    @inline(__always)
+    static func columnBlocks(_ N: Int, work: Int, split: Bool = true, _ body: (_ lo: Int, _ hi: Int) -> Void) {
+        let parts = split ? Parallel.parts(work: work, rows: N / 16) : 1
+        run(parts) { p in
+            let groups = range(p, of: parts, count: N / 16)
+            body(groups.lowerBound * 16, p == parts - 1 ? N : groups.upperBound * 16)
+        }
+    }
+
     /// Part p of `count` items split into `parts` nearly equal contiguous ranges.
     @inline(__always)
     static func range(_ p: Int, of parts: Int, count: Int) -> Range<Int> {

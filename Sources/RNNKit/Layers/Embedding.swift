@@ -19,13 +19,18 @@ public final class Embedding: @unchecked Sendable {
 
     /// out (N, E) = rows `tokens` of the table.
     func forward(_ tokens: [Int], _ out: UnsafeMutablePointer<Float>) {
-        let E = embeddingSize
-        for (n, w) in tokens.enumerated() { (out + n * E).update(from: weight.value.row(w), count: E) }
+        let (N, E) = (tokens.count, embeddingSize), table = UnsafePointer(weight.value.data)
+        let parts = Parallel.parts(work: N * E * 8, rows: N)
+        Parallel.run(parts) { p in
+            for n in Parallel.range(p, of: parts, count: N) { (out + n * E).update(from: table + tokens[n] * E, count: E) }
+        }
     }
 
     /// table.grad[tokens[n]] += dOut[n].
     func backward(_ tokens: [Int], _ dOut: UnsafePointer<Float>) {
-        let E = embeddingSize
-        for (n, w) in tokens.enumerated() { Kernels.axpy(E, 1, dOut + n * E, weight.grad.row(w)) }
+        let E = embeddingSize, grad = weight.grad.data
+        Parallel.columnBlocks(E, work: tokens.count * E * 8) { lo, hi in
+            for (n, w) in tokens.enumerated() { Kernels.axpy(hi - lo, 1, dOut + n * E + lo, grad + w * E + lo) }
+        }
     }
 }

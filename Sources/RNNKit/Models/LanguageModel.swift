@@ -68,6 +68,7 @@ public final class LanguageModel: @unchecked Sendable {
     private let embeddingDropout: Dropout, outputDropout: Dropout
     private let embedded = Scratch(), dEmbedded = Scratch()     // (N, E)
     private let top = Scratch(), dTop = Scratch()               // (N, H)
+    private var topRows: UnsafePointer<Float>?                  // what fc read: `top`, or the network's outputs
     private let logits = Scratch(), probs = Scratch(), dLogits = Scratch()  // (N, V)
     private let packedTargets = IndexScratch()  // (N)
 
@@ -105,9 +106,16 @@ public final class LanguageModel: @unchecked Sendable {
         embedding.forward(batch.tokens, e)
         embeddingDropout.forward(e, count: N * E, training: training, rng: &rng)
         let out = rnn.forward(batch, input: e, h0: h0, c0: c0, training: training, rng: &rng)
-        let t = top.get(N * H)
-        t.update(from: out, count: N * H)
-        outputDropout.forward(t, count: N * H, training: training, rng: &rng)
+        // The head reads the network's outputs in place unless dropout needs a copy to change.
+        let t: UnsafeMutablePointer<Float>
+        if configuration.dropout > 0 {
+            t = top.get(N * H)
+            t.update(from: out, count: N * H)
+            outputDropout.forward(t, count: N * H, training: training, rng: &rng)
+        } else {
+            t = out
+        }
+        topRows = UnsafePointer(t)
         let y = logits.get(N * V), p = probs.get(N * V)
         fc.forward(N, t, y)
         let packed = packedTargets.get(N), order = batch.order, sizes = batch.batchSizes
@@ -126,7 +134,7 @@ public final class LanguageModel: @unchecked Sendable {
         let dy = dLogits.zeroed(N * V), dt = dTop.zeroed(N * H), dx = dEmbedded.zeroed(N * E)
         SoftmaxCrossEntropy.backward(probabilities: probs.pointer, rows: N, classes: V, targets: packedTargets.pointer,
                                      scale: 1 / Float(max(lossCount, 1)), dy)
-        fc.backward(N, dy, top.pointer, dt)
+        fc.backward(N, dy, topRows!, dt)
         outputDropout.backward(dt, count: N * H)
         rnn.backward(batch, dTop: dt, dFinal: nil, input: embedded.pointer, dInput: dx)
         embeddingDropout.backward(dx, count: N * E)

@@ -267,6 +267,13 @@ public final class RecurrentLayer: @unchecked Sendable {
         dOutput.zeroed(batch.rowCount * hiddenSize)
     }
 
+    /// The same buffer holding a copy of `gradient` (N, H): one pass instead of zeroing and adding.
+    func outputGradient(_ batch: PackedBatch, copying gradient: UnsafePointer<Float>) -> UnsafeMutablePointer<Float> {
+        let d = dOutput.get(batch.rowCount * hiddenSize)
+        d.update(from: gradient, count: batch.rowCount * hiddenSize)
+        return d
+    }
+
     /// Backpropagation through time from the gradient in `zeroedOutputGradient`'s buffer. Adds into
     /// the parameter gradients and, when `dInput` is given, into dL/dx (N, I).
     public func backward(_ batch: PackedBatch, input: UnsafePointer<Float>?, dInput: UnsafeMutablePointer<Float>?) {

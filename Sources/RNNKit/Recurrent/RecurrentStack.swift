@@ -100,8 +100,13 @@ public final class RecurrentStack: @unchecked Sendable {
         for k in stride(from: numLayers - 1, through: 0, by: -1) {
             for d in 0..<D {
                 let layer = layers[k][d]
-                let dOut = layer.zeroedOutputGradient(batch)
-                if let dAbove { addColumns(N, H, from: dAbove + d * H, ldFrom: D * H, to: dOut, ldTo: H) }
+                let dOut: UnsafeMutablePointer<Float>
+                if D == 1, let dAbove {
+                    dOut = layer.outputGradient(batch, copying: dAbove)
+                } else {
+                    dOut = layer.zeroedOutputGradient(batch)
+                    if let dAbove { addColumns(N, H, from: dAbove + d * H, ldFrom: D * H, to: dOut, ldTo: H) }
+                }
                 if k == numLayers - 1, let dFinal {
                     for r in 0..<B {
                         Kernels.axpy(H, 1, dFinal + r * D * H + d * H, dOut + layer.finalRow(batch, sequence: r) * H)
