@@ -205,3 +205,5 @@ void rk_pack_panels(int K, int N, const float *src, int ld, int transposed, floa
             for (int jj = width; jj < RK_PANEL; jj++) panel[(size_t)k * RK_PANEL + jj] = 0.0f;
     }
 }
+
+int rk_next_index(int *counter) { return __atomic_fetch_add(counter, 1, __ATOMIC_RELAXED); }

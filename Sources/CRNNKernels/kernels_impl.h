@@ -534,13 +534,14 @@ TARGET void SUFFIX(adam)(int n, float *w, const float *g, float *m, float *v, fl
 
 // ---- C (+)= [A1 A2]·B with B packed in panels (rk_pack_panels): the per-step products ----
 // Register blocks of NN_ROWS rows × two vectors: each B vector loaded serves NN_ROWS rows and each
-// broadcast of A two vectors, so the FMA units, not the loads, set the pace (AVX-512: 24
-// accumulators + 3 of the 32 registers; 8- and 4-wide: 12 + 3 of 16). Every element starts from
+// broadcast of A two vectors, so the FMA units, not the loads, set the pace (AVX-512: 26
+// accumulators + 3 of the 32 registers, so a 13-row chunk of a 50-stream batch is one block;
+// 8- and 4-wide: 12 + 3 of 16). Every element starts from
 // C (or the bias) and adds its products in k order through the same FMA chain whatever the
 // block's height, so a row's result does not depend on how rows are grouped (in blocks or
 // between threads).
 #define NN_SUB (2 * VW)
-#define NN_ROWS (VW == 16 ? 12 : 6)
+#define NN_ROWS (VW == 16 ? 13 : 6)
 
 // acc[r] += Σ_k A[r, k] · P[k] over K rows of a panel, for R rows and two vectors.
 TARGET static inline __attribute__((always_inline)) void SUFFIX(nn_rank_k)(const int R, int K, const float *A, int lda,
@@ -588,7 +589,7 @@ TARGET static inline __attribute__((always_inline)) void SUFFIX(nn_block)(
 TARGET void SUFFIX(gemm_nn_packed)(int M, int N, int Kp, int k0, int K1, const float *A1, int lda1, int K2,
                                    const float *A2, int lda2, const float *P, const float *bias, float *C, int ldc) {
     if (M <= 0) return;
-    // Blocks of nearly equal height (25 rows: 9, 8, 8 rather than 12, 12, 1).
+    // Blocks of nearly equal height (30 rows: 10, 10, 10 rather than 13, 13, 4).
     int blocks = (M + NN_ROWS - 1) / NN_ROWS, base = M / blocks, taller = M % blocks;
     for (int j0 = 0; j0 < N; j0 += NN_SUB) {
         const float *panel = P + (size_t)(j0 / RK_PANEL) * Kp * RK_PANEL + (size_t)k0 * RK_PANEL + j0 % RK_PANEL;
@@ -603,7 +604,7 @@ TARGET void SUFFIX(gemm_nn_packed)(int M, int N, int Kp, int k0, int K1, const f
 #define NN_CASE(n) case n: SUFFIX(nn_block)(n, K1, a1, lda1, K2, a2, lda2, panel, b, c, ldc, cols); break;
             NN_CASE(1) NN_CASE(2) NN_CASE(3) NN_CASE(4) NN_CASE(5) NN_CASE(6)
 #if VW == 16
-            NN_CASE(7) NN_CASE(8) NN_CASE(9) NN_CASE(10) NN_CASE(11) NN_CASE(12)
+            NN_CASE(7) NN_CASE(8) NN_CASE(9) NN_CASE(10) NN_CASE(11) NN_CASE(12) NN_CASE(13)
 #endif
 #undef NN_CASE
             }

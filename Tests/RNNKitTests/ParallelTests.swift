@@ -48,7 +48,7 @@ enum ParallelChecks {
             #expect(classifierGradients(threads: threads) == classifier, "classifier with \(threads) threads")
         }
         // The checks above would pass trivially if nothing were split: these shapes are split.
-        #expect(Parallel.parts(work: 12 * 30 * 256 * 64, rows: 12) == 3)
+        #expect(Parallel.chunks(work: 12 * 30 * 256 * 64, rows: 12) == 6)
     }
 }
 

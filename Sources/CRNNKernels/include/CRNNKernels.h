@@ -48,6 +48,9 @@ void rk_gemm_nn_packed(int M, int N, int Kp, int k0, int K1, const float *A1, in
 /// cross-entropy of class t is the result − y[t]. NaN in, NaN out.
 float rk_softmax(int n, const float *y, float *p);
 
+/// Returns *counter and increments it, atomically: threads taking work items one at a time.
+int rk_next_index(int *counter);
+
 /// y = tanh(x), elementwise (float-accurate rational approximation; y may alias x).
 void rk_tanh(int n, const float *x, float *y);
 

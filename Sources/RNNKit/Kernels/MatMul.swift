@@ -75,12 +75,12 @@ public enum MatMul {
         }
     }
 
-    /// A large product split into blocks of output rows, one per thread; each block is computed
-    /// by the single-threaded BLAS. `split: false` keeps it whole (it is one of several tasks
+    /// A large product split into blocks of output rows, two per thread; each block is computed by
+    /// the single-threaded BLAS. `split: false` keeps it whole (it is one of several tasks
     /// already running side by side).
     @inline(__always)
     private static func splitRows(_ M: Int, _ N: Int, _ K: Int, split: Bool = true, _ product: (Range<Int>) -> Void) {
-        let parts = split ? Parallel.parts(work: M * N * K, minimum: 1 << 21, rows: M / 16) : 1
-        Parallel.run(parts) { p in product(Parallel.range(p, of: parts, count: M)) }
+        let chunks = split ? Parallel.chunks(work: M * N * K, minimum: 1 << 21, rows: M / 16) : 1
+        Parallel.run(chunks: chunks) { c in product(Parallel.range(c, of: chunks, count: M)) }
     }
 }

@@ -1,3 +1,4 @@
+import CRNNKernels
 import Dispatch
 import Foundation
 
@@ -35,6 +36,36 @@ public enum Parallel {
     }
 
     private struct UncheckedSendable<Value>: @unchecked Sendable { let value: Value }
+
+    /// Runs body(0) … body(chunks − 1) on up to `threads` threads, each thread taking the next
+    /// chunk when it finishes one: a thread slowed down (a busy neighbour on a virtual machine)
+    /// takes fewer chunks instead of holding the others up. Which thread runs a chunk changes
+    /// nothing: chunks write disjoint rows.
+    static func run(chunks: Int, _ body: (Int) -> Void) {
+        let workers = min(threads, chunks)
+        if workers <= 1 {
+            for c in 0..<chunks { body(c) }
+            return
+        }
+        var counter: Int32 = 0
+        withUnsafeMutablePointer(to: &counter) { next in
+            run(workers) { _ in
+                while true {
+                    let c = Int(rk_next_index(next))
+                    if c >= chunks { break }
+                    body(c)
+                }
+            }
+        }
+    }
+
+    /// How many chunks to cut work of `work` multiply-adds over `rows` rows into: two per thread
+    /// (room to rebalance), or one below `minimum`, where waking a second thread costs more than
+    /// it saves.
+    @inline(__always)
+    static func chunks(work: Int, minimum: Int = 1 << 20, rows: Int) -> Int {
+        work < minimum || threads <= 1 ? 1 : max(1, min(2 * threads, rows))
+    }
 
     /// Runs two independent tasks side by side, each whole on one thread, when their total `work`
     /// in multiply-adds is worth a second thread; otherwise one after the other. A task's result is

@@ -238,12 +238,12 @@ public final class RecurrentLayer: @unchecked Sendable {
                 if part.lowerBound < hi { body(s, t, part.lowerBound, hi - part.lowerBound, offsets[t] + part.lowerBound) }
             }
         }
-        let parts = Parallel.parts(work: batch.rowCount * gateWidth * hiddenSize, rows: batch.count)
-        if parts == 1 {
+        let chunks = Parallel.chunks(work: batch.rowCount * gateWidth * hiddenSize, rows: batch.count)
+        if chunks == 1 {
             run(0..<batch.count)  // the one-example path: nothing to split, nothing to allocate
         } else {
-            let bounds = RecurrentLayer.rowBounds(batch, parts: parts)
-            Parallel.run(parts) { p in run(bounds[p]..<bounds[p + 1]) }
+            let bounds = RecurrentLayer.rowBounds(batch, parts: chunks)
+            Parallel.run(chunks: chunks) { p in run(bounds[p]..<bounds[p + 1]) }
         }
     }
 
