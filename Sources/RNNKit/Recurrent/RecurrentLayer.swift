@@ -267,18 +267,13 @@ public final class RecurrentLayer: @unchecked Sendable {
         dOutput.zeroed(batch.rowCount * hiddenSize)
     }
 
-    /// The same buffer holding a copy of `gradient` (N, H): one pass instead of zeroing and adding.
-    func outputGradient(_ batch: PackedBatch, copying gradient: UnsafePointer<Float>) -> UnsafeMutablePointer<Float> {
-        let d = dOutput.get(batch.rowCount * hiddenSize)
-        d.update(from: gradient, count: batch.rowCount * hiddenSize)
-        return d
-    }
-
-    /// Backpropagation through time from the gradient in `zeroedOutputGradient`'s buffer. Adds into
-    /// the parameter gradients and, when `dInput` is given, into dL/dx (N, I).
-    public func backward(_ batch: PackedBatch, input: UnsafePointer<Float>?, dInput: UnsafeMutablePointer<Float>?) {
+    /// Backpropagation through time from the gradient in `zeroedOutputGradient`'s buffer, or from
+    /// `dOutput` (N, H) when given. Adds into the parameter gradients and, when `dInput` is given,
+    /// into dL/dx (N, I).
+    public func backward(_ batch: PackedBatch, input: UnsafePointer<Float>?, dInput: UnsafeMutablePointer<Float>?,
+                         dOutput given: UnsafePointer<Float>? = nil) {
         let (H, GH, N, B) = (hiddenSize, gateWidth, batch.rowCount, batch.count)
-        let dOut = dOutput.pointer, out = output.pointer, hPrev = self.hPrev.pointer, gates = self.gates.pointer
+        let dOut = given ?? UnsafePointer(dOutput.pointer), out = output.pointer, hPrev = self.hPrev.pointer, gates = self.gates.pointer
         let dPreX = self.dPreX.get(N * GH)
         // Cells that use preX + preH give both the same gradient: one buffer serves.
         let separate = cell.separatesPreactivations
@@ -323,23 +318,24 @@ public final class RecurrentLayer: @unchecked Sendable {
             }
         }
         // Weight and bias gradients: one product over all N rows each, the W_hh and W_ih sides
-        // side by side (each product is faster whole than split).
+        // side by side (each product is faster whole than split), with half the bias columns each.
         let dWhh = self.weightHH.grad.data, dBiasIH = self.biasIH.grad.data, dBiasHH = self.biasHH?.grad.data
-        let dWih = self.weightIH.grad.data, weightIH = UnsafePointer(self.weightIH.value.data), biasGrad = self.biasGrad
+        let dWih = self.weightIH.grad.data, weightIH = UnsafePointer(self.weightIH.value.data)
+        // Cells whose two biases share one gradient sum it once.
+        let sharedSum = !separate && dBiasHH != nil ? biasGrad.zeroed(GH) : nil
+        @inline(__always) func biasGradients(_ lo: Int, _ hi: Int) {
+            if separate {
+                MatMul.columnSumAccumulate(N, hi - lo, dPreX + lo, lda: GH, dBiasIH + lo, split: false)
+                if let dBiasHH { MatMul.columnSumAccumulate(N, hi - lo, dPreH + lo, lda: GH, dBiasHH + lo, split: false) }
+            } else {
+                MatMul.columnSumAccumulate(N, hi - lo, dPreX + lo, lda: GH, (sharedSum ?? dBiasIH) + lo, split: false)
+            }
+        }
+        let half = GH / 32 * 16
         let oneHot = oneHotInput
         Parallel.both(work: N * GH * (H + I), {
             MatMul.tnAccumulate(GH, H, N, dPreH, lda: GH, hPrev, ldb: H, dWhh, ldc: H, split: false)
-            if separate {
-                MatMul.columnSumAccumulate(N, GH, dPreX, lda: GH, dBiasIH, split: false)
-                if let dBiasHH { MatMul.columnSumAccumulate(N, GH, dPreH, lda: GH, dBiasHH, split: false) }
-            } else if let dBiasHH {
-                let sum = biasGrad.zeroed(GH)
-                MatMul.columnSumAccumulate(N, GH, dPreX, lda: GH, sum, split: false)
-                Kernels.axpy(GH, 1, sum, dBiasIH)
-                Kernels.axpy(GH, 1, sum, dBiasHH)
-            } else {
-                MatMul.columnSumAccumulate(N, GH, dPreX, lda: GH, dBiasIH, split: false)
-            }
+            biasGradients(0, half)
         }, {
             if oneHot {
                 let tokens = batch.tokens
@@ -350,6 +346,11 @@ public final class RecurrentLayer: @unchecked Sendable {
                     MatMul.nnAccumulate(N, I, GH, dPreX, lda: GH, weightIH, ldb: I, dInput, ldc: I, split: false)
                 }
             }
+            biasGradients(half, GH)
         })
+        if let sharedSum, let dBiasHH {
+            Kernels.axpy(GH, 1, sharedSum, dBiasIH)
+            Kernels.axpy(GH, 1, sharedSum, dBiasHH)
+        }
     }
 }

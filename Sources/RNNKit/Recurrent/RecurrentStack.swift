@@ -98,15 +98,12 @@ public final class RecurrentStack: @unchecked Sendable {
         let (H, D, N, B) = (hiddenSize, directions, batch.rowCount, batch.count)
         var dAbove: UnsafePointer<Float>? = dTop
         for k in stride(from: numLayers - 1, through: 0, by: -1) {
-            for d in 0..<D {
+            // One direction with nothing added at final rows reads the gradient from above in place.
+            let direct = D == 1 && !(k == numLayers - 1 && dFinal != nil) ? dAbove : nil
+            for d in 0..<D where direct == nil {
                 let layer = layers[k][d]
-                let dOut: UnsafeMutablePointer<Float>
-                if D == 1, let dAbove {
-                    dOut = layer.outputGradient(batch, copying: dAbove)
-                } else {
-                    dOut = layer.zeroedOutputGradient(batch)
-                    if let dAbove { addColumns(N, H, from: dAbove + d * H, ldFrom: D * H, to: dOut, ldTo: H) }
-                }
+                let dOut = layer.zeroedOutputGradient(batch)
+                if let dAbove { addColumns(N, H, from: dAbove + d * H, ldFrom: D * H, to: dOut, ldTo: H) }
                 if k == numLayers - 1, let dFinal {
                     for r in 0..<B {
                         Kernels.axpy(H, 1, dFinal + r * D * H + d * H, dOut + layer.finalRow(batch, sequence: r) * H)
@@ -115,7 +112,7 @@ public final class RecurrentStack: @unchecked Sendable {
             }
             let layerInput: UnsafePointer<Float>? = k == 0 ? input : UnsafePointer(layerOutputs[k - 1])
             let dLayerInput: UnsafeMutablePointer<Float>? = k == 0 ? dInput : dOutputs[k - 1].zeroed(N * D * H)
-            for d in 0..<D { layers[k][d].backward(batch, input: layerInput, dInput: dLayerInput) }
+            for d in 0..<D { layers[k][d].backward(batch, input: layerInput, dInput: dLayerInput, dOutput: direct) }
             if k > 0 {
                 dropouts[k - 1].backward(dLayerInput!, count: N * D * H)
                 dAbove = UnsafePointer(dLayerInput!)
