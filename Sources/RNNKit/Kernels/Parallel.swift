@@ -2,13 +2,15 @@ import CRNNKernels
 import Dispatch
 import Foundation
 
-/// How RNNKit spreads work over the cores: a fixed split into `threads` parts, each part a
-/// contiguous range of rows, so a given thread count always produces the same numbers.
+/// How RNNKit spreads work over the cores: work is cut into contiguous blocks of rows, fixed by
+/// the thread count alone, which threads take as they come free; a block's numbers do not depend
+/// on which thread computes it, so a given thread count always produces the same numbers.
 ///
-/// Two kinds of work are split: the recurrence itself (each part runs every step for its own
-/// sequences of the batch; sequences never interact) and the large products over all steps (each
-/// part takes a block of output rows and calls the single-threaded BLAS). RNNKit keeps the BLAS
-/// itself on one thread: OpenBLAS's own workers spin between calls and would compete with ours.
+/// What is split: the recurrence itself (each block of sequences runs every step on its own;
+/// sequences never interact), the large products over all steps (blocks of output rows, each a
+/// single-threaded BLAS call), row-wise work (softmax, embedding lookup) and column blocks of
+/// reductions over rows (bias and embedding gradients). RNNKit keeps the BLAS itself on one
+/// thread: OpenBLAS's own workers spin between calls and would compete with ours.
 public enum Parallel {
     /// Threads used for training and evaluation: `RNNKIT_THREADS` or, by default, every core.
     /// Same seed, data and thread count give a bit-identical model. Set it before training; it is
