@@ -13,8 +13,8 @@ struct Bench: ParsableCommand {
             latency of classifying one 16-token sentence.
             charlm: a character language model on ../shared/data/tinyshakespeare.txt — embedding \
             128, 2 layers of 128, 50 streams of 50 steps, Adam 0.002 — torch_peer.py's `charlm CELL` \
-            — trained for --seconds: characters per second and GFLOP/s (multiply-adds of forward \
-            and backward, 6 per weight per character).
+            — trained for --seconds: characters per second and GFLOP/s (forward and backward: 6 \
+            floating-point operations per weight per character).
             sgemm: GFLOP/s of a 2048³ float32 matrix product on the path RNNKit's large products take.
 
             Examples:
