@@ -626,7 +626,7 @@ struct LSTMCellKernelTests {
 
         var preK = pre, cK = [Float](repeating: 0, count: B * H), hK = cK, gatesK = [Float](repeating: 0, count: B * G)
         var preR = pre, cR = cK, hR = cK, gatesR = gatesK
-        LSTMCell.forward(B: B, H: H, preX: &preK, preH: nil, cPrev: cPrev, h: &hK, c: &cK, gates: &gatesK)
+        LSTMCell.forward(B: B, H: H, preX: preK, cPrev: cPrev, h: &hK, c: &cK, gates: &gatesK)
         LSTMCell.forwardReference(B: B, H: H, preX: &preR, cPrev: cPrev, h: &hR, c: &cR, gates: &gatesR)
         expectClose(hK, hR, tolerance: 1e-6, "h, H \(H)")
         expectClose(cK, cR, tolerance: 1e-6, "c, H \(H)")

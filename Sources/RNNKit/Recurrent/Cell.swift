@@ -45,9 +45,9 @@ public enum CellKind: String, Codable, Sendable, CaseIterable {
                      h: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>?,
                      gates: UnsafeMutablePointer<Float>, extra: UnsafeMutablePointer<Float>?) {
         switch self {
-        case .rnnTanh: RNNCell.forward(B: B, H: H, relu: false, preX: preX, preH: preH, h: h)
-        case .rnnRelu: RNNCell.forward(B: B, H: H, relu: true, preX: preX, preH: preH, h: h)
-        case .lstm: LSTMCell.forward(B: B, H: H, preX: preX, preH: preH, cPrev: cPrev!, h: h, c: c!, gates: gates)
+        case .rnnTanh: RNNCell.forward(B: B, H: H, relu: false, preX: preX, h: h)
+        case .rnnRelu: RNNCell.forward(B: B, H: H, relu: true, preX: preX, h: h)
+        case .lstm: LSTMCell.forward(B: B, H: H, preX: preX, cPrev: cPrev!, h: h, c: c!, gates: gates)
         case .gru: GRUCell.forward(B: B, H: H, preX: preX, preH: preH!, hPrev: hPrev, h: h, gates: gates, hn: extra!)
         }
     }

@@ -13,12 +13,10 @@ import CRNNKernels
 ///     di = dc ⊙ g · i(1−i)   df = dc ⊙ c · f(1−f)   dg = dc ⊙ i · (1−g²)   do = dh ⊙ tanh(c') · o(1−o)
 ///     dc_prev = dc ⊙ f
 enum LSTMCell {
-    /// preH nil: preX already holds preX + preH. The vectorized kernel (`rk_lstm_forward`) does
-    /// exactly the arithmetic of `forwardReference` below.
-    static func forward(B: Int, H: Int, preX: UnsafeMutablePointer<Float>, preH: UnsafePointer<Float>?,
-                        cPrev: UnsafePointer<Float>, h: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>,
-                        gates: UnsafeMutablePointer<Float>) {
-        if let preH { Kernels.axpy(B * 4 * H, 1, preH, preX) }
+    /// preX holds both pre-activations, summed by the layer. The vectorized kernel
+    /// (`rk_lstm_forward`) does exactly the arithmetic of `forwardReference` below.
+    static func forward(B: Int, H: Int, preX: UnsafePointer<Float>, cPrev: UnsafePointer<Float>,
+                        h: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>, gates: UnsafeMutablePointer<Float>) {
         rk_lstm_forward(Int32(B), Int32(H), preX, cPrev, c, h, gates)
     }
 

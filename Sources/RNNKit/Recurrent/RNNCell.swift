@@ -8,12 +8,10 @@
 /// Backward: dpre = dh ⊙ act′ with tanh′ = 1 − h_t², relu′ = [h_t > 0]; both pre-activations
 /// (input and recurrent) get the same gradient.
 enum RNNCell {
-    /// h = act(preX + preH); preX, preH, h: (B, H). preH nil: preX already holds the sum.
+    /// h = act(pre); pre = W_ih·x + b_ih + W_hh·h + b_hh, summed by the layer; pre, h: (B, H).
     @inline(__always)
-    static func forward(B: Int, H: Int, relu: Bool, preX: UnsafeMutablePointer<Float>, preH: UnsafePointer<Float>?,
-                        h: UnsafeMutablePointer<Float>) {
+    static func forward(B: Int, H: Int, relu: Bool, preX: UnsafePointer<Float>, h: UnsafeMutablePointer<Float>) {
         let n = B * H
-        if let preH { Kernels.axpy(n, 1, preH, preX) }  // pre = W_ih·x + b_ih + W_hh·h + b_hh
         if relu {
             for k in 0..<n { h[k] = max(preX[k], 0) }
         } else {
