@@ -80,7 +80,6 @@ public enum MatMul {
     /// already running side by side).
     @inline(__always)
     private static func splitRows(_ M: Int, _ N: Int, _ K: Int, split: Bool = true, _ product: (Range<Int>) -> Void) {
-        let chunks = split ? Parallel.chunks(work: M * N * K, minimum: 1 << 21, rows: M / 16) : 1
-        Parallel.run(chunks: chunks) { c in product(Parallel.range(c, of: chunks, count: M)) }
+        Parallel.rowRanges(M, work: M * N * K, minimum: 1 << 21, minimumRows: 16, split: split, product)
     }
 }

@@ -75,7 +75,7 @@ public enum Parallel {
     /// faster whole than split.
     @inline(__always)
     static func both(work: Int, _ first: () -> Void, _ second: () -> Void) {
-        if parts(work: work, rows: 2) < 2 {
+        if chunks(work: work, rows: 2) < 2 {
             first()
             second()
         } else {
@@ -83,15 +83,24 @@ public enum Parallel {
         }
     }
 
-    /// Runs body(lo, hi) on blocks of whole 16-column groups of N columns, one block per part, for
-    /// reductions over rows (bias and embedding gradients): each part adds every row in order into
-    /// its own columns, so the sums do not depend on the thread count.
+    /// Runs body on contiguous ranges of `count` rows, at least `minimumRows` each, cut into
+    /// `chunks` of them and taken as threads come free; all rows at once, inline, below `minimum`
+    /// multiply-adds of `work` or without `split`. Row-wise work goes this way: a row's result
+    /// does not depend on the range it falls in.
+    @inline(__always)
+    static func rowRanges(_ count: Int, work: Int, minimum: Int = 1 << 20, minimumRows: Int = 1, split: Bool = true,
+                          _ body: (Range<Int>) -> Void) {
+        let chunks = split ? Parallel.chunks(work: work, minimum: minimum, rows: count / minimumRows) : 1
+        run(chunks: chunks) { c in body(range(c, of: chunks, count: count)) }
+    }
+
+    /// Runs body(lo, hi) on blocks of whole 16-column groups of N columns, for reductions over
+    /// rows (bias and embedding gradients): each block adds every row in order into its own
+    /// columns, so the sums do not depend on the thread count.
     @inline(__always)
     static func columnBlocks(_ N: Int, work: Int, split: Bool = true, _ body: (_ lo: Int, _ hi: Int) -> Void) {
-        let parts = split ? Parallel.parts(work: work, rows: N / 16) : 1
-        run(parts) { p in
-            let groups = range(p, of: parts, count: N / 16)
-            body(groups.lowerBound * 16, p == parts - 1 ? N : groups.upperBound * 16)
+        rowRanges(N / 16, work: work, split: split) { groups in
+            body(groups.lowerBound * 16, groups.upperBound == N / 16 ? N : groups.upperBound * 16)
         }
     }
 
@@ -101,12 +110,5 @@ public enum Parallel {
         let base = count / parts, extra = count % parts
         let lo = p * base + min(p, extra)
         return lo..<(lo + base + (p < extra ? 1 : 0))
-    }
-
-    /// How many parts to split work of `work` multiply-adds into: one below `minimum`, where
-    /// waking a second thread costs more than it saves.
-    @inline(__always)
-    static func parts(work: Int, minimum: Int = 1 << 20, rows: Int) -> Int {
-        work < minimum ? 1 : max(1, min(threads, rows))
     }
 }

@@ -20,9 +20,8 @@ public final class Embedding: @unchecked Sendable {
     /// out (N, E) = rows `tokens` of the table.
     func forward(_ tokens: [Int], _ out: UnsafeMutablePointer<Float>) {
         let (N, E) = (tokens.count, embeddingSize), table = UnsafePointer(weight.value.data)
-        let parts = Parallel.parts(work: N * E * 8, rows: N)
-        Parallel.run(parts) { p in
-            for n in Parallel.range(p, of: parts, count: N) { (out + n * E).update(from: table + tokens[n] * E, count: E) }
+        Parallel.rowRanges(N, work: N * E * 8) { rows in
+            for n in rows { (out + n * E).update(from: table + tokens[n] * E, count: E) }
         }
     }
 

@@ -24,7 +24,7 @@ public enum SoftmaxCrossEntropy {
                                probabilities p: UnsafeMutablePointer<Float>) -> (sum: Double, count: Int) {
         withUnsafeTemporaryAllocation(of: Float.self, capacity: B) { rowLoss in
             let losses = rowLoss.baseAddress!
-            inParts(B, O) { rows in
+            Parallel.rowRanges(B, work: B * O * 16) { rows in
                 for r in rows {
                     let logSumExp = Kernels.softmax(O, logits + r * O, p + r * O)
                     let t = targets[r]
@@ -43,7 +43,7 @@ public enum SoftmaxCrossEntropy {
     /// dy += (p − onehot(target)) · scale for every counted row (scale = 1/count for the mean).
     public static func backward(probabilities p: UnsafePointer<Float>, rows B: Int, classes O: Int,
                                 targets: UnsafePointer<Int>, scale: Float, _ dy: UnsafeMutablePointer<Float>) {
-        inParts(B, O) { rows in
+        Parallel.rowRanges(B, work: B * O * 16) { rows in
             for r in rows {
                 let t = targets[r]
                 if t == ignoreIndex { continue }
@@ -51,12 +51,5 @@ public enum SoftmaxCrossEntropy {
                 dy[r * O + t] -= scale
             }
         }
-    }
-
-    /// Rows split across threads when there are enough of them to pay for it.
-    @inline(__always)
-    private static func inParts(_ B: Int, _ O: Int, _ body: (Range<Int>) -> Void) {
-        let parts = Parallel.parts(work: B * O * 16, rows: B)
-        Parallel.run(parts) { part in body(Parallel.range(part, of: parts, count: B)) }
     }
 }
