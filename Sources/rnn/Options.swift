@@ -109,9 +109,36 @@ extension ClassifierConfiguration.BackwardRule: ExpressibleByArgument {}
 /// Whether standard output is a terminal (live progress) or a file/pipe (one line per epoch).
 var stdoutIsTerminal: Bool { isatty(STDOUT_FILENO) != 0 }
 
-/// Writes a live status line, overwriting the previous one.
-func printLive(_ line: String) {
-    FileHandle.standardOutput.write(Data(("\r\u{1B}[K" + line).utf8))
+/// Standard output for progress: whole lines, or (on a terminal) one live line redrawn in place
+/// with \r. Written unbuffered, so a live line appears at once and lines never interleave out of
+/// order with the live one.
+final class ProgressOutput {
+    let quiet: Bool
+    private var liveShown = false
+
+    init(quiet: Bool) { self.quiet = quiet }
+
+    func line(_ text: String) {
+        guard !quiet else { return }
+        write((liveShown ? "\r\u{1B}[K" : "") + text + "\n")
+        liveShown = false
+    }
+
+    func live(_ text: String) {
+        guard !quiet else { return }
+        write("\r\u{1B}[K" + text)
+        liveShown = true
+    }
+
+    func clearLive() {
+        guard liveShown else { return }
+        write("\r\u{1B}[K")
+        liveShown = false
+    }
+
+    func write(_ text: String) {
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
 }
 
 /// A duration as 2.5s, 3m10s or 1h05m.
@@ -121,7 +148,6 @@ func formatDuration(_ seconds: Double) -> String {
     if s < 3600 { return "\(s / 60)m\(String(format: "%02d", s % 60))s" }
     return "\(s / 3600)h\(String(format: "%02d", (s % 3600) / 60))m"
 }
-
 
 /// How many threads to train and evaluate on: shared by the commands that do heavy work.
 struct ThreadOptions: ParsableArguments {

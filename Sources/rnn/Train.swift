@@ -233,20 +233,21 @@ struct Train: ParsableCommand {
             print("model: \(describe(configuration)); \(options.optimizer) lr \(options.learningRate), batch \(options.batchSize)")
         }
         let live = !quiet && !tutorial && stdoutIsTerminal
+        let out = ProgressOutput(quiet: quiet)
         let summary = try reportingErrors {
             try trainer.fit(
                 train: prepared.train, validation: prepared.validation, test: prepared.test,
                 checkpoint: checkpoint, resume: resume,
                 progress: live ? { p in
                     let width = 20, done = p.batches == 0 ? width : width * p.batch / p.batches
-                    printLive(String(format: "epoch %d/%d [%@%@] %d/%d  loss %.4f  acc %.3f  %@ tok/s  ETA %@",
+                    out.live(String(format: "epoch %d/%d [%@%@] %d/%d  loss %.4f  acc %.3f  %@ tok/s  ETA %@",
                                      p.epoch, options.epochs, String(repeating: "=", count: done),
                                      String(repeating: " ", count: width - done), p.batch, p.batches, p.loss,
                                      p.accuracy, formatRate(p.tokensPerSecond), formatDuration(p.secondsRemaining)))
                 } : nil,
                 report: { report in
                     if quiet { return }
-                    if live { printLive("") }
+                    out.clearLive()
                     if tutorial {
                         printTutorialReport(report)
                     } else {

@@ -231,38 +231,6 @@ struct TrainLM: ParsableCommand {
     }
 }
 
-/// Standard output for progress: whole lines, or (on a terminal) one live line redrawn in place
-/// with \r. Written unbuffered, so a live line appears at once and lines never interleave out of
-/// order with the live one.
-final class ProgressOutput {
-    let quiet: Bool
-    private var liveShown = false
-
-    init(quiet: Bool) { self.quiet = quiet }
-
-    func line(_ text: String) {
-        guard !quiet else { return }
-        write((liveShown ? "\r\u{1B}[K" : "") + text + "\n")
-        liveShown = false
-    }
-
-    func live(_ text: String) {
-        guard !quiet else { return }
-        write("\r\u{1B}[K" + text)
-        liveShown = true
-    }
-
-    func clearLive() {
-        guard liveShown else { return }
-        write("\r\u{1B}[K")
-        liveShown = false
-    }
-
-    func write(_ text: String) {
-        FileHandle.standardOutput.write(Data(text.utf8))
-    }
-}
-
 /// Seconds as 0:42, 12:05 or 1:02:03.
 func formatETA(_ seconds: Double) -> String {
     let s = Int(seconds.rounded())
