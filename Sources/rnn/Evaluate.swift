@@ -31,21 +31,16 @@ struct Evaluate: ParsableCommand {
         threadOptions.apply()
         let classifier = try reportingErrors { try TextClassifier.load(from: model) }
         let rows = try reportingErrors { try dataOptions.read(data) }
-        let labelIndex = Dictionary(uniqueKeysWithValues: classifier.labels.enumerated().map { ($1, $0) })
-        var examples: [EncodedExample] = [], unknownWords = 0, dropped = 0
-        for row in rows {
-            guard let label = labelIndex[row.label] else {
-                throw CommandError(DataFileError(path: data, line: row.line, problem:
-                    "the label `\(row.label)` is not one the model knows (\(classifier.labels.joined(separator: ", "))). Check --label-column and --threshold."))
+        let evaluation: TextClassifier.Evaluation = try reportingErrors {
+            do { return try classifier.evaluate(on: rows, source: data) } catch var e as DataFileError where e.line != nil {
+                e.problem += " Check --label-column and --threshold."
+                throw e
             }
-            let e = classifier.vocabulary.encode(row.text, tokenizer: classifier.tokenizer)
-            unknownWords += e.unknown.count
-            if e.ids.isEmpty { dropped += 1; continue }
-            examples.append(EncodedExample(tokens: e.ids, label: label))
         }
-        if dropped > 0 { printError("warning: \(dropped) text(s) have no word the model knows and were left out.") }
-        guard !examples.isEmpty else { throw CommandError("\(data): no example the model can read.") }
-        let report = classifier.model.report(on: examples, labels: classifier.labels)
+        if evaluation.droppedTexts > 0 {
+            printError("warning: \(evaluation.droppedTexts) text(s) have no word the model knows and were left out.")
+        }
+        let report = evaluation.report
         if json {
             printJSON(report)
         } else {

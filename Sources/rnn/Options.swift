@@ -18,7 +18,9 @@ func formatRate(_ rate: Double) -> String {
 struct CommandError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
-    init(_ error: Error) { self.description = String(describing: error) }
+    init(_ error: Error) {
+        self.description = [String(describing: error), commandHint(for: error)].compactMap { $0 }.joined(separator: " ")
+    }
 }
 
 extension ParsableCommand {

@@ -56,46 +56,26 @@ struct Train: ParsableCommand {
     var maxVocab: Int?
 
     // Model
-    @Option(help: "Recurrent cell: rnn, lstm or gru.")
-    var cell: CellChoice = .rnn
-    @Option(help: "The vanilla RNN's activation: tanh or relu.")
-    var nonlinearity: Nonlinearity = .tanh
+    @OptionGroup(title: "Network") var network: NetworkOptions<TrainDefaults>
     @Option(help: "Word input: embedding or one-hot. (default: one-hot without --data, embedding with)")
     var input: InputChoice?
-    @Option(help: "Size of the word embeddings. (default: 128)")
-    var embeddingSize = 128
-    @Option(help: "Size of the hidden state. (default: 64 without --data, 128 with)")
-    var hiddenSize: Int?
-    @Option(help: "Stacked recurrent layers.")
-    var layers = 1
     @Flag(help: "Run a second direction backwards over each text and join both final states.")
     var bidirectional = false
-    @Option(help: "Dropout on embeddings, between layers and before the output layer. (default: 0 without --data, 0.5 with)")
-    var dropout: Float?
     @Option(help: "Sequence summary: last (final states, as PyTorch's nn.RNN returns them), max or mean over the steps. (default: last without --data, max with)")
     var pooling: ClassifierConfiguration.Pooling?
     @Option(help: "Backpropagation into h(t-1): exact (the true gradient, Whhᵀ·g) or tutorial (Whh·g, as the tutorial's published code does; vanilla RNN only).")
     var backward: ClassifierConfiguration.BackwardRule = .exact
 
     // Training
+    @OptionGroup(title: "Optimizer") var optimization: OptimizerOptions<TrainDefaults>
     @Option(help: "Passes over the training data. (default: 1000 without --data, 20 with)")
     var epochs: Int?
     @Option(help: "Examples per update. (default: 1 without --data, 32 with)")
     var batchSize: Int?
-    @Option(help: "sgd, momentum, nesterov, adagrad, rmsprop, adam or adamw. (default: sgd without --data, adam with)")
-    var optimizer: OptimizerKind?
-    @Option(help: "Learning rate. (default: the optimizer's: sgd 0.02, adam 0.002, …)")
-    var learningRate: Float?
-    @Option(help: "Weight decay (decoupled for adamw, L2 otherwise).")
-    var weightDecay: Float?
     @Option(help: "Clip each gradient element to [-v, v]. (default: 1 without --data)")
     var clipValue: Float?
-    @Option(help: "Rescale gradients whose global norm exceeds this. (default: 5 with --data)")
-    var clipNorm: Float?
     @Option(help: "Stop after this many epochs without a better validation loss, keeping the best weights. (default: 4 with --data)")
     var patience: Int?
-    @Option(help: "Seed for the initial weights, shuffles and dropout; the same seed gives the same model.")
-    var seed: UInt64 = 1
     @Option(help: "Evaluate and report every N epochs. (default: 100 without --data, 1 with)")
     var reportEvery: Int?
     @Option(help: "Save the complete training state here after every epoch.")
@@ -120,70 +100,82 @@ struct Train: ParsableCommand {
         try positive(epochs, "--epochs")
         try positive(batchSize, "--batch-size")
         try positive(reportEvery, "--report-every")
-        try positive(layers, "--layers")
-        try positive(embeddingSize, "--embedding-size")
         try positive(minCount, "--min-count")
         try positive(patience, "--patience")
-        if let hiddenSize, !(1...65536).contains(hiddenSize) {
-            throw ValidationError("--hidden-size must be between 1 and 65536 (got \(hiddenSize)).")
-        }
         if let maxVocab, maxVocab < 3 { throw ValidationError("--max-vocab must be at least 3 (got \(maxVocab)).") }
-        if let learningRate, !(learningRate.isFinite && learningRate > 0) {
-            throw ValidationError("--learning-rate must be a positive number (got \(learningRate)).")
-        }
-        if let weightDecay, !(weightDecay.isFinite && weightDecay >= 0) {
-            throw ValidationError("--weight-decay must be 0 or positive (got \(weightDecay)).")
-        }
         if let clipValue, !(clipValue.isFinite && clipValue >= 0) {
             throw ValidationError("--clip-value must be 0 (off) or positive (got \(clipValue)).")
         }
-        if let clipNorm, !(clipNorm.isFinite && clipNorm >= 0) {
-            throw ValidationError("--clip-norm must be 0 (off) or positive (got \(clipNorm)).")
-        }
-        if let clipValue, let clipNorm, clipValue > 0, clipNorm > 0 {
+        if let clipValue, let clipNorm = optimization.clipNorm, clipValue > 0, clipNorm > 0 {
             throw ValidationError("give --clip-value or --clip-norm, not both.")
         }
-        if let dropout, !(0..<1).contains(dropout) { throw ValidationError("--dropout must be in [0, 1) (got \(dropout)).") }
         if let validationSplit, !(validationSplit > 0 && validationSplit < 1) {
             throw ValidationError("--validation-split must be between 0 and 1 (got \(validationSplit)).")
         }
         if validation != nil && validationSplit != nil { throw ValidationError("give --validation or --validation-split, not both.") }
         if tutorial && validationSplit != nil { throw ValidationError("--validation-split needs --data.") }
         if resume && checkpointDir == nil { throw ValidationError("--resume needs --checkpoint-dir.") }
-        if backward == .tutorial && cell != .rnn { throw ValidationError("--backward tutorial exists for --cell rnn only.") }
+        if backward == .tutorial, let cell = network.cell, cell != .rnn { throw ValidationError("--backward tutorial exists for --cell rnn only.") }
         if let output, output.hasSuffix("/") || output.isEmpty {
             throw ValidationError("--output must name a file, e.g. model.safetensors (got \"\(output)\").")
         }
     }
 
+    /// The library recipe these options choose: the tutorial's or the standard one, with every
+    /// option given replacing its value.
+    var recipe: ClassifierRecipe {
+        var r: ClassifierRecipe = tutorial ? .tutorial : .standard
+        if level == .char {
+            r.tokenizer = .characters(lowercase: false)
+        } else if level == .word || keepCase || !tutorial {
+            r.tokenizer = .words(lowercase: !keepCase)
+        }
+        if minCount != nil || maxVocab != nil {
+            r.vocabulary = .frequency(minCount: minCount ?? 2, maxSize: maxVocab)
+        }
+        r.cell = network.cellKind(from: r.cell)
+        if let input { r.input = input == .oneHot ? .oneHot : .embedding }
+        if let e = network.embeddingSize { r.embeddingSize = e }
+        if let h = network.hiddenSize { r.hiddenSize = h }
+        if let l = network.layers { r.numLayers = l }
+        if bidirectional { r.bidirectional = true }
+        if let d = network.dropout { r.dropout = d }
+        if let pooling { r.pooling = pooling }
+        r.backward = backward
+        if let f = validationSplit { r.validationFraction = f }
+        if validation != nil { r.validationFraction = nil }
+
+        var t = r.training
+        if let epochs { t.epochs = epochs }
+        if let batchSize { t.batchSize = batchSize }
+        if let optimizer = optimization.optimizer { t.optimizer = optimizer }
+        t.learningRate = optimization.learningRate ?? t.optimizer.defaultLearningRate
+        t.weightDecay = optimization.weightDecay ?? t.optimizer.defaultWeightDecay
+        if clipValue != nil || optimization.clipNorm != nil {
+            t.clipValue = clipValue.flatMap { $0 > 0 ? $0 : nil }
+            t.clipNorm = optimization.clipNorm.flatMap { $0 > 0 ? $0 : nil }
+        }
+        t.seed = optimization.seed
+        if let reportEvery { t.reportEvery = reportEvery }
+        if let patience { t.patience = patience }
+        r.training = t
+        return r
+    }
+
     func run() throws {
         threadOptions.apply()
-        let tokenizer: Tokenizer
-        if tutorial && level == nil && !keepCase {
-            tokenizer = .spaces
-        } else if level == .char {
-            tokenizer = .characters(lowercase: false)
-        } else {
-            tokenizer = .words(lowercase: !keepCase)
+        let recipe = self.recipe
+        let options = recipe.training
+        let run: ClassifierTraining = try reportingErrors {
+            let trainRows = try data.map { try dataOptions.read($0) } ?? TutorialDataset.train
+            let validationRows = try validation.map { try dataOptions.read($0) }
+            let testRows = try test.map { try dataOptions.read($0) } ?? (tutorial ? TutorialDataset.test : nil)
+            return try ClassifierTraining(train: trainRows, validation: validationRows, test: testRows, recipe: recipe,
+                                          sources: (data ?? "built-in data", validation ?? data ?? "",
+                                                    test ?? "built-in data"))
         }
-        let policy: ClassifierData.VocabularyPolicy = tutorial && minCount == nil && maxVocab == nil
-            ? .firstAppearance : .frequency(minCount: minCount ?? 2, maxSize: maxVocab)
-
-        let prepared: ClassifierData = try reportingErrors {
-            var trainRows = TutorialDataset.train, validationRows: [LabeledText]? = nil
-            var testRows: [LabeledText]? = data == nil && test == nil ? TutorialDataset.test : nil
-            if let data { trainRows = try dataOptions.read(data) }
-            if let validation { validationRows = try dataOptions.read(validation) }
-            if let test { testRows = try dataOptions.read(test) }
-            if !tutorial && validation == nil {
-                let split = ClassifierData.stratifiedSplit(trainRows, fraction: validationSplit ?? 0.1, seed: seed)
-                (trainRows, validationRows) = (split.train, split.validation)
-            }
-            return try ClassifierData(train: trainRows, validation: validationRows, test: testRows, tokenizer: tokenizer,
-                                      vocabulary: policy, trainSource: data ?? "built-in data",
-                                      validationSource: validation ?? data ?? "", testSource: test ?? "built-in data")
-        }
-        if prepared.unknownWords > 0 && policy.isFirstAppearance {
+        let prepared = run.data
+        if prepared.unknownWords > 0, case .firstAppearance = recipe.vocabulary {
             printError("warning: \(prepared.unknownWords) validation/test word(s) are not in the training vocabulary and were skipped.")
         }
         if prepared.droppedTexts > 0 {
@@ -191,35 +183,6 @@ struct Train: ParsableCommand {
         }
         if tutorial { print("\(prepared.vocabulary.count) unique words found") }
 
-        let oneHot = (input ?? (tutorial ? .oneHot : .embedding)) == .oneHot
-        var configuration = ClassifierConfiguration(
-            cell: cell.kind(nonlinearity: nonlinearity), input: oneHot ? .oneHot : .embedding,
-            vocabularySize: prepared.vocabulary.count, embeddingSize: oneHot ? 0 : embeddingSize,
-            hiddenSize: hiddenSize ?? (tutorial ? 64 : 128), numClasses: prepared.labels.count,
-            numLayers: layers, bidirectional: bidirectional)
-        configuration.dropout = dropout ?? (tutorial ? 0 : 0.5)
-        configuration.pooling = pooling ?? (tutorial ? .last : .max)
-        configuration.backward = backward
-        // The tutorial's own model has one bias and its own init; anything else is PyTorch's.
-        let tutorialModel = tutorial && oneHot && cell == .rnn && layers == 1 && !bidirectional
-        configuration.recurrentBias = !tutorialModel
-
-        var options = tutorial ? TrainingOptions() : TrainingOptions.modern()
-        if let epochs { options.epochs = epochs }
-        if let batchSize { options.batchSize = batchSize }
-        if let optimizer { options.optimizer = optimizer }
-        options.learningRate = learningRate ?? options.optimizer.defaultLearningRate
-        options.weightDecay = weightDecay ?? options.optimizer.defaultWeightDecay
-        if clipValue != nil || clipNorm != nil {
-            options.clipValue = clipValue.flatMap { $0 > 0 ? $0 : nil }
-            options.clipNorm = clipNorm.flatMap { $0 > 0 ? $0 : nil }
-        }
-        options.seed = seed
-        if let reportEvery { options.reportEvery = reportEvery }
-        if let patience { options.patience = patience }
-
-        let model = SequenceClassifier(configuration, seed: seed, initialization: tutorialModel ? .tutorial : .pytorch)
-        let trainer = ClassifierTrainer(model: model, options: options)
         let checkpoint = checkpointDir.map { ($0 as NSString).appendingPathComponent("checkpoint.safetensors") }
         if let checkpointDir {
             try reportingErrors {
@@ -230,13 +193,12 @@ struct Train: ParsableCommand {
             print("\(prepared.train.count) training examples, \(prepared.validation?.count ?? 0) validation, "
                   + "\(prepared.test?.count ?? 0) test; \(prepared.vocabulary.count) words; labels: "
                   + prepared.labels.joined(separator: ", "))
-            print("model: \(describe(configuration)); \(options.optimizer) lr \(options.learningRate), batch \(options.batchSize)")
+            print("model: \(describe(run.configuration)); \(options.optimizer) lr \(options.learningRate), batch \(options.batchSize)")
         }
         let live = !quiet && !tutorial && stdoutIsTerminal
         let out = ProgressOutput(quiet: quiet)
         let summary = try reportingErrors {
-            try trainer.fit(
-                train: prepared.train, validation: prepared.validation, test: prepared.test,
+            try run.fit(
                 checkpoint: checkpoint, resume: resume,
                 progress: live ? { p in
                     let width = 20, done = p.batches == 0 ? width : width * p.batch / p.batches
@@ -256,6 +218,7 @@ struct Train: ParsableCommand {
                     fflush(nil)  // each report reaches a log file or pipe as it happens
                 })
         }
+        let model = run.classifier.model
         if tutorial {
             print(String(format: "Trained %d epochs in %.3f s (%@ tokens/s)", summary.epochs, summary.seconds,
                          formatRate(Double(summary.tokens) / max(summary.seconds, 1e-9))))
@@ -277,9 +240,7 @@ struct Train: ParsableCommand {
                          formatRate(Double(summary.tokens) / max(summary.seconds, 1e-9))))
         }
         if let output {
-            let classifier = TextClassifier(model: model, vocabulary: prepared.vocabulary, labels: prepared.labels,
-                                            tokenizer: prepared.tokenizer, training: options)
-            try reportingErrors { try classifier.save(to: output) }
+            try reportingErrors { try run.classifier.save(to: output) }
             print("Saved model to \(output)")
         }
     }
@@ -313,9 +274,18 @@ func describe(_ c: ClassifierConfiguration) -> String {
     return parts.joined(separator: ", ")
 }
 
-extension ClassifierData.VocabularyPolicy {
-    var isFirstAppearance: Bool {
-        if case .firstAppearance = self { return true }
-        return false
+/// `rnn train`'s defaults: the tutorial's recipe without --data, the standard one with it.
+enum TrainDefaults: RecipeDefaults {
+    static func both<T>(_ value: (ClassifierRecipe) -> T) -> String {
+        let (a, b) = (value(.tutorial), value(.standard))
+        return "\(a)" == "\(b)" ? "\(a)" : "\(a) without --data, \(b) with"
     }
+    static let cell = both { CellChoice($0.cell).rawValue }
+    static let layers = both(\.numLayers)
+    static let hiddenSize = both(\.hiddenSize)
+    static let embeddingSize = both(\.embeddingSize)
+    static let dropout = both(\.dropout)
+    static let optimizer = both(\.training.optimizer)
+    static let learningRate = "the optimizer's: sgd 0.02, adam 0.002, …"
+    static let clipNorm = both { $0.training.clipNorm.map { "\($0)" } ?? "off" }
 }

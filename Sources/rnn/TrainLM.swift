@@ -31,20 +31,7 @@ struct TrainLM: ParsableCommand {
     @Option(help: "Tokens: characters (newlines and spaces included) or words.")
     var level: LevelChoice = .char
 
-    @Option(help: "Recurrent cell.")
-    var cell: CellChoice = .lstm
-
-    @Option(help: "The vanilla RNN's activation.")
-    var nonlinearity: Nonlinearity = .tanh
-
-    @Option(help: "Recurrent layers.")
-    var layers = 2
-
-    @Option(help: "Size of each layer's hidden state.")
-    var hiddenSize = 128
-
-    @Option(help: "Size of the token embeddings.")
-    var embeddingSize = 128
+    @OptionGroup(title: "Network") var network: NetworkOptions<TrainLMDefaults>
 
     @Option(help: "Steps per batch (T): how far back gradients flow.")
     var sequenceLength = 50
@@ -52,26 +39,13 @@ struct TrainLM: ParsableCommand {
     @Option(help: "Parallel streams per batch (B).")
     var batchSize = 50
 
-    @Option(help: "Dropout probability on the embeddings, between layers and before the output layer.")
-    var dropout: Float = 0
-
-    @Option(help: "Optimizer.")
-    var optimizer: OptimizerKind = .adam
-
-    @Option(help: "Learning rate (default: the optimizer's; 0.002 for adam).")
-    var learningRate: Float?
-
-    @Option(help: "Scale the gradients down to this global norm when above it; 0 turns clipping off.")
-    var clipNorm: Float = 5
+    @OptionGroup(title: "Optimizer") var optimization: OptimizerOptions<TrainLMDefaults>
 
     @Option(help: "Passes over the training text (default: 1, or as many as --max-time allows; with both, whichever ends first).")
     var epochs: Int?
 
     @Option(help: ArgumentHelp("Time budget, e.g. 300s, 5m or 1h.", valueName: "duration"))
     var maxTime: String?
-
-    @Option(help: "Seed for the initial weights and dropout; the same seed and text give the same model file.")
-    var seed: UInt64 = 1
 
     @Option(help: "Share of the text, from its end, held out for validation (0 for none).")
     var validationFraction = 0.1
@@ -88,23 +62,8 @@ struct TrainLM: ParsableCommand {
     @OptionGroup(title: "Performance") var threadOptions: ThreadOptions
 
     func validate() throws {
-        if nonlinearity == .relu && cell != .rnn {
-            throw ValidationError("--nonlinearity applies to --cell rnn only.")
-        }
-        for (name, value) in [("--layers", layers), ("--hidden-size", hiddenSize), ("--embedding-size", embeddingSize)] {
-            guard (1...65536).contains(value) else { throw ValidationError("\(name) must be between 1 and 65536 (got \(value)).") }
-        }
         guard sequenceLength >= 1 else { throw ValidationError("--sequence-length must be at least 1 (got \(sequenceLength)).") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1 (got \(batchSize)).") }
-        guard dropout.isFinite, (0..<1).contains(dropout) else {
-            throw ValidationError("--dropout must be in [0, 1) (got \(dropout)).")
-        }
-        if let learningRate, !(learningRate.isFinite && learningRate > 0) {
-            throw ValidationError("--learning-rate must be a positive number (got \(learningRate)).")
-        }
-        guard clipNorm.isFinite, clipNorm >= 0 else {
-            throw ValidationError("--clip-norm must be 0 (off) or positive (got \(clipNorm)).")
-        }
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1 (got \(epochs)).") }
         if let maxTime {
             do { _ = try TimeBudget.seconds(maxTime) } catch { throw ValidationError("--max-time: \(error)") }
@@ -118,17 +77,46 @@ struct TrainLM: ParsableCommand {
         }
     }
 
+    /// The library recipe these options choose: char-rnn's, with every option given replacing
+    /// its value.
+    func recipe() throws -> LanguageModelRecipe {
+        var r = LanguageModelRecipe.charRNN
+        r.level = level == .char ? .char : .word
+        r.minCount = minCount
+        r.validationFraction = validationFraction
+        r.cell = network.cellKind(from: r.cell)
+        if let e = network.embeddingSize { r.embeddingSize = e }
+        if let h = network.hiddenSize { r.hiddenSize = h }
+        if let l = network.layers { r.numLayers = l }
+        if let d = network.dropout { r.dropout = d }
+        var t = r.training
+        t.sequenceLength = sequenceLength
+        t.batchSize = batchSize
+        if let optimizer = optimization.optimizer { t.optimizer = optimizer }
+        if let lr = optimization.learningRate { t.learningRate = lr }
+        if let wd = optimization.weightDecay { t.weightDecay = wd }
+        if let c = optimization.clipNorm { t.clipNorm = c > 0 ? c : nil }
+        t.maxTime = try maxTime.map { try TimeBudget.seconds($0) }
+        t.epochs = epochs ?? (t.maxTime == nil ? 1 : nil)
+        t.seed = optimization.seed
+        r.training = t
+        return r
+    }
+
     func run() throws {
         threadOptions.apply()
-        let level: TokenLevel = self.level == .char ? .char : .word
+        let recipe = try self.recipe()
+        let level = recipe.level
         let out = ProgressOutput(quiet: quiet)
         try checkOutputDirectory()
 
-        let corpus: LanguageModelCorpus = try reportingErrors {
-            let contents = try LanguageModelText.read(path: text)
-            return LanguageModelCorpus(text: contents, level: level, validationFraction: validationFraction,
-                                       minCount: minCount)
+        let run: LanguageModelTraining = try reportingErrors {
+            try LanguageModelTraining(text: LanguageModelText.read(path: text), recipe: recipe)
         }
+        let corpus = run.corpus
+        let configuration = run.model.model.configuration
+        let options = recipe.training
+        let file = run.model
         let unit = level.unitName
         out.line("\(text): \(corpus.train.count + corpus.validation.count) \(unit), vocabulary of \(corpus.vocabulary.count) "
                  + "(with <unk>); training on \(corpus.train.count), validating on \(corpus.validation.count)")
@@ -141,37 +129,19 @@ struct TrainLM: ParsableCommand {
                        + "; they are scored as <unk>.")
         }
 
-        var options = LanguageModelTrainingOptions()
-        options.sequenceLength = sequenceLength
-        options.batchSize = batchSize
-        options.optimizer = optimizer
-        options.learningRate = learningRate
-        options.clipNorm = clipNorm > 0 ? clipNorm : nil
-        options.maxTime = try maxTime.map { try TimeBudget.seconds($0) }
-        options.epochs = epochs ?? (options.maxTime == nil ? 1 : nil)
-        options.seed = seed
-
-        var configuration = LanguageModelConfiguration(cell: cell.kind(nonlinearity: nonlinearity),
-                                                       vocabularySize: corpus.vocabulary.count,
-                                                       embeddingSize: embeddingSize, hiddenSize: hiddenSize,
-                                                       numLayers: layers)
-        configuration.dropout = dropout
-        let model = LanguageModel(configuration, seed: seed)
-        let trainer = try reportingErrors { try LanguageModelTrainer(model: model, options: options) }
-        let file = TextLanguageModel(model: model, vocabulary: corpus.vocabulary, level: level, training: options)
-
         let live = !quiet && stdoutIsTerminal
         var lastDraw = -1.0
         var saved: LanguageModelEvaluation?
         let summary = try reportingErrors {
-            try trainer.fit(train: corpus.train, validation: corpus.validation) { event in
+            try run.fit { event in
                 switch event {
                 case .started(let plan):
                     let budget = [plan.epochs.map { "\($0) epoch\($0 == 1 ? "" : "s")" },
                                   plan.maxTime.map { "at most \(formatBudget($0))" }].compactMap { $0 }
-                    out.line("\(configuration.cell.rawValue), \(layers) layer\(layers == 1 ? "" : "s") of \(hiddenSize), "
+                    let layers = configuration.numLayers
+                    out.line("\(configuration.cell.rawValue), \(layers) layer\(layers == 1 ? "" : "s") of \(configuration.hiddenSize), "
                              + "\(plan.parameterCount) parameters; \(plan.batchesPerEpoch) batches of "
-                             + "\(batchSize)×\(sequenceLength) per epoch; \(budget.joined(separator: ", "))")
+                             + "\(options.batchSize)×\(options.sequenceLength) per epoch; \(budget.joined(separator: ", "))")
                 case .progress(let p):
                     guard live, p.elapsed - lastDraw >= 0.2 || p.batch == p.batchesPerEpoch else { return }
                     lastDraw = p.elapsed
@@ -243,4 +213,17 @@ func formatBudget(_ seconds: Double) -> String {
     if seconds >= 3600, seconds.truncatingRemainder(dividingBy: 3600) == 0 { return "\(Int(seconds / 3600))h" }
     if seconds >= 60, seconds.truncatingRemainder(dividingBy: 60) == 0 { return "\(Int(seconds / 60))m" }
     return seconds == seconds.rounded() ? "\(Int(seconds))s" : String(format: "%.1fs", seconds)
+}
+
+/// `rnn train-lm`'s defaults: char-rnn's recipe.
+enum TrainLMDefaults: RecipeDefaults {
+    static let recipe = LanguageModelRecipe.charRNN
+    static let cell = CellChoice(recipe.cell).rawValue
+    static let layers = "\(recipe.numLayers)"
+    static let hiddenSize = "\(recipe.hiddenSize)"
+    static let embeddingSize = "\(recipe.embeddingSize)"
+    static let dropout = "\(recipe.dropout)"
+    static let optimizer = "\(recipe.training.optimizer)"
+    static let learningRate = "the optimizer's; 0.002 for adam"
+    static let clipNorm = recipe.training.clipNorm.map { "\($0)" } ?? "off"
 }

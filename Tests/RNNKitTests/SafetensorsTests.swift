@@ -156,7 +156,9 @@ struct SafetensorsTests {
     @Test("A safetensors file that is not an RNNKit model is rejected clearly")
     func notAModel() throws {
         let plain = Safetensors(tensors: ["w": .init(shape: [2], values: [1, 2])], metadata: ["format": "pt"])
-        #expect(throws: SafetensorsError.self) { try TextClassifier(safetensors: Safetensors.parse(plain.serialized())) }
+        #expect { try TextClassifier(safetensors: Safetensors.parse(plain.serialized())) } throws: {
+            ($0 as? ModelFileError)?.kind == .notAModel
+        }
         // A missing tensor is named in the error.
         var file = sampleClassifier(seed: 6).safetensors()
         file.tensors["fc.bias"] = nil

@@ -1,174 +1,152 @@
 import Foundation
 
 /// The library version written into model files.
-public let rnnKitVersion = "0.1.0"
+public let rnnKitVersion = "0.2.0"
 
-/// A trained text classifier as a user holds it: the network, its vocabulary, its labels and the
-/// tokenizer it was trained with. Saved as one safetensors file that PyTorch can load.
+/// What a model file's network does: the `task` key of its `rnnkit.config`.
+public enum ModelTask: String, Codable, Sendable, CaseIterable {
+    case classify
+    case languageModel = "language_model"
+
+    /// How people call it in messages.
+    public var displayName: String {
+        switch self {
+        case .classify: return "text classifier"
+        case .languageModel: return "language model"
+        }
+    }
+}
+
+/// The one path every RNNKit model file takes, whatever its task.
 ///
-/// File layout: tensors named and shaped as PyTorch's `state_dict()` names the same model
-/// (`nn.Embedding` + `nn.RNN`/`nn.LSTM`/`nn.GRU` + `nn.Linear`): `embedding.weight`,
-/// `rnn.weight_ih_l{k}`, `rnn.weight_hh_l{k}`, `rnn.bias_ih_l{k}`, `rnn.bias_hh_l{k}` (each also
-/// `_reverse`), `fc.weight`, `fc.bias`. The tutorial's one-bias model writes `bias_hh` as zeros;
-/// loading adds it into `bias_ih`. `__metadata__`: `rnnkit.vocabulary` and `rnnkit.labels` (JSON
-/// arrays in id order), `rnnkit.config` (JSON object: the `ClassifierConfiguration` keys, plus
-/// `tokenizer` and `training`), `rnnkit.version`, and `format` = `pt`.
-public final class TextClassifier: @unchecked Sendable {
-    public let model: SequenceClassifier
-    public let vocabulary: Vocabulary
-    public let labels: [String]
-    public let tokenizer: Tokenizer
-    public var training: TrainingOptions?
+/// A model file is a safetensors file (see `Safetensors`) whose tensors carry PyTorch's
+/// `state_dict()` names (see `StateDict`) and whose `__metadata__` holds:
+/// - `rnnkit.config`: one flat JSON object — the network's configuration keys (`task`, `cell`,
+///   `vocab_size`, `hidden_size`, …) followed by the task's own keys (`tokenizer`, `level`,
+///   `training`);
+/// - `rnnkit.vocabulary`: a JSON array of the tokens in id order;
+/// - `rnnkit.labels`: a JSON array of the class names in output order (classifiers only);
+/// - `rnnkit.version`, and `format` = `pt` (what `safetensors.torch` writes).
+///
+/// The same weights and settings always give the same bytes (keys are sorted).
+enum ModelFile {
+    /// `rnnkit.config` as one flat object: the network's keys and then `Extra`'s.
+    struct StoredConfiguration<Network: Codable, Extra: Codable>: Codable {
+        var network: Network
+        var extra: Extra
 
-    public init(model: SequenceClassifier, vocabulary: Vocabulary, labels: [String], tokenizer: Tokenizer,
-                training: TrainingOptions? = nil) {
-        precondition(vocabulary.count == model.configuration.vocabularySize)
-        precondition(labels.count == model.configuration.numClasses)
-        self.model = model
-        self.vocabulary = vocabulary
-        self.labels = labels
-        self.tokenizer = tokenizer
-        self.training = training
-    }
-
-    /// One text's prediction.
-    public struct Prediction: Sendable, Equatable {
-        public var label: String
-        /// Probability of each label, in `labels` order.
-        public var probabilities: [Float]
-        /// Words not in the vocabulary, which were skipped.
-        public var unknownWords: [String]
-    }
-
-    public enum PredictionError: Error, CustomStringConvertible, Equatable {
-        case noKnownWords(text: String)
-        public var description: String {
-            switch self {
-            case .noKnownWords(let text):
-                return "no word of \"\(text)\" is in the model's vocabulary, so there is nothing to classify."
-            }
+        init(network: Network, extra: Extra) {
+            self.network = network
+            self.extra = extra
         }
-    }
 
-    /// Classifies `text`. Unknown words are skipped (and listed); a text with no known word throws.
-    public func predict(_ text: String) throws -> Prediction {
-        let encoding = vocabulary.encode(text, tokenizer: tokenizer)
-        guard !encoding.ids.isEmpty else { throw PredictionError.noKnownWords(text: text) }
-        let p = model.probabilities(encoding.ids)
-        var best = 0
-        for k in p.indices where p[k] > p[best] { best = k }
-        return Prediction(label: labels[best], probabilities: p, unknownWords: encoding.unknown)
-    }
-
-    // MARK: Files
-
-    private struct StoredConfiguration: Codable {
-        var model: ClassifierConfiguration
-        var tokenizer: Tokenizer
-        var training: TrainingOptions?
-
-        // One flat JSON object: the model keys, then `tokenizer` and `training`.
-        init(model: ClassifierConfiguration, tokenizer: Tokenizer, training: TrainingOptions?) {
-            self.model = model
-            self.tokenizer = tokenizer
-            self.training = training
-        }
-        enum Keys: String, CodingKey { case tokenizer, training }
         init(from decoder: Decoder) throws {
-            model = try ClassifierConfiguration(from: decoder)
-            let c = try decoder.container(keyedBy: Keys.self)
-            tokenizer = try c.decode(Tokenizer.self, forKey: .tokenizer)
-            training = try c.decodeIfPresent(TrainingOptions.self, forKey: .training)
+            network = try Network(from: decoder)
+            extra = try Extra(from: decoder)
         }
+
         func encode(to encoder: Encoder) throws {
-            try model.encode(to: encoder)
-            var c = encoder.container(keyedBy: Keys.self)
-            try c.encode(tokenizer, forKey: .tokenizer)
-            try c.encodeIfPresent(training, forKey: .training)
+            try network.encode(to: encoder)
+            try extra.encode(to: encoder)
         }
     }
 
-    /// The model as safetensors contents.
-    public func safetensors() -> Safetensors {
+    /// What a file holds besides its tensors.
+    struct Contents<Network: Codable, Extra: Codable> {
+        var configuration: StoredConfiguration<Network, Extra>
+        var vocabulary: Vocabulary
+        var labels: [String]?
+    }
+
+    private static func json(_ value: some Encodable) -> String {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let config = StoredConfiguration(model: model.configuration, tokenizer: tokenizer, training: training)
-        let configJSON = String(decoding: try! encoder.encode(config), as: UTF8.self)
-        return Safetensors(
-            tensors: StateDict.entries(parameters: model.parameters, stack: model.rnn),
-            metadata: [
-                "format": "pt",
-                "rnnkit.version": rnnKitVersion,
-                "rnnkit.config": configJSON,
-                "rnnkit.vocabulary": String(decoding: try! encoder.encode(vocabulary.tokens), as: UTF8.self),
-                "rnnkit.labels": String(decoding: try! encoder.encode(labels), as: UTF8.self),
-            ])
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Configurations, vocabularies and labels are strings and finite numbers (checked where
+        // they are made), which JSONEncoder always encodes.
+        return String(decoding: try! encoder.encode(value), as: UTF8.self)
     }
 
-    /// Saves atomically (temporary file, then rename).
-    public func save(to path: String) throws {
-        try safetensors().write(to: path)
+    /// The safetensors contents of a model.
+    static func safetensors<Network: Codable, Extra: Codable>(
+        tensors: [String: Safetensors.Entry], network: Network, extra: Extra, vocabulary: Vocabulary,
+        labels: [String]? = nil
+    ) -> Safetensors {
+        var metadata = [
+            "format": "pt",
+            "rnnkit.version": rnnKitVersion,
+            "rnnkit.config": json(StoredConfiguration(network: network, extra: extra)),
+            "rnnkit.vocabulary": json(vocabulary.tokens),
+        ]
+        if let labels { metadata["rnnkit.labels"] = json(labels) }
+        return Safetensors(tensors: tensors, metadata: metadata)
     }
 
-    /// A classifier from a PyTorch `state_dict` saved with `safetensors.torch.save_file`, and the
-    /// configuration, vocabulary and labels that go with it. Tensor names and shapes must be what
-    /// the configuration's PyTorch module has (see the type's documentation); F16, BF16 and F64
-    /// tensors are converted.
-    public static func importPyTorch(weights: Safetensors, configuration: ClassifierConfiguration, vocabulary: Vocabulary,
-                                     labels: [String], tokenizer: Tokenizer, path: String = "<memory>") throws -> TextClassifier {
-        func fail(_ detail: String) -> SafetensorsError { SafetensorsError(kind: .missingTensor, path: path, detail: detail) }
-        if let problem = configuration.problem { throw fail("the configuration is not usable: \(problem).") }
-        guard vocabulary.count == configuration.vocabularySize else {
-            throw fail("the vocabulary has \(vocabulary.count) entries but the configuration says vocab_size \(configuration.vocabularySize).")
-        }
-        guard labels.count == configuration.numClasses else {
-            throw fail("\(labels.count) labels for num_classes \(configuration.numClasses).")
-        }
-        let model = SequenceClassifier(configuration)
-        try StateDict.load(weights.tensors, into: model.parameters, stack: model.rnn, path: path)
-        let expected = Set(StateDict.entries(parameters: model.parameters, stack: model.rnn).keys)
-        let extra = Set(weights.tensors.keys).subtracting(expected).sorted()
-        guard extra.isEmpty else {
-            throw fail("holds tensors the configuration has no place for: \(extra.joined(separator: ", ")). Check num_layers, bidirectional and the module's attribute names (embedding, rnn, fc).")
-        }
-        return TextClassifier(model: model, vocabulary: vocabulary, labels: labels, tokenizer: tokenizer)
+    /// The task a file's `rnnkit.config` names; nil when it is not an RNNKit model file.
+    static func task(of file: Safetensors) -> ModelTask? {
+        guard let text = file.metadata["rnnkit.config"],
+              let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else { return nil }
+        // Files written before the task key existed are classifiers.
+        guard let task = object["task"] else { return .classify }
+        return (task as? String).flatMap(ModelTask.init(rawValue:))
     }
 
-    public static func load(from path: String) throws -> TextClassifier {
-        try TextClassifier(safetensors: Safetensors.read(path: path), path: path)
-    }
-
-    public convenience init(safetensors file: Safetensors, path: String = "<memory>") throws {
-        func fail(_ detail: String) -> SafetensorsError {
-            SafetensorsError(kind: .missingTensor, path: path, detail: detail)
+    /// Reads the metadata of a model of `task`, checking that it is one and that its vocabulary
+    /// (and labels) agree with the configuration.
+    static func contents<Network: Codable, Extra: Codable>(
+        of file: Safetensors, task: ModelTask, path: String,
+        vocabularySize: (Network) -> Int, classes: ((Network) -> Int)? = nil
+    ) throws -> Contents<Network, Extra> {
+        func fail(_ kind: ModelFileError.Kind, _ detail: String) -> ModelFileError {
+            ModelFileError(kind: kind, path: path, detail: detail)
         }
-        func json<T: Decodable>(_ key: String, as type: T.Type) throws -> T {
+        guard file.metadata["rnnkit.config"] != nil else {
+            throw fail(.notAModel, "no `rnnkit.config` in the metadata: this is not an RNNKit model file.")
+        }
+        // The task first, so that a file of another task says so rather than missing a key.
+        if let found = Self.task(of: file), found != task {
+            throw ModelFileError(kind: .wrongTask(found: found), path: path,
+                                 detail: "this is a \(found.displayName), not a \(task.displayName).")
+        }
+        func decode<T: Decodable>(_ key: String, as type: T.Type) throws -> T {
             guard let text = file.metadata[key] else {
-                throw fail("no `\(key)` in the metadata: this is not an RNNKit model (train one with `rnn train --output`).")
+                throw fail(.badMetadata(key: key), "no `\(key)` in the metadata: the file is incomplete.")
             }
             do { return try JSONDecoder().decode(T.self, from: Data(text.utf8)) } catch {
-                throw fail("metadata `\(key)` is not valid: \(error)")
+                throw fail(.badMetadata(key: key), "metadata `\(key)` is not valid: \(describe(error))")
             }
         }
-        if let text = file.metadata["rnnkit.config"],
-           let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
-           let task = object["task"] as? String, task != "classify" {
-            throw fail("this is a \(task == "language_model" ? "language model" : "`\(task)` model"), not a text classifier; use it with `rnn generate`.")
+        let configuration = try decode("rnnkit.config", as: StoredConfiguration<Network, Extra>.self)
+        let tokens = try decode("rnnkit.vocabulary", as: [String].self)
+        guard let vocabulary = Vocabulary(tokens: tokens) else {
+            throw fail(.inconsistent, "the vocabulary lists a token twice.")
         }
-        let stored = try json("rnnkit.config", as: StoredConfiguration.self)
-        let tokens = try json("rnnkit.vocabulary", as: [String].self)
-        let labels = try json("rnnkit.labels", as: [String].self)
-        let config = stored.model
-        guard let vocabulary = Vocabulary(tokens: tokens) else { throw fail("the vocabulary lists a word twice.") }
-        guard vocabulary.count == config.vocabularySize else {
-            throw fail("the vocabulary has \(vocabulary.count) words but the configuration says \(config.vocabularySize).")
+        let size = vocabularySize(configuration.network)
+        guard vocabulary.count == size else {
+            throw fail(.inconsistent, "the vocabulary has \(vocabulary.count) tokens but the configuration says vocab_size \(size).")
         }
-        guard labels.count == config.numClasses, Set(labels).count == labels.count else {
-            throw fail("the labels \(labels) do not match the configuration's \(config.numClasses) distinct classes.")
+        var labels: [String]?
+        if let classes {
+            let list = try decode("rnnkit.labels", as: [String].self)
+            let count = classes(configuration.network)
+            guard list.count == count, Set(list).count == list.count else {
+                throw fail(.inconsistent, "the labels \(list) are not the configuration's \(count) distinct classes.")
+            }
+            labels = list
         }
-        if let problem = config.problem { throw fail("the configuration is not usable: \(problem).") }
-        let model = SequenceClassifier(config)
-        try StateDict.load(file.tensors, into: model.parameters, stack: model.rnn, path: path)
-        self.init(model: model, vocabulary: vocabulary, labels: labels, tokenizer: stored.tokenizer, training: stored.training)
+        return Contents(configuration: configuration, vocabulary: vocabulary, labels: labels)
+    }
+
+    /// A decoding error as a short phrase naming the key, not Foundation's paragraph.
+    static func describe(_ error: Error) -> String {
+        guard let e = error as? DecodingError else { return "\(error)" }
+        func path(_ keys: [CodingKey]) -> String { keys.map(\.stringValue).joined(separator: ".") }
+        switch e {
+        case .keyNotFound(let key, let context): return "missing key `\(path(context.codingPath + [key]))`."
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            return "key `\(path(context.codingPath))` has the wrong type."
+        case .dataCorrupted(let context):
+            return context.codingPath.isEmpty ? "not JSON." : "key `\(path(context.codingPath))`: \(context.debugDescription)"
+        @unknown default: return "\(error)"
+        }
     }
 }

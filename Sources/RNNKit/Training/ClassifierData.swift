@@ -3,7 +3,7 @@
 /// and every text as word ids.
 public struct ClassifierData: Sendable {
     /// How the vocabulary is made from the training texts.
-    public enum VocabularyPolicy: Sendable {
+    public enum VocabularyPolicy: Codable, Sendable, Equatable {
         /// Every word, in order of first appearance, no specials (the tutorial's).
         case firstAppearance
         /// `<pad>`, `<unk>`, then words seen at least `minCount` times, most frequent first, up to

@@ -1,0 +1,124 @@
+/// Everything that decides how a text classifier is made from labelled texts: how text becomes
+/// tokens, the network, and how it is trained. Two named presets, `tutorial` and `standard`;
+/// start from one and change what you need:
+///
+///     var recipe = ClassifierRecipe.standard
+///     recipe.cell = .lstm
+///     recipe.bidirectional = true
+///     let model = try TextClassifier.train(on: .file("train.tsv", label: "score", threshold: 0), recipe: recipe)
+///
+/// A recipe is `Codable`, so it can be kept beside the data it was tuned on.
+public struct ClassifierRecipe: Codable, Sendable, Equatable {
+    // Text
+    /// How texts are split into tokens.
+    public var tokenizer: Tokenizer
+    /// How the vocabulary is made from the training texts.
+    public var vocabulary: ClassifierData.VocabularyPolicy
+
+    // Network
+    public var cell: CellKind
+    /// One-hot words (the tutorial's) or learned embeddings of `embeddingSize`.
+    public var input: ClassifierConfiguration.Input
+    public var embeddingSize: Int
+    public var hiddenSize: Int
+    public var numLayers: Int
+    public var bidirectional: Bool
+    /// Dropout on the embeddings, between recurrent layers and before the output layer.
+    public var dropout: Float
+    public var pooling: ClassifierConfiguration.Pooling
+    /// How the gradient reaches h_{t−1}; `.tutorial` reproduces the tutorial's published code.
+    public var backward: ClassifierConfiguration.BackwardRule
+    /// The tutorial's own model where it applies (a one-layer, one-direction vanilla RNN on
+    /// one-hot words): one recurrent bias, weights drawn as randn/1000, biases zero. Otherwise,
+    /// and when false, PyTorch's parameters and initialization.
+    public var tutorialModel: Bool
+
+    // Training
+    public var training: TrainingOptions
+    /// The share of the training texts held out (seeded, stratified) for validation when no
+    /// validation set is given; nil holds nothing out.
+    public var validationFraction: Double?
+
+    /// The tutorial's experiment: words split at spaces, every word in order of first
+    /// appearance, one-hot input, a tanh RNN of 64 with one bias, the last state, plain SGD at
+    /// 0.02 one example at a time, gradients clipped to [−1, 1], 1000 epochs, a report every 100.
+    public static let tutorial = ClassifierRecipe(
+        tokenizer: .spaces, vocabulary: .firstAppearance, cell: .rnnTanh, input: .oneHot, embeddingSize: 128,
+        hiddenSize: 64, numLayers: 1, bidirectional: false, dropout: 0, pooling: .last, backward: .exact,
+        tutorialModel: true, training: TrainingOptions(), validationFraction: nil)
+
+    /// A recipe for real data: words lowercased with punctuation split off, words seen fewer
+    /// than twice become `<unk>`, embeddings of 128, a tanh RNN of 128 whose outputs are
+    /// max-pooled, dropout 0.5, mini-batches of 32, Adam at 0.002, gradient norm clipped to 5,
+    /// up to 20 epochs stopping after 4 without a better validation loss (keeping the best
+    /// epoch's weights), validation on 10% of the training texts unless a set is given.
+    public static let standard = ClassifierRecipe(
+        tokenizer: .words(lowercase: true), vocabulary: .frequency(minCount: 2, maxSize: nil), cell: .rnnTanh,
+        input: .embedding, embeddingSize: 128, hiddenSize: 128, numLayers: 1, bidirectional: false, dropout: 0.5,
+        pooling: .max, backward: .exact, tutorialModel: false, training: .modern(), validationFraction: 0.1)
+
+    public init(tokenizer: Tokenizer, vocabulary: ClassifierData.VocabularyPolicy, cell: CellKind,
+                input: ClassifierConfiguration.Input, embeddingSize: Int, hiddenSize: Int, numLayers: Int,
+                bidirectional: Bool, dropout: Float, pooling: ClassifierConfiguration.Pooling,
+                backward: ClassifierConfiguration.BackwardRule, tutorialModel: Bool, training: TrainingOptions,
+                validationFraction: Double?) {
+        self.tokenizer = tokenizer
+        self.vocabulary = vocabulary
+        self.cell = cell
+        self.input = input
+        self.embeddingSize = embeddingSize
+        self.hiddenSize = hiddenSize
+        self.numLayers = numLayers
+        self.bidirectional = bidirectional
+        self.dropout = dropout
+        self.pooling = pooling
+        self.backward = backward
+        self.tutorialModel = tutorialModel
+        self.training = training
+        self.validationFraction = validationFraction
+    }
+
+    /// Whether the tutorial's one-bias model and initialization are used.
+    public var usesTutorialModel: Bool {
+        tutorialModel && input == .oneHot && cell.gateCount == 1 && numLayers == 1 && !bidirectional
+    }
+
+    /// The network for a vocabulary of `vocabularySize` tokens and `numClasses` labels.
+    public func configuration(vocabularySize: Int, numClasses: Int) -> ClassifierConfiguration {
+        var c = ClassifierConfiguration(cell: cell, input: input, vocabularySize: vocabularySize,
+                                        embeddingSize: input == .oneHot ? 0 : embeddingSize, hiddenSize: hiddenSize,
+                                        numClasses: numClasses, numLayers: numLayers, bidirectional: bidirectional)
+        c.dropout = dropout
+        c.pooling = pooling
+        c.backward = backward
+        c.recurrentBias = !usesTutorialModel
+        return c
+    }
+
+    /// Why this recipe cannot train a model, or nil when it can. Names the recipe's fields.
+    public var problem: String? {
+        if hiddenSize < 1 { return "hiddenSize must be at least 1 (got \(hiddenSize))" }
+        if numLayers < 1 { return "numLayers must be at least 1 (got \(numLayers))" }
+        if input == .embedding && embeddingSize < 1 { return "embeddingSize must be at least 1 (got \(embeddingSize))" }
+        if !(dropout.isFinite && (0..<1).contains(dropout)) { return "dropout must be in [0, 1) (got \(dropout))" }
+        if backward == .tutorial && cell.gateCount != 1 { return "the tutorial's backward rule exists for the vanilla RNN only" }
+        if let f = validationFraction, !(f > 0 && f < 1) { return "validationFraction must be between 0 and 1 (got \(f))" }
+        if case .frequency(let minCount, let maxSize) = vocabulary {
+            if minCount < 1 { return "the vocabulary's minCount must be at least 1 (got \(minCount))" }
+            if let maxSize, maxSize < 3 { return "the vocabulary's maxSize must be at least 3 (got \(maxSize))" }
+        }
+        return ClassifierRecipe.problem(of: training)
+    }
+
+    static func problem(of t: TrainingOptions) -> String? {
+        if t.epochs < 1 { return "epochs must be at least 1 (got \(t.epochs))" }
+        if t.batchSize < 1 { return "batchSize must be at least 1 (got \(t.batchSize))" }
+        if !(t.learningRate.isFinite && t.learningRate > 0) { return "learningRate must be a positive number (got \(t.learningRate))" }
+        if !(t.weightDecay.isFinite && t.weightDecay >= 0) { return "weightDecay must be 0 or positive (got \(t.weightDecay))" }
+        if let v = t.clipValue, !(v.isFinite && v > 0) { return "clipValue must be positive, or nil for none (got \(v))" }
+        if let v = t.clipNorm, !(v.isFinite && v > 0) { return "clipNorm must be positive, or nil for none (got \(v))" }
+        if t.reportEvery < 1 { return "reportEvery must be at least 1 (got \(t.reportEvery))" }
+        if let p = t.patience, p < 1 { return "patience must be at least 1 (got \(p))" }
+        return nil
+    }
+}

@@ -1,0 +1,76 @@
+/// One training run of a text classifier, from labelled texts and a recipe to a `TextClassifier`.
+///
+/// `TextClassifier.train(on:validation:test:recipe:)` is this in one call. Hold the run yourself
+/// to see what was prepared before training starts (vocabulary, label set, counts), to follow
+/// its events, or to checkpoint and resume it:
+///
+///     let run = try ClassifierTraining(train: rows, validation: nil, test: testRows, recipe: .standard)
+///     print(run.data.vocabulary.count, "words")
+///     let summary = try run.fit(report: { print($0.epoch, $0.train.loss) })
+///     try run.classifier.save(to: "model.safetensors")
+public final class ClassifierTraining {
+    public let recipe: ClassifierRecipe
+    /// The texts as token ids, the vocabulary and the labels (sorted).
+    public let data: ClassifierData
+    public let configuration: ClassifierConfiguration
+    /// The classifier being trained; after `fit`, the trained one.
+    public let classifier: TextClassifier
+    private let trainer: ClassifierTrainer
+
+    /// Prepares a run: builds the vocabulary and label set from `train`, encodes every text, and
+    /// makes the network with its initial weights (seeded by `recipe.training.seed`). Without
+    /// `validation`, `recipe.validationFraction` of `train` is held out (seeded, stratified).
+    /// - Parameters:
+    ///   - sources: names of the three sets for error messages (file paths, usually).
+    /// - Throws: `TrainingError.invalidRecipe` for a recipe that cannot train; `DataFileError`
+    ///   for fewer than two labels, or a validation or test label that training never saw.
+    public init(train: [LabeledText], validation: [LabeledText]? = nil, test: [LabeledText]? = nil,
+                recipe: ClassifierRecipe = .standard,
+                sources: (train: String, validation: String, test: String) = ("training data", "validation data", "test data")) throws {
+        if let problem = recipe.problem { throw TrainingError.invalidRecipe(problem) }
+        var trainRows = train, validationRows = validation
+        var validationSource = sources.validation
+        if validation == nil, let fraction = recipe.validationFraction {
+            (trainRows, validationRows) = ClassifierData.stratifiedSplit(train, fraction: fraction, seed: recipe.training.seed)
+            validationSource = sources.train
+        }
+        data = try ClassifierData(train: trainRows, validation: validationRows, test: test, tokenizer: recipe.tokenizer,
+                                  vocabulary: recipe.vocabulary, trainSource: sources.train,
+                                  validationSource: validationSource, testSource: sources.test)
+        guard !data.train.isEmpty else {
+            throw DataFileError(path: sources.train, problem: "no training text has a token the model can read.")
+        }
+        self.recipe = recipe
+        configuration = recipe.configuration(vocabularySize: data.vocabulary.count, numClasses: data.labels.count)
+        let model = SequenceClassifier(configuration, seed: recipe.training.seed,
+                                       initialization: recipe.usesTutorialModel ? .tutorial : .pytorch)
+        classifier = TextClassifier(model: model, vocabulary: data.vocabulary, labels: data.labels,
+                                    tokenizer: data.tokenizer, training: recipe.training)
+        trainer = ClassifierTrainer(model: model, options: recipe.training)
+    }
+
+    /// Trains until `recipe.training.epochs` (or early stopping); with a validation set the
+    /// classifier ends with the weights of the epoch of lowest validation loss.
+    /// - Parameters:
+    ///   - checkpoint: when given, the complete training state is written there (atomically)
+    ///     after every epoch, and with `resume` training continues from it if it exists.
+    ///   - progress: called after every batch.
+    ///   - report: called after every evaluation (every `reportEvery` epochs and the last).
+    public func fit(checkpoint: String? = nil, resume: Bool = false, progress: ((BatchProgress) -> Void)? = nil,
+                    report: (EpochReport) -> Void = { _ in }) throws -> TrainingSummary {
+        try trainer.fit(train: data.train, validation: data.validation, test: data.test, checkpoint: checkpoint,
+                        resume: resume, progress: progress, report: report)
+    }
+}
+
+/// A training run that cannot start.
+public enum TrainingError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// The recipe cannot train a model; says which field and why.
+    case invalidRecipe(String)
+
+    public var description: String {
+        switch self {
+        case .invalidRecipe(let problem): return "the recipe cannot train a model: \(problem)."
+        }
+    }
+}

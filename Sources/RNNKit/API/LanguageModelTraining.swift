@@ -1,0 +1,61 @@
+/// One training run of a language model, from a text and a recipe to a `TextLanguageModel`.
+///
+/// `TextLanguageModel.train(onText:recipe:)` is this in one call. Hold the run yourself to see
+/// the corpus before training starts and to follow its events (to save each new best model as
+/// it comes, say):
+///
+///     let run = try LanguageModelTraining(text: try LanguageModelText.read(path: "input.txt"), recipe: .charRNN)
+///     try run.fit { event in
+///         if case .evaluated(let e) = event, e.isBest { try run.model.save(to: "lm.safetensors") }
+///     }
+public final class LanguageModelTraining {
+    public let recipe: LanguageModelRecipe
+    /// The text as token ids (training and held-out parts) and its vocabulary.
+    public let corpus: LanguageModelCorpus
+    /// The model being trained; after `fit`, the one with the best validation loss.
+    public let model: TextLanguageModel
+    private let trainer: LanguageModelTrainer
+
+    /// Prepares a run: splits `text` into tokens, holds out its end for validation, builds the
+    /// vocabulary and makes the network with its initial weights (seeded by
+    /// `recipe.training.seed`).
+    /// - Throws: `TrainingError.invalidRecipe` for a recipe that cannot train.
+    public init(text: String, recipe: LanguageModelRecipe = .charRNN) throws {
+        if let problem = recipe.problem { throw TrainingError.invalidRecipe(problem) }
+        self.recipe = recipe
+        corpus = LanguageModelCorpus(text: text, level: recipe.level, validationFraction: recipe.validationFraction,
+                                     minCount: recipe.minCount)
+        let network = LanguageModel(recipe.configuration(vocabularySize: corpus.vocabulary.count), seed: recipe.training.seed)
+        model = TextLanguageModel(model: network, vocabulary: corpus.vocabulary, level: recipe.level,
+                                  training: recipe.training)
+        trainer = try LanguageModelTrainer(model: network, options: recipe.training)
+    }
+
+    /// Trains for the recipe's epochs or time budget, evaluating after every epoch; the model
+    /// ends with the weights of the best validation loss.
+    /// - Throws: `LanguageModelTrainingError` for a text too short for one batch, or whatever
+    ///   `event` throws (which stops training where it is).
+    @discardableResult
+    public func fit(event: (LanguageModelTrainingEvent) throws -> Void = { _ in }) throws -> LanguageModelTrainingSummary {
+        try trainer.fit(train: corpus.train, validation: corpus.validation, event: event)
+    }
+}
+
+extension TextLanguageModel {
+    /// Trains a language model on `text` with a recipe.
+    ///
+    ///     let lm = try TextLanguageModel.train(onText: shakespeare, recipe: .charRNN)
+    ///     try lm.generate(prompt: "ROMEO:", options: GenerationOptions(length: 200)) { print($0, terminator: "") }
+    public static func train(onText text: String, recipe: LanguageModelRecipe = .charRNN) throws -> TextLanguageModel {
+        let run = try LanguageModelTraining(text: text, recipe: recipe)
+        try run.fit()
+        return run.model
+    }
+
+    /// Trains a language model on the UTF-8 text file at `path` with a recipe.
+    /// - Throws: `TextFileError` for a missing, unreadable or non-UTF-8 file, then as
+    ///   `train(onText:recipe:)`.
+    public static func train(onFile path: String, recipe: LanguageModelRecipe = .charRNN) throws -> TextLanguageModel {
+        try train(onText: LanguageModelText.read(path: path), recipe: recipe)
+    }
+}

@@ -1,0 +1,180 @@
+import Foundation
+
+/// A trained text classifier as a user holds it: the network, its vocabulary, its labels and the
+/// tokenizer it was trained with. Saved as one safetensors file that PyTorch can load.
+///
+/// File layout: tensors named and shaped as PyTorch's `state_dict()` names the same model
+/// (`nn.Embedding` + `nn.RNN`/`nn.LSTM`/`nn.GRU` + `nn.Linear`): `embedding.weight`,
+/// `rnn.weight_ih_l{k}`, `rnn.weight_hh_l{k}`, `rnn.bias_ih_l{k}`, `rnn.bias_hh_l{k}` (each also
+/// `_reverse`), `fc.weight`, `fc.bias`. The tutorial's one-bias model writes `bias_hh` as zeros;
+/// loading adds it into `bias_ih`. `__metadata__`: `rnnkit.vocabulary` and `rnnkit.labels` (JSON
+/// arrays in id order), `rnnkit.config` (JSON object: the `ClassifierConfiguration` keys, plus
+/// `tokenizer` and `training`), `rnnkit.version`, and `format` = `pt`.
+public final class TextClassifier: @unchecked Sendable {
+    public let model: SequenceClassifier
+    public let vocabulary: Vocabulary
+    public let labels: [String]
+    public let tokenizer: Tokenizer
+    public var training: TrainingOptions?
+
+    public init(model: SequenceClassifier, vocabulary: Vocabulary, labels: [String], tokenizer: Tokenizer,
+                training: TrainingOptions? = nil) {
+        precondition(vocabulary.count == model.configuration.vocabularySize)
+        precondition(labels.count == model.configuration.numClasses)
+        self.model = model
+        self.vocabulary = vocabulary
+        self.labels = labels
+        self.tokenizer = tokenizer
+        self.training = training
+    }
+
+    /// One text's prediction.
+    public struct Prediction: Sendable, Equatable {
+        public var label: String
+        /// Probability of each label, in `labels` order.
+        public var probabilities: [Float]
+        /// Words not in the vocabulary, which were skipped.
+        public var unknownWords: [String]
+    }
+
+    public enum PredictionError: Error, CustomStringConvertible, Equatable {
+        case noKnownWords(text: String)
+        public var description: String {
+            switch self {
+            case .noKnownWords(let text):
+                return "no word of \"\(text)\" is in the model's vocabulary, so there is nothing to classify."
+            }
+        }
+    }
+
+    /// Classifies `text`. Unknown words are skipped (and listed); a text with no known word throws.
+    public func predict(_ text: String) throws -> Prediction {
+        let encoding = vocabulary.encode(text, tokenizer: tokenizer)
+        guard !encoding.ids.isEmpty else { throw PredictionError.noKnownWords(text: text) }
+        let p = model.probabilities(encoding.ids)
+        var best = 0
+        for k in p.indices where p[k] > p[best] { best = k }
+        return Prediction(label: labels[best], probabilities: p, unknownWords: encoding.unknown)
+    }
+
+    // MARK: Training and evaluation
+
+    /// Trains a classifier on labelled texts with a recipe (`.standard` for real data,
+    /// `.tutorial` for the tutorial's experiment). Without `validation`, the recipe's
+    /// `validationFraction` of the training texts is held out to choose the best epoch.
+    ///
+    ///     let model = try TextClassifier.train(on: .file("train.tsv", label: "score", threshold: 0))
+    ///     print(try model.predict("a gorgeous, witty film").label)
+    ///
+    /// `ClassifierTraining` is the same run held step by step (events, checkpoints).
+    public static func train(on train: LabeledTextSource, validation: LabeledTextSource? = nil,
+                             test: LabeledTextSource? = nil, recipe: ClassifierRecipe = .standard) throws -> TextClassifier {
+        let run = try ClassifierTraining(train: train.load(), validation: validation?.load(), test: test?.load(),
+                                         recipe: recipe, sources: (train.name, validation?.name ?? train.name,
+                                                                   test?.name ?? "test data"))
+        _ = try run.fit()
+        return run.classifier
+    }
+
+    /// What `evaluate(on:)` found.
+    public struct Evaluation: Sendable, Equatable {
+        /// Accuracy, per-class scores, the confusion matrix and the mean loss.
+        public var report: ClassificationReport
+        /// Words not in the vocabulary (mapped to `<unk>`, or skipped without one).
+        public var unknownWords: Int
+        /// Texts left out because no word of theirs is in the vocabulary.
+        public var droppedTexts: Int
+    }
+
+    /// Scores the classifier on labelled texts.
+    /// - Throws: `DataFileError` for a label the model does not know (naming its line), or when
+    ///   no text has a word the model knows.
+    public func evaluate(on rows: [LabeledText], source: String = "data") throws -> Evaluation {
+        let labelIndex = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, $0) })
+        var examples: [EncodedExample] = [], unknownWords = 0, dropped = 0
+        for row in rows {
+            guard let label = labelIndex[row.label] else {
+                throw DataFileError(path: source, line: row.line > 0 ? row.line : nil,
+                                    problem: "the label `\(row.label)` is not one the model knows (\(labels.joined(separator: ", "))).")
+            }
+            let e = vocabulary.encode(row.text, tokenizer: tokenizer)
+            unknownWords += e.unknown.count
+            if e.ids.isEmpty { dropped += 1; continue }
+            examples.append(EncodedExample(tokens: e.ids, label: label))
+        }
+        guard !examples.isEmpty else {
+            throw DataFileError(path: source, problem: "no text has a word the model knows, so there is nothing to evaluate.")
+        }
+        return Evaluation(report: model.report(on: examples, labels: labels), unknownWords: unknownWords, droppedTexts: dropped)
+    }
+
+    /// Scores the classifier on the texts of `source`.
+    public func evaluate(on source: LabeledTextSource) throws -> Evaluation {
+        try evaluate(on: source.load(), source: source.name)
+    }
+
+    // MARK: Files
+
+    /// The keys `rnnkit.config` holds after the network's.
+    struct StoredExtra: Codable {
+        var tokenizer: Tokenizer
+        var training: TrainingOptions?
+    }
+
+    /// The model as safetensors contents (see `ModelFile` for the layout).
+    public func safetensors() -> Safetensors {
+        ModelFile.safetensors(tensors: StateDict.entries(parameters: model.parameters, stack: model.rnn),
+                              network: model.configuration, extra: StoredExtra(tokenizer: tokenizer, training: training),
+                              vocabulary: vocabulary, labels: labels)
+    }
+
+    /// Saves atomically (temporary file beside `path`, flushed, then renamed over it).
+    public func save(to path: String) throws {
+        try safetensors().write(to: path)
+    }
+
+    /// A classifier from a PyTorch `state_dict` saved with `safetensors.torch.save_file`, and the
+    /// configuration, vocabulary and labels that go with it. Tensor names and shapes must be what
+    /// the configuration's PyTorch module has (see the type's documentation); F16, BF16 and F64
+    /// tensors are converted.
+    public static func importPyTorch(weights: Safetensors, configuration: ClassifierConfiguration, vocabulary: Vocabulary,
+                                     labels: [String], tokenizer: Tokenizer, path: String = "<memory>") throws -> TextClassifier {
+        func fail(_ detail: String) -> ModelFileError { ModelFileError(kind: .inconsistent, path: path, detail: detail) }
+        if let problem = configuration.problem { throw fail("the configuration is not usable: \(problem).") }
+        guard vocabulary.count == configuration.vocabularySize else {
+            throw fail("the vocabulary has \(vocabulary.count) entries but the configuration says vocab_size \(configuration.vocabularySize).")
+        }
+        guard labels.count == configuration.numClasses else {
+            throw fail("\(labels.count) labels for num_classes \(configuration.numClasses).")
+        }
+        let model = SequenceClassifier(configuration)
+        try StateDict.load(weights.tensors, into: model.parameters, stack: model.rnn, path: path)
+        let expected = Set(StateDict.entries(parameters: model.parameters, stack: model.rnn).keys)
+        let extra = Set(weights.tensors.keys).subtracting(expected).sorted()
+        guard extra.isEmpty else {
+            throw fail("holds tensors the configuration has no place for: \(extra.joined(separator: ", ")). Check num_layers, bidirectional and the module's attribute names (embedding, rnn, fc).")
+        }
+        return TextClassifier(model: model, vocabulary: vocabulary, labels: labels, tokenizer: tokenizer)
+    }
+
+    public static func load(from path: String) throws -> TextClassifier {
+        try TextClassifier(safetensors: Safetensors.read(path: path), path: path)
+    }
+
+    /// A classifier from the contents of a model file.
+    /// - Throws: `ModelFileError` naming the file and what is wrong with it (another task's
+    ///   model, missing or invalid metadata, a vocabulary or labels that disagree with the
+    ///   configuration); `SafetensorsError` for a missing or misshapen tensor.
+    public convenience init(safetensors file: Safetensors, path: String = "<memory>") throws {
+        let contents: ModelFile.Contents<ClassifierConfiguration, StoredExtra> = try ModelFile.contents(
+            of: file, task: .classify, path: path, vocabularySize: \.vocabularySize, classes: \.numClasses)
+        let config = contents.configuration.network
+        if let problem = config.problem {
+            throw ModelFileError(kind: .inconsistent, path: path, detail: "the configuration is not usable: \(problem).")
+        }
+        let model = SequenceClassifier(config)
+        try StateDict.load(file.tensors, into: model.parameters, stack: model.rnn, path: path)
+        self.init(model: model, vocabulary: contents.vocabulary, labels: contents.labels!,
+                  tokenizer: contents.configuration.extra.tokenizer, training: contents.configuration.extra.training)
+    }
+}

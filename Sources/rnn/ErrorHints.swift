@@ -1,0 +1,12 @@
+import RNNKit
+
+/// What to do next, in the CLI's terms, for a library error that names no command or flag.
+func commandHint(for error: Error) -> String? {
+    guard let e = error as? ModelFileError else { return nil }
+    switch e.kind {
+    case .wrongTask(found: .languageModel): return "Use it with `rnn generate`."
+    case .wrongTask(found: .classify): return "Use it with `rnn predict` or `rnn evaluate`."
+    case .notAModel: return "Train one with `rnn train --output` or `rnn train-lm --output`, or make one with `rnn import`."
+    case .badMetadata, .inconsistent: return "Train the model again, or re-export it."
+    }
+}
