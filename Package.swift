@@ -27,6 +27,14 @@ let package = Package(
             ]
         ),
         .testTarget(name: "RNNKitTests", dependencies: ["RNNKit", "CRNNKernels"]),
-        .testTarget(name: "rnnTests", dependencies: ["rnn"]),
+        // The README's "Use from Swift" code; rnnTests builds and runs it.
+        .executableTarget(name: "UseFromSwift", dependencies: ["RNNKit"], path: "Examples/UseFromSwift"),
+        .testTarget(name: "rnnTests", dependencies: ["rnn", "UseFromSwift"]),
     ]
 )
+
+// `swift package generate-documentation` needs the DocC plugin; building and testing do not, so
+// it is added only on request: RNNKIT_DOCS=1 swift package generate-documentation --target RNNKit
+if Context.environment["RNNKIT_DOCS"] != nil {
+    package.dependencies.append(.package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"))
+}

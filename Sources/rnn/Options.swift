@@ -106,7 +106,7 @@ enum InputChoice: String, ExpressibleByArgument, CaseIterable {
 enum LevelChoice: String, ExpressibleByArgument, CaseIterable { case word, char }
 extension OptimizerKind: ExpressibleByArgument {}
 extension ClassifierConfiguration.Pooling: ExpressibleByArgument {}
-extension ClassifierConfiguration.BackwardRule: ExpressibleByArgument {}
+extension BackwardRule: ExpressibleByArgument {}
 
 /// Whether standard output is a terminal (live progress) or a file/pipe (one line per epoch).
 var stdoutIsTerminal: Bool { isatty(STDOUT_FILENO) != 0 }

@@ -64,7 +64,7 @@ struct Train: ParsableCommand {
     @Option(help: "Sequence summary: last (final states, as PyTorch's nn.RNN returns them), max or mean over the steps. (default: last without --data, max with)")
     var pooling: ClassifierConfiguration.Pooling?
     @Option(help: "Backpropagation into h(t-1): exact (the true gradient, Whhᵀ·g) or tutorial (Whh·g, as the tutorial's published code does; vanilla RNN only).")
-    var backward: ClassifierConfiguration.BackwardRule = .exact
+    var backward: BackwardRule = .exact
 
     // Training
     @OptionGroup(title: "Optimizer") var optimization: OptimizerOptions<TrainDefaults>

@@ -92,7 +92,7 @@ struct GradientCheckTests {
         let r = randomReference(seed: 1)
         let (tokens, target) = randomExample(for: r, length: 6, seed: 101)
         let exact = r.gradients(tokens: tokens, target: target, rule: .exact)
-        let published = r.gradients(tokens: tokens, target: target, rule: .publishedTutorial)
+        let published = r.gradients(tokens: tokens, target: target, rule: .tutorial)
         // Same for the output layer and the last step …
         #expect(exact.why == published.why)
         #expect(exact.by == published.by)

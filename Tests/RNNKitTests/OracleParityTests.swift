@@ -258,13 +258,13 @@ struct OracleParityTests {
     /// each follow, from the Double reference run both ways.
     private func diagnosis(_ fixture: SeedFixture, _ c: SeedFixture.StepCase, parameter p: ReferenceParameter,
                            optimized: [Double]) -> String {
-        func stepped(_ rule: ReferenceBackpropRule) -> [Double] {
+        func stepped(_ rule: BackwardRule) -> [Double] {
             var r = fixture.reference(fixture.weights, as: Double.self)
             r.trainStep(tokens: c.indices, target: c.target, learningRate: fixture.learningRate,
                         clip: SeedFixture.clipValue, rule: rule)
             return r[p]
         }
-        let exact = stepped(.exact), published = stepped(.publishedTutorial)
+        let exact = stepped(.exact), published = stepped(.tutorial)
         let expected = c.weightsAfterStep[p]!.values
         let oracleVsPublished = largestDifference(published, expected)?.error ?? 0
         let oracleVsExact = largestDifference(exact, expected)?.error ?? 0
@@ -284,7 +284,7 @@ struct OracleParityTests {
         expectClose(f.hT, c.finalHidden, tolerance: S.self == Double.self ? stepTolerance : hiddenTolerance, "\(label): final hidden state")
         expectClose(r.loss(tokens: c.indices, target: c.target), c.loss, tolerance: stepTolerance, "\(label): loss")
         r.trainStep(tokens: c.indices, target: c.target, learningRate: S(fixture.learningRate),
-                    clip: S(SeedFixture.clipValue), rule: .publishedTutorial)
+                    clip: S(SeedFixture.clipValue), rule: .tutorial)
         for p in ReferenceParameter.allCases {
             let expected = c.weightsAfterStep[p]!
             expectClose(r[p], expected.values, tolerance: stepTolerance, shape: expected.shape,
@@ -338,7 +338,7 @@ struct OracleParityTests {
                 correct += p.indices.max { p[$0] < p[$1] } == e.label ? 1 : 0
                 if learn {
                     loss += Double(r.trainStep(tokens: e.tokens, target: e.label, learningRate: S(fixture.learningRate),
-                                               clip: S(SeedFixture.clipValue), rule: .publishedTutorial))
+                                               clip: S(SeedFixture.clipValue), rule: .tutorial))
                 } else {
                     loss += Double(r.loss(tokens: e.tokens, target: e.label))
                 }

@@ -37,9 +37,11 @@ enum CLI {
         throw NotFound(description: "no built `rnn` executable next to the tests; looked in \(candidates.map(\.path)). Run `swift build` (or `swift test`, which builds it).")
     }
 
-    /// Runs `rnn` with `arguments`, standard input from `input` (empty by default).
-    static func run(_ arguments: [String], input: String = "") throws -> Run {
-        let executable = try productsDirectory().appendingPathComponent("rnn")
+    /// Runs `rnn` (or another built `executable`) with `arguments`, standard input from `input`
+    /// (empty by default), in `directory` (default: this process's).
+    static func run(_ arguments: [String], input: String = "", executable name: String = "rnn",
+                    in directory: URL? = nil) throws -> Run {
+        let executable = try productsDirectory().appendingPathComponent(name)
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("rnn-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
@@ -52,6 +54,7 @@ enum CLI {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
         process.standardOutput = try FileHandle(forWritingTo: out)
         process.standardError = try FileHandle(forWritingTo: err)
         process.standardInput = try FileHandle(forReadingFrom: inFile)

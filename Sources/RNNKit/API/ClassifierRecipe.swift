@@ -27,7 +27,7 @@ public struct ClassifierRecipe: Codable, Sendable, Equatable {
     public var dropout: Float
     public var pooling: ClassifierConfiguration.Pooling
     /// How the gradient reaches h_{t−1}; `.tutorial` reproduces the tutorial's published code.
-    public var backward: ClassifierConfiguration.BackwardRule
+    public var backward: BackwardRule
     /// The tutorial's own model where it applies (a one-layer, one-direction vanilla RNN on
     /// one-hot words): one recurrent bias, weights drawn as randn/1000, biases zero. Otherwise,
     /// and when false, PyTorch's parameters and initialization.
@@ -60,7 +60,7 @@ public struct ClassifierRecipe: Codable, Sendable, Equatable {
     public init(tokenizer: Tokenizer, vocabulary: ClassifierData.VocabularyPolicy, cell: CellKind,
                 input: ClassifierConfiguration.Input, embeddingSize: Int, hiddenSize: Int, numLayers: Int,
                 bidirectional: Bool, dropout: Float, pooling: ClassifierConfiguration.Pooling,
-                backward: ClassifierConfiguration.BackwardRule, tutorialModel: Bool, training: TrainingOptions,
+                backward: BackwardRule, tutorialModel: Bool, training: TrainingOptions,
                 validationFraction: Double?) {
         self.tokenizer = tokenizer
         self.vocabulary = vocabulary

@@ -13,12 +13,6 @@
 public enum SoftmaxCrossEntropy {
     public static let ignoreIndex = -100
 
-    /// p = softmax(y) for one row, computed after subtracting max y.
-    @inline(__always)
-    public static func softmax(_ y: UnsafePointer<Float>, count O: Int, into p: UnsafeMutablePointer<Float>) {
-        _ = Kernels.softmax(O, y, p)
-    }
-
     /// Writes p for every row; returns the summed loss (Double) and the number of counted rows.
     public static func forward(_ logits: UnsafePointer<Float>, rows B: Int, classes O: Int, targets: UnsafePointer<Int>,
                                probabilities p: UnsafeMutablePointer<Float>) -> (sum: Double, count: Int) {

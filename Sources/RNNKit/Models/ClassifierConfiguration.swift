@@ -27,8 +27,6 @@ public struct ClassifierConfiguration: Codable, Sendable, Equatable {
     /// oracle fixtures encode the published code, so reproducing them needs `tutorial`.
     public var backward: BackwardRule = .exact
 
-    public enum BackwardRule: String, Codable, Sendable { case exact, tutorial }
-
     public init(cell: CellKind = .rnnTanh, input: Input = .embedding, vocabularySize: Int, embeddingSize: Int = 0,
                 hiddenSize: Int, numClasses: Int, numLayers: Int = 1, bidirectional: Bool = false) {
         self.cell = cell

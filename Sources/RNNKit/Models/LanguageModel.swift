@@ -121,8 +121,6 @@ public final class LanguageModel: @unchecked Sendable {
         return (out, loss.count > 0 ? loss.sum / Double(loss.count) : nil)
     }
 
-    /// Packed probabilities of the last forward, (N, V).
-    var lastProbabilities: UnsafeMutablePointer<Float> { probs.pointer }
     /// Packed logits of the last forward, (N, V).
     var lastLogits: UnsafeMutablePointer<Float> { logits.pointer }
 }

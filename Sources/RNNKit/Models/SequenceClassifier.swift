@@ -42,7 +42,7 @@ public final class SequenceClassifier: @unchecked Sendable {
                              dropout: c.dropout, oneHotInput: oneHot, separateRecurrentBias: c.recurrentBias)
         fc = Linear(inputSize: rnn.outputSize, outputSize: c.numClasses)
         parameters = (embedding.map { [$0.weight] } ?? []) + rnn.parameters + fc.parameters
-        for row in rnn.layers { for layer in row { layer.publishedTutorialBackward = c.backward == .tutorial } }
+        for row in rnn.layers { for layer in row { layer.backward = c.backward } }
         embeddingDropout = Dropout(probability: c.dropout)
         featureDropout = Dropout(probability: c.dropout)
     }

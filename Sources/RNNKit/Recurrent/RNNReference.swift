@@ -1,16 +1,5 @@
 // Dimension letters: V vocabulary size, H hidden size, O classes, T steps.
 
-/// Which recurrence the backward pass sends the hidden-state gradient through.
-public enum ReferenceBackpropRule: Sendable, Equatable {
-    /// The true gradient of the loss: dL/dh_{t−1} = Whhᵀ·g_t. Finite differences agree with it.
-    case exact
-    /// The tutorial's published `rnn.py` (and `shared/peers/seed_numpy.py`), which writes
-    /// `d_h = self.Whh @ temp`: dL/dh_{t−1} = Whh·g_t, without the transpose. Only the steps before
-    /// the last one are affected (a one-word text gets the same gradients either way). The seed
-    /// fixtures were generated "as published", so this rule reproduces them exactly.
-    case publishedTutorial
-}
-
 /// The five parameters of the tutorial classifier, named as the seed fixtures name them.
 public enum ReferenceParameter: String, CaseIterable, Sendable {
     case wxh = "Wxh", whh = "Whh", bh = "bh", why = "Why", by = "by"
@@ -42,7 +31,7 @@ public enum ReferenceParameter: String, CaseIterable, Sendable {
 ///         dbh     += g_t
 ///         dWhh    += g_t ⊗ h_{t−1}
 ///         dWxh[:, w_t] += g_t
-///         dh_{t−1} = Whhᵀ·g_t                        (`.publishedTutorial`: Whh·g_t)
+///         dh_{t−1} = Whhᵀ·g_t                        (`.tutorial`: Whh·g_t)
 ///
 /// No clipping happens here; `Gradients.clipped(to:)` and `sgdStep` are separate, as in the tutorial:
 /// each gradient element clamped to [−c, c], then θ ← θ − η·dθ.
@@ -227,7 +216,7 @@ public struct ReferenceRNNClassifier<S: ReferenceScalar>: ReferenceParameterSet 
 
     /// Backpropagation through time for one example: the five gradients of L = −log p_target,
     /// unclipped. `rule` picks the true gradient (default) or the published tutorial's recurrence.
-    public func gradients(tokens: [Int], target: Int, rule: ReferenceBackpropRule = .exact) -> Gradients {
+    public func gradients(tokens: [Int], target: Int, rule: BackwardRule = .exact) -> Gradients {
         precondition(target >= 0 && target < numClasses, "target \(target) outside 0..<\(numClasses)")
         let (V, H, O) = (vocabularySize, hiddenSize, numClasses)
         let hs = hiddenStates(tokens)
@@ -262,7 +251,7 @@ public struct ReferenceRNNClassifier<S: ReferenceScalar>: ReferenceParameterSet 
                 var s: S = 0
                 switch rule {
                 case .exact: for i in 0..<H { s += whh[i * H + j] * g[i] }
-                case .publishedTutorial: for i in 0..<H { s += whh[j * H + i] * g[i] }
+                case .tutorial: for i in 0..<H { s += whh[j * H + i] * g[i] }
                 }
                 dh[j] = s
             }
@@ -288,7 +277,7 @@ public struct ReferenceRNNClassifier<S: ReferenceScalar>: ReferenceParameterSet 
     /// before the update.
     @discardableResult
     public mutating func trainStep(tokens: [Int], target: Int, learningRate: S, clip: S?,
-                                   rule: ReferenceBackpropRule = .exact) -> S {
+                                   rule: BackwardRule = .exact) -> S {
         let l = loss(tokens: tokens, target: target)
         sgdStep(gradients(tokens: tokens, target: target, rule: rule), learningRate: learningRate, clip: clip)
         return l

@@ -37,10 +37,9 @@ public final class RecurrentLayer: @unchecked Sendable {
     public let weightHH: Parameter   // (G·H, H)
     public let biasIH: Parameter     // (G·H)
     public let biasHH: Parameter?    // (G·H)
-    /// Reproduce the tutorial's published backward pass, which sends the gradient to h_{t−1} as
-    /// Whh·g instead of the true Whhᵀ·g (vanilla RNN only). The seed oracle fixtures were made
-    /// with that code; RNNKit computes the true gradient unless this is set.
-    public var publishedTutorialBackward = false
+    /// How the gradient reaches h_{t−1}; `.tutorial` (vanilla RNN only) is the tutorial's
+    /// published rule, Whh·g instead of the true Whhᵀ·g.
+    public var backward: BackwardRule = .exact
 
     // Forward cache and backward work space, packed (N, ·) unless noted; reused across batches.
     let preX = Scratch(), hPrev = Scratch(), output = Scratch(), cPrev = Scratch(), cState = Scratch()
@@ -247,7 +246,7 @@ public final class RecurrentLayer: @unchecked Sendable {
         }
     }
 
-    /// Boundaries of `parts` blocks of sorted rows    /// Boundaries of `parts` blocks of sorted rows with nearly equal packed rows (work) each, (parts + 1).
+    /// Boundaries of `parts` blocks of sorted rows with nearly equal packed rows (work) each, (parts + 1).
     static func rowBounds(_ batch: PackedBatch, parts: Int) -> [Int] {
         let B = batch.count, N = batch.rowCount, lengths = batch.lengths
         var bounds = [Int](repeating: B, count: parts + 1)
@@ -283,7 +282,7 @@ public final class RecurrentLayer: @unchecked Sendable {
         let dc = lstm ? dcCarry.zeroed(B * H) : nil
         let cPrev = lstm ? UnsafePointer(self.cPrev.pointer) : nil, c = lstm ? UnsafePointer(cState.pointer) : nil
         let extra = gru ? UnsafePointer(self.extra.pointer) : nil
-        let tutorial = publishedTutorialBackward && GH == H
+        let tutorial = backward == .tutorial && GH == H
         let packed = B > 1 && !tutorial ? packBackward(self.weightHH, columns: H, into: packedHHBackward) : nil
         // As in the forward, batches take dx_t = dpreX_t·W_ih step by step, while dpreX is in cache.
         let I = inputSize, fused = B > 1 && !oneHotInput
