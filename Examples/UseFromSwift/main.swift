@@ -9,6 +9,8 @@ print(p.label, p.probabilities)                    // positive [0.0003, 0.9997]
 
 // Your own data: a TSV file with `text` and `score` columns, scores above 0 positive.
 var recipe = ClassifierRecipe.standard             // embeddings, max pooling, Adam, early stopping
+recipe.cell = .gru
+recipe.hiddenSize = 64
 recipe.training.epochs = 2                         // a quick run (the recipe's own: up to 20)
 let movie = try TextClassifier.train(
     on: .file("data/movie/train.tsv", label: "score", threshold: 0),

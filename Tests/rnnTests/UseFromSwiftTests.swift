@@ -37,7 +37,7 @@ struct UseFromSwiftTests {
         let lines = run.lines
         #expect(lines.first?.hasPrefix("positive [") == true, "\(run)")
         let accuracy = lines.first { $0.hasPrefix("test accuracy ") }.flatMap { Double($0.dropFirst(14)) }
-        #expect((accuracy ?? 0) > 0.6, "two epochs on the movie sentences should beat chance clearly: \(run)")
+        #expect((accuracy ?? 0) > 0.65, "two epochs on the movie sentences should beat chance clearly: \(run)")
         #expect(lines.count >= 4 && ["positive", "negative"].contains(lines[2]), "\(run)")
         #expect(FileManager.default.fileExists(atPath: scratch.appendingPathComponent("movie.safetensors").path))
         // Then the 100 generated characters (the prompt is not repeated) and a newline.

@@ -11,13 +11,13 @@ import Foundation
 /// arrays in id order), `rnnkit.config` (JSON object: the `ClassifierConfiguration` keys, plus
 /// `tokenizer` and `training`), `rnnkit.version`, and `format` = `pt`.
 public final class TextClassifier: @unchecked Sendable {
-    public let model: SequenceClassifier
+    package let model: SequenceClassifier
     public let vocabulary: Vocabulary
     public let labels: [String]
     public let tokenizer: Tokenizer
     public var training: TrainingOptions?
 
-    public init(model: SequenceClassifier, vocabulary: Vocabulary, labels: [String], tokenizer: Tokenizer,
+    package init(model: SequenceClassifier, vocabulary: Vocabulary, labels: [String], tokenizer: Tokenizer,
                 training: TrainingOptions? = nil) {
         precondition(vocabulary.count == model.configuration.vocabularySize)
         precondition(labels.count == model.configuration.numClasses)

@@ -13,14 +13,14 @@ import Foundation
 /// - `rnnkit.vocabulary`: JSON array of the tokens in id order (`<unk>` first);
 /// - `rnnkit.version`, and `format` = `pt`.
 public final class TextLanguageModel: @unchecked Sendable {
-    public let model: LanguageModel
+    package let model: LanguageModel
     public let vocabulary: Vocabulary
     public let level: TokenLevel
     /// The word splitter (word level); nil at the character level.
     public let tokenizer: Tokenizer?
     public var training: LanguageModelTrainingOptions?
 
-    public init(model: LanguageModel, vocabulary: Vocabulary, level: TokenLevel, tokenizer: Tokenizer? = nil,
+    package init(model: LanguageModel, vocabulary: Vocabulary, level: TokenLevel, tokenizer: Tokenizer? = nil,
                 training: LanguageModelTrainingOptions? = nil) {
         precondition(vocabulary.count == model.configuration.vocabularySize,
                      "the vocabulary has \(vocabulary.count) tokens, the model \(model.configuration.vocabularySize)")

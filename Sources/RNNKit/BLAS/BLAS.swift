@@ -18,29 +18,29 @@ import Foundation
 /// run 5–8× slower. On macOS, Accelerate. `RNNKIT_BLAS=none` forces the built-in kernels;
 /// `RNNKIT_BLAS=/path/libblas.so` picks a library. OpenBLAS runs on one thread per call: RNNKit
 /// splits large products across cores itself (see `Parallel`).
-public final class BLAS: @unchecked Sendable {
-    public enum Transpose: Sendable { case none, transpose }
+package final class BLAS: @unchecked Sendable {
+    package enum Transpose: Sendable { case none, transpose }
 
     /// What performs the products.
-    public enum Backend: Sendable, Equatable {
+    package enum Backend: Sendable, Equatable {
         case library(path: String)
         case accelerate
         case builtIn
     }
 
-    public let backend: Backend
+    package let backend: Backend
     /// Human-readable description, e.g. "OpenBLAS 0.3.21 … (core SkylakeX)".
-    public let description: String
+    package let description: String
 
     private typealias CblasSgemm = @convention(c) (Int32, Int32, Int32, Int32, Int32, Int32, Float,
         UnsafePointer<Float>?, Int32, UnsafePointer<Float>?, Int32, Float, UnsafeMutablePointer<Float>?, Int32) -> Void
     private let sgemmFunction: CblasSgemm?
 
     /// The process-wide BLAS, chosen on first use from the environment.
-    public static let shared = BLAS(environment: RNNKitEnvironment.blasChoice)
+    package static let shared = BLAS(environment: RNNKitEnvironment.blasChoice)
 
     /// A BLAS that always uses the built-in kernels (tests compare it with `shared`).
-    public static let builtIn = BLAS(builtIn: ())
+    package static let builtIn = BLAS(builtIn: ())
 
     private init(builtIn: ()) {
         backend = .builtIn
@@ -81,7 +81,7 @@ public final class BLAS: @unchecked Sendable {
     }
 
     /// The OpenBLAS core type for this CPU, or nil to let OpenBLAS decide.
-    public static func openBLASCoreType() -> String? {
+    package static func openBLASCoreType() -> String? {
         switch Int(rk_cpu_kernel_level()) {
         case 2: return "SkylakeX"
         case 1: return "Haswell"
@@ -122,7 +122,7 @@ public final class BLAS: @unchecked Sendable {
     }
 
     /// C = α·op(A)·op(B) + β·C, row-major. op(A) is (M, K), op(B) is (K, N), C is (M, N).
-    public func sgemm(_ transA: Transpose, _ transB: Transpose, _ M: Int, _ N: Int, _ K: Int,
+    package func sgemm(_ transA: Transpose, _ transB: Transpose, _ M: Int, _ N: Int, _ K: Int,
                       alpha: Float, _ A: UnsafePointer<Float>, lda: Int, _ B: UnsafePointer<Float>, ldb: Int,
                       beta: Float, _ C: UnsafeMutablePointer<Float>, ldc: Int) {
         guard M > 0, N > 0 else { return }

@@ -4,16 +4,16 @@
 ///
 /// Forward gathers rows; backward adds each row's gradient back into the row it came from.
 /// Parameter: `embedding.weight` (V, E). Init: N(0, 1), PyTorch's.
-public final class Embedding: @unchecked Sendable {
-    public let weight: Parameter  // (V, E)
-    public var vocabularySize: Int { weight.value.shape[0] }
-    public var embeddingSize: Int { weight.value.shape[1] }
+package final class Embedding: @unchecked Sendable {
+    package let weight: Parameter  // (V, E)
+    package var vocabularySize: Int { weight.value.shape[0] }
+    package var embeddingSize: Int { weight.value.shape[1] }
 
-    public init(vocabularySize: Int, embeddingSize: Int) {
+    package init(vocabularySize: Int, embeddingSize: Int) {
         weight = Parameter(name: "embedding.weight", shape: [vocabularySize, embeddingSize])
     }
 
-    public func initializePyTorch(using rng: inout SeededGenerator) {
+    package func initializePyTorch(using rng: inout SeededGenerator) {
         for k in 0..<weight.value.count { weight.value[k] = Float(rng.nextNormal()) }
     }
 

@@ -4,27 +4,27 @@
 ///
 /// Shapes: x (B, I), y (B, O). Parameters: `fc.weight` W (O, I), `fc.bias` b (O).
 /// Init: U(−1/√I, 1/√I) for both (PyTorch's), or the tutorial's W ~ N(0, 1)/1000, b = 0.
-public final class Linear: @unchecked Sendable {
-    public let inputSize: Int
-    public let outputSize: Int
-    public let weight: Parameter  // (O, I)
-    public let bias: Parameter    // (O)
+package final class Linear: @unchecked Sendable {
+    package let inputSize: Int
+    package let outputSize: Int
+    package let weight: Parameter  // (O, I)
+    package let bias: Parameter    // (O)
 
-    public init(inputSize: Int, outputSize: Int, name: String = "fc") {
+    package init(inputSize: Int, outputSize: Int, name: String = "fc") {
         self.inputSize = inputSize
         self.outputSize = outputSize
         weight = Parameter(name: "\(name).weight", shape: [outputSize, inputSize])
         bias = Parameter(name: "\(name).bias", shape: [outputSize])
     }
 
-    public var parameters: [Parameter] { [weight, bias] }
+    package var parameters: [Parameter] { [weight, bias] }
 
-    public func initializeTutorial(using rng: inout SeededGenerator) {
+    package func initializeTutorial(using rng: inout SeededGenerator) {
         for k in 0..<weight.value.count { weight.value[k] = Float(rng.nextNormal() / 1000) }
         bias.value.zero()
     }
 
-    public func initializePyTorch(using rng: inout SeededGenerator) {
+    package func initializePyTorch(using rng: inout SeededGenerator) {
         let bound = 1 / Double(inputSize).squareRoot()
         for p in parameters {
             for k in 0..<p.value.count { p.value[k] = Float((2 * rng.nextUniform() - 1) * bound) }
@@ -32,14 +32,14 @@ public final class Linear: @unchecked Sendable {
     }
 
     /// y = x·Wᵀ + b.
-    public func forward(_ B: Int, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+    package func forward(_ B: Int, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
         for r in 0..<B { (y + r * outputSize).update(from: bias.value.data, count: outputSize) }
         MatMul.nt(B, outputSize, inputSize, x, lda: inputSize, weight.value.data, ldb: inputSize, y, ldc: outputSize,
                   accumulate: true)
     }
 
     /// dW += dyᵀ·x, db += Σ dy, dx += dy·W.
-    public func backward(_ B: Int, _ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>) {
+    package func backward(_ B: Int, _ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>) {
         let (I, O) = (inputSize, outputSize)
         // Two independent products, each faster whole than split: side by side.
         Parallel.both(work: 2 * B * I * O, {

@@ -10,11 +10,11 @@
 /// Shapes: logits y (B, O), probabilities p (B, O), targets (B). Rows run in parallel when there
 /// are many (a language model's every step); each row's loss is kept and the total summed in row
 /// order, so it does not depend on the thread count.
-public enum SoftmaxCrossEntropy {
-    public static let ignoreIndex = -100
+package enum SoftmaxCrossEntropy {
+    package static let ignoreIndex = -100
 
     /// Writes p for every row; returns the summed loss (Double) and the number of counted rows.
-    public static func forward(_ logits: UnsafePointer<Float>, rows B: Int, classes O: Int, targets: UnsafePointer<Int>,
+    package static func forward(_ logits: UnsafePointer<Float>, rows B: Int, classes O: Int, targets: UnsafePointer<Int>,
                                probabilities p: UnsafeMutablePointer<Float>) -> (sum: Double, count: Int) {
         withUnsafeTemporaryAllocation(of: Float.self, capacity: B) { rowLoss in
             let losses = rowLoss.baseAddress!
@@ -35,7 +35,7 @@ public enum SoftmaxCrossEntropy {
     }
 
     /// dy += (p − onehot(target)) · scale for every counted row (scale = 1/count for the mean).
-    public static func backward(probabilities p: UnsafePointer<Float>, rows B: Int, classes O: Int,
+    package static func backward(probabilities p: UnsafePointer<Float>, rows B: Int, classes O: Int,
                                 targets: UnsafePointer<Int>, scale: Float, _ dy: UnsafeMutablePointer<Float>) {
         Parallel.rowRanges(B, work: B * O * 16) { rows in
             for r in rows {

@@ -9,13 +9,13 @@
 ///     L   = mean over steps with a target (≠ −100) of −log softmax(y_t)[w_{t+1}]
 ///
 /// Parameters in PyTorch `state_dict` order: `embedding.weight`, `rnn.*`, `fc.weight`, `fc.bias`.
-public final class LanguageModel: @unchecked Sendable {
-    public let configuration: LanguageModelConfiguration
-    public let embedding: Embedding
-    public let rnn: RecurrentStack
-    public let fc: Linear
-    public let parameters: [Parameter]
-    public var rng = SeededGenerator(seed: 0)
+package final class LanguageModel: @unchecked Sendable {
+    package let configuration: LanguageModelConfiguration
+    package let embedding: Embedding
+    package let rnn: RecurrentStack
+    package let fc: Linear
+    package let parameters: [Parameter]
+    package var rng = SeededGenerator(seed: 0)
 
     private let embeddingDropout: Dropout, outputDropout: Dropout
     private let embedded = Scratch(), dEmbedded = Scratch()     // (N, E)
@@ -24,7 +24,7 @@ public final class LanguageModel: @unchecked Sendable {
     private let logits = Scratch(), probs = Scratch(), dLogits = Scratch()  // (N, V)
     private let packedTargets = IndexScratch()  // (N)
 
-    public init(_ configuration: LanguageModelConfiguration) {
+    package init(_ configuration: LanguageModelConfiguration) {
         precondition(configuration.problem == nil, configuration.problem ?? "")
         self.configuration = configuration
         let c = configuration
@@ -37,7 +37,7 @@ public final class LanguageModel: @unchecked Sendable {
         outputDropout = Dropout(probability: c.dropout)
     }
 
-    public convenience init(_ configuration: LanguageModelConfiguration, seed: UInt64) {
+    package convenience init(_ configuration: LanguageModelConfiguration, seed: UInt64) {
         self.init(configuration)
         var generator = SeededGenerator(seed: seed)
         embedding.initializePyTorch(using: &generator)
@@ -46,7 +46,7 @@ public final class LanguageModel: @unchecked Sendable {
         rng = SeededGenerator(seed: seed ^ 0xD50F_0D50)
     }
 
-    public var vocabularySize: Int { configuration.vocabularySize }
+    package var vocabularySize: Int { configuration.vocabularySize }
 
     /// Forward over a batch; `targets` (per sequence, per step; −100 = none) in the caller's
     /// order. Logits stay packed in `logits`. Returns the summed loss and the number of targets.
@@ -94,7 +94,7 @@ public final class LanguageModel: @unchecked Sendable {
     }
 
     /// Forward and backward: adds the gradient of the mean loss over all targets.
-    public func accumulateGradients(_ batch: PackedBatch, targets: [[Int]], h0: UnsafePointer<Float>? = nil,
+    package func accumulateGradients(_ batch: PackedBatch, targets: [[Int]], h0: UnsafePointer<Float>? = nil,
                                     c0: UnsafePointer<Float>? = nil) -> (lossSum: Double, count: Int) {
         let loss = forward(batch, targets: targets, h0: h0, c0: c0, training: true)
         backward(batch, lossCount: loss.count)
@@ -102,14 +102,14 @@ public final class LanguageModel: @unchecked Sendable {
     }
 
     /// Summed loss and target count, without gradients or dropout.
-    public func evaluate(_ batch: PackedBatch, targets: [[Int]], h0: UnsafePointer<Float>? = nil,
+    package func evaluate(_ batch: PackedBatch, targets: [[Int]], h0: UnsafePointer<Float>? = nil,
                          c0: UnsafePointer<Float>? = nil) -> (lossSum: Double, count: Int) {
         let loss = forward(batch, targets: targets, h0: h0, c0: c0, training: false)
         return (loss.sum, loss.count)
     }
 
     /// Logits (B, T_b, V) in the caller's order, and the mean loss when targets are given.
-    public func logits(_ batch: PackedBatch, targets: [[Int]]? = nil) -> (logits: [[[Float]]], loss: Double?) {
+    package func logits(_ batch: PackedBatch, targets: [[Int]]? = nil) -> (logits: [[[Float]]], loss: Double?) {
         let loss = forward(batch, targets: targets, h0: nil, c0: nil, training: false)
         let V = vocabularySize
         var out = [[[Float]]](repeating: [], count: batch.count)

@@ -11,16 +11,16 @@
 ///
 /// With the tutorial's configuration this is exactly its model: y = Why·h_T + by.
 /// Parameters in PyTorch `state_dict` order: `embedding.weight`, `rnn.*`, `fc.weight`, `fc.bias`.
-public final class SequenceClassifier: @unchecked Sendable {
-    public enum Initialization: Sendable { case pytorch, tutorial }
+package final class SequenceClassifier: @unchecked Sendable {
+    package enum Initialization: Sendable { case pytorch, tutorial }
 
-    public let configuration: ClassifierConfiguration
-    public let embedding: Embedding?
-    public let rnn: RecurrentStack
-    public let fc: Linear
-    public let parameters: [Parameter]
+    package let configuration: ClassifierConfiguration
+    package let embedding: Embedding?
+    package let rnn: RecurrentStack
+    package let fc: Linear
+    package let parameters: [Parameter]
     /// Draws the dropout masks; seed it for reproducible training.
-    public var rng = SeededGenerator(seed: 0)
+    package var rng = SeededGenerator(seed: 0)
 
     private let embeddingDropout: Dropout, featureDropout: Dropout
     private let embedded = Scratch(), dEmbedded = Scratch()          // (N, E)
@@ -31,7 +31,7 @@ public final class SequenceClassifier: @unchecked Sendable {
     private let sortedTargets = IndexScratch()                       // (B)
 
     /// A model with all parameters zero; load weights or initialize.
-    public init(_ configuration: ClassifierConfiguration) {
+    package init(_ configuration: ClassifierConfiguration) {
         precondition(configuration.problem == nil, configuration.problem ?? "")
         self.configuration = configuration
         let c = configuration
@@ -48,7 +48,7 @@ public final class SequenceClassifier: @unchecked Sendable {
     }
 
     /// A model with initial weights drawn from `seed`.
-    public convenience init(_ configuration: ClassifierConfiguration, seed: UInt64, initialization: Initialization = .pytorch) {
+    package convenience init(_ configuration: ClassifierConfiguration, seed: UInt64, initialization: Initialization = .pytorch) {
         self.init(configuration)
         var generator = SeededGenerator(seed: seed)
         switch initialization {
@@ -63,7 +63,7 @@ public final class SequenceClassifier: @unchecked Sendable {
         rng = SeededGenerator(seed: seed ^ 0xD50F_0D50)
     }
 
-    public var numClasses: Int { configuration.numClasses }
+    package var numClasses: Int { configuration.numClasses }
     private var featureSize: Int { rnn.outputSize }
 
     /// Forward pass over a batch; logits and probabilities are left in sorted row order.
@@ -176,7 +176,7 @@ public final class SequenceClassifier: @unchecked Sendable {
 
     /// Forward and backward over a batch: adds the gradient of the batch's mean loss. Returns the
     /// summed loss and the number of correct predictions (both from before any update).
-    public func accumulateGradients(_ batch: PackedBatch, targets: [Int]) -> (lossSum: Double, correct: Int) {
+    package func accumulateGradients(_ batch: PackedBatch, targets: [Int]) -> (lossSum: Double, correct: Int) {
         let loss = forward(batch, targets: targets, training: true)
         let correct = correctCount(batch)
         backward(batch, lossCount: loss.count)
@@ -184,25 +184,25 @@ public final class SequenceClassifier: @unchecked Sendable {
     }
 
     /// Summed loss and correct predictions over a batch, without touching gradients or dropout.
-    public func evaluate(_ batch: PackedBatch, targets: [Int]) -> (lossSum: Double, correct: Int) {
+    package func evaluate(_ batch: PackedBatch, targets: [Int]) -> (lossSum: Double, correct: Int) {
         let loss = forward(batch, targets: targets, training: false)
         return (loss.sum, correctCount(batch))
     }
 
     /// Loss and correctness for one example, without touching gradients.
-    public func evaluate(_ tokens: [Int], target: Int) -> (loss: Float, correct: Bool) {
+    package func evaluate(_ tokens: [Int], target: Int) -> (loss: Float, correct: Bool) {
         let r = evaluate(PackedBatch([tokens]), targets: [target])
         return (Float(r.lossSum), r.correct == 1)
     }
 
     /// Forward and backward for one example (adds its gradients); its loss and correctness.
-    public func accumulateGradients(_ tokens: [Int], target: Int) -> (loss: Float, correct: Bool) {
+    package func accumulateGradients(_ tokens: [Int], target: Int) -> (loss: Float, correct: Bool) {
         let r = accumulateGradients(PackedBatch([tokens]), targets: [target])
         return (Float(r.lossSum), r.correct == 1)
     }
 
     /// Logits (B, O) for a batch, in the caller's order, and the mean loss when targets are given.
-    public func logits(_ batch: PackedBatch, targets: [Int]? = nil) -> (logits: [[Float]], loss: Double?) {
+    package func logits(_ batch: PackedBatch, targets: [Int]? = nil) -> (logits: [[Float]], loss: Double?) {
         let loss = forward(batch, targets: targets, training: false)
         var out = [[Float]](repeating: [], count: batch.count)
         for r in 0..<batch.count {
@@ -212,16 +212,16 @@ public final class SequenceClassifier: @unchecked Sendable {
     }
 
     /// Class probabilities for a sequence of word ids.
-    public func probabilities(_ tokens: [Int]) -> [Float] {
+    package func probabilities(_ tokens: [Int]) -> [Float] {
         forward(PackedBatch([tokens]), targets: nil, training: false)
         return Array(UnsafeBufferPointer(start: probs.pointer, count: numClasses))
     }
 
     /// Raw scores (before softmax) for a sequence of word ids.
-    public func logits(_ tokens: [Int]) -> [Float] {
+    package func logits(_ tokens: [Int]) -> [Float] {
         logits(PackedBatch([tokens])).logits[0]
     }
 
     /// The pooled features of the most recent single-sequence forward (the tutorial's h_T).
-    public var finalHidden: [Float] { Array(UnsafeBufferPointer(start: features.pointer, count: featureSize)) }
+    package var finalHidden: [Float] { Array(UnsafeBufferPointer(start: features.pointer, count: featureSize)) }
 }

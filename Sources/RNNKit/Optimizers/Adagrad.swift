@@ -7,17 +7,17 @@
 ///     θ ← θ − γ̃·g / (√s + ε)
 ///
 /// State: `<parameter>.step` and `<parameter>.sum`.
-public final class Adagrad: Optimizer, CustomStringConvertible {
-    public var learningRate: Float
-    public let learningRateDecay: Float
-    public let weightDecay: Float
-    public let initialAccumulatorValue: Float
-    public let eps: Float
-    public var name: String { "Adagrad" }
+package final class Adagrad: Optimizer, CustomStringConvertible {
+    package var learningRate: Float
+    package let learningRateDecay: Float
+    package let weightDecay: Float
+    package let initialAccumulatorValue: Float
+    package let eps: Float
+    package var name: String { "Adagrad" }
 
     private var states = ParameterStates(bufferNames: ["sum"], tracksStep: true)
 
-    public init(learningRate: Float = 0.01, learningRateDecay: Float = 0, weightDecay: Float = 0,
+    package init(learningRate: Float = 0.01, learningRateDecay: Float = 0, weightDecay: Float = 0,
                 initialAccumulatorValue: Float = 0, eps: Float = 1e-10) {
         precondition(learningRate >= 0 && learningRateDecay >= 0 && weightDecay >= 0
                      && initialAccumulatorValue >= 0 && eps >= 0,
@@ -29,12 +29,12 @@ public final class Adagrad: Optimizer, CustomStringConvertible {
         self.eps = eps
     }
 
-    public var description: String {
+    package var description: String {
         "Adagrad(lr: \(learningRate), lr_decay: \(learningRateDecay), weight_decay: \(weightDecay), "
             + "initial_accumulator_value: \(initialAccumulatorValue), eps: \(eps))"
     }
 
-    public func step(_ parameters: [Parameter]) {
+    package func step(_ parameters: [Parameter]) {
         let wd = weightDecay, eps = eps
         for p in parameters {
             let (s, _) = states.state(for: p, initial: initialAccumulatorValue)
@@ -53,9 +53,9 @@ public final class Adagrad: Optimizer, CustomStringConvertible {
         }
     }
 
-    public func stateTensors() -> [String: [Float]] { states.tensors(learningRate: learningRate) }
+    package func stateTensors() -> [String: [Float]] { states.tensors(learningRate: learningRate) }
 
-    public func loadState(_ state: [String: [Float]], parameters: [Parameter]) throws {
+    package func loadState(_ state: [String: [Float]], parameters: [Parameter]) throws {
         learningRate = try states.load(state, parameters: parameters)
     }
 }

@@ -23,20 +23,20 @@ import Darwin
 ///
 /// Weight decay here is L2 regularization, which Adam's per-coordinate scaling weakens for
 /// coordinates with large gradients; `AdamW` decays the weights directly instead.
-public class Adam: Optimizer, CustomStringConvertible {
-    public var learningRate: Float
-    public let beta1: Float
-    public let beta2: Float
-    public let eps: Float
-    public let weightDecay: Float
-    public let amsgrad: Bool
+package class Adam: Optimizer, CustomStringConvertible {
+    package var learningRate: Float
+    package let beta1: Float
+    package let beta2: Float
+    package let eps: Float
+    package let weightDecay: Float
+    package let amsgrad: Bool
     /// AdamW's decoupled weight decay instead of Adam's L2 term.
     let decoupled: Bool
-    public var name: String { decoupled ? "AdamW" : "Adam" }
+    package var name: String { decoupled ? "AdamW" : "Adam" }
 
     private var core: AdamCore
 
-    public convenience init(learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, eps: Float = 1e-8,
+    package convenience init(learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, eps: Float = 1e-8,
                             weightDecay: Float = 0, amsgrad: Bool = false) {
         self.init(learningRate: learningRate, beta1: beta1, beta2: beta2, eps: eps, weightDecay: weightDecay,
                   amsgrad: amsgrad, decoupled: false)
@@ -54,19 +54,19 @@ public class Adam: Optimizer, CustomStringConvertible {
         core = AdamCore(amsgrad: amsgrad)
     }
 
-    public var description: String {
+    package var description: String {
         "\(name)(lr: \(learningRate), betas: (\(beta1), \(beta2)), eps: \(eps), weight_decay: \(weightDecay), "
             + "amsgrad: \(amsgrad))"
     }
 
-    public func step(_ parameters: [Parameter]) {
+    package func step(_ parameters: [Parameter]) {
         core.step(parameters, learningRate: learningRate, beta1: beta1, beta2: beta2, eps: eps,
                   weightDecay: weightDecay, decoupled: decoupled)
     }
 
-    public func stateTensors() -> [String: [Float]] { core.states.tensors(learningRate: learningRate) }
+    package func stateTensors() -> [String: [Float]] { core.states.tensors(learningRate: learningRate) }
 
-    public func loadState(_ state: [String: [Float]], parameters: [Parameter]) throws {
+    package func loadState(_ state: [String: [Float]], parameters: [Parameter]) throws {
         learningRate = try core.states.load(state, parameters: parameters)
     }
 }
@@ -81,8 +81,8 @@ public class Adam: Optimizer, CustomStringConvertible {
 ///     θ ← θ − (γ / (1 − β₁ᵗ)) · m / (√v̂ / √(1 − β₂ᵗ) + ε)
 ///
 /// PyTorch's default λ is 0.01. State as for `Adam`.
-public final class AdamW: Adam {
-    public init(learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, eps: Float = 1e-8,
+package final class AdamW: Adam {
+    package init(learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, eps: Float = 1e-8,
                 weightDecay: Float = 0.01, amsgrad: Bool = false) {
         super.init(learningRate: learningRate, beta1: beta1, beta2: beta2, eps: eps, weightDecay: weightDecay,
                    amsgrad: amsgrad, decoupled: true)

@@ -4,7 +4,7 @@
 ///
 ///     .value(v):  gᵢ ← min(max(gᵢ, −v), v)                        (torch.nn.utils.clip_grad_value_)
 ///     .norm(m):   c = m / (‖g‖ + 10⁻⁶);  g ← c·g  when c < 1       (torch.nn.utils.clip_grad_norm_)
-public enum GradientClipping: Sendable, Equatable {
+package enum GradientClipping: Sendable, Equatable {
     case none
     /// Each gradient element clamped to [−v, v] (the tutorial clips to [−1, 1]).
     case value(Float)
@@ -21,7 +21,7 @@ public enum GradientClipping: Sendable, Equatable {
     /// overflow Float and would read as non-finite. The two can differ in the last bits of the
     /// norm, hence of the clipping coefficient.
     @discardableResult
-    public func apply(to parameters: [Parameter]) -> Double {
+    package func apply(to parameters: [Parameter]) -> Double {
         let total = Self.globalNorm(parameters)
         switch self {
         case .none:
@@ -48,7 +48,7 @@ public enum GradientClipping: Sendable, Equatable {
 
 extension GradientClipping {
     /// √(Σ over all parameters of Σ grad²), accumulated in Double.
-    public static func globalNorm(_ parameters: [Parameter]) -> Double {
+    package static func globalNorm(_ parameters: [Parameter]) -> Double {
         // Vectorized sums of squares (blocks summed in Float, as PyTorch's float32 norm does, and
         // added up in Double), one pass per parameter.
         var total = 0.0
@@ -59,6 +59,6 @@ extension GradientClipping {
 
 /// Whether every gradient element of `parameters` is finite (no NaN, no ±infinity): one
 /// vectorized read pass (`Kernels.allFinite`).
-public func gradientsAreFinite(_ parameters: [Parameter]) -> Bool {
+package func gradientsAreFinite(_ parameters: [Parameter]) -> Bool {
     parameters.allSatisfy { Kernels.allFinite($0.grad.count, $0.grad.data) }
 }

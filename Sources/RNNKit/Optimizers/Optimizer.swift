@@ -11,7 +11,7 @@
 /// Per-parameter state is created on a parameter's first `step` and keyed by the parameter's
 /// `name`, the way `state_dict()` keys it; names must therefore be unique among the parameters an
 /// optimizer sees.
-public protocol Optimizer: AnyObject {
+package protocol Optimizer: AnyObject {
     /// PyTorch's class name: "SGD", "Adagrad", "RMSprop", "Adam" or "AdamW".
     var name: String { get }
 
@@ -39,7 +39,7 @@ public protocol Optimizer: AnyObject {
 }
 
 /// Why `Optimizer.loadState(_:parameters:)` refused a state.
-public struct OptimizerStateError: Error, CustomStringConvertible, Sendable, Equatable {
+package struct OptimizerStateError: Error, CustomStringConvertible, Sendable, Equatable {
     /// What was wrong; `key` names the entry (or, for `duplicateParameter`, the parameter name).
     public enum Kind: String, Sendable {
         /// A required entry is absent: the learning rate, or part of a parameter's state.
@@ -53,22 +53,22 @@ public struct OptimizerStateError: Error, CustomStringConvertible, Sendable, Equ
         /// Two parameters passed share a name, so their state could not be told apart.
         case duplicateParameter
     }
-    public var kind: Kind
-    public var key: String
-    public var detail: String
+    package var kind: Kind
+    package var key: String
+    package var detail: String
 
-    public init(kind: Kind, key: String, detail: String) {
+    package init(kind: Kind, key: String, detail: String) {
         self.kind = kind
         self.key = key
         self.detail = detail
     }
 
-    public var description: String { "optimizer state \"\(key)\": \(detail)" }
+    package var description: String { "optimizer state \"\(key)\": \(detail)" }
 }
 
 extension Array where Element == Parameter {
     /// Sets every gradient to zero; backward passes only ever add.
-    public func zeroGradients() {
+    package func zeroGradients() {
         for p in self { p.grad.zero() }
     }
 }

@@ -39,7 +39,7 @@ public enum OptimizerKind: String, Codable, CaseIterable, Sendable {
     /// A fresh optimizer of this kind; `learningRate` nil means `defaultLearningRate`. Weight
     /// decay is decoupled for `.adamw` and an L2 term added to the gradient for the others.
     /// Every other hyperparameter is PyTorch's default.
-    public func make(learningRate: Float?, weightDecay: Float) -> any Optimizer {
+    package func make(learningRate: Float?, weightDecay: Float) -> any Optimizer {
         let lr = learningRate ?? defaultLearningRate
         switch self {
         case .sgd: return SGD(learningRate: lr, weightDecay: weightDecay)

@@ -10,21 +10,21 @@
 /// v, ḡ and b start at zero. Note ε is added outside the square root, unlike TensorFlow/Keras.
 /// State: `<parameter>.step`, `<parameter>.square_avg`, and `<parameter>.momentum_buffer` when
 /// μ > 0, `<parameter>.grad_avg` when centered. (PyTorch counts steps but RMSprop never uses the count.)
-public final class RMSprop: Optimizer, CustomStringConvertible {
-    public var learningRate: Float
-    public let alpha: Float
-    public let eps: Float
-    public let weightDecay: Float
-    public let momentum: Float
-    public let centered: Bool
-    public var name: String { "RMSprop" }
+package final class RMSprop: Optimizer, CustomStringConvertible {
+    package var learningRate: Float
+    package let alpha: Float
+    package let eps: Float
+    package let weightDecay: Float
+    package let momentum: Float
+    package let centered: Bool
+    package var name: String { "RMSprop" }
 
     private var states: ParameterStates
     // Positions in `ParameterState.buffers`; −1 when the option is off.
     private let momentumIndex: Int
     private let gradAvgIndex: Int
 
-    public init(learningRate: Float = 0.01, alpha: Float = 0.99, eps: Float = 1e-8, weightDecay: Float = 0,
+    package init(learningRate: Float = 0.01, alpha: Float = 0.99, eps: Float = 1e-8, weightDecay: Float = 0,
                 momentum: Float = 0, centered: Bool = false) {
         precondition(learningRate >= 0 && alpha >= 0 && eps >= 0 && weightDecay >= 0 && momentum >= 0,
                      "RMSprop: hyperparameters must be non-negative")
@@ -42,12 +42,12 @@ public final class RMSprop: Optimizer, CustomStringConvertible {
         states = ParameterStates(bufferNames: names, tracksStep: true)
     }
 
-    public var description: String {
+    package var description: String {
         "RMSprop(lr: \(learningRate), alpha: \(alpha), eps: \(eps), weight_decay: \(weightDecay), "
             + "momentum: \(momentum), centered: \(centered))"
     }
 
-    public func step(_ parameters: [Parameter]) {
+    package func step(_ parameters: [Parameter]) {
         let wd = weightDecay, eps = eps, alpha = alpha, mu = momentum, lr = learningRate
         // 1 − α is computed in double by PyTorch and rounded once when it reaches the kernel.
         let oneMinusAlpha = Float(1 - Double(alpha))
@@ -93,9 +93,9 @@ public final class RMSprop: Optimizer, CustomStringConvertible {
         }
     }
 
-    public func stateTensors() -> [String: [Float]] { states.tensors(learningRate: learningRate) }
+    package func stateTensors() -> [String: [Float]] { states.tensors(learningRate: learningRate) }
 
-    public func loadState(_ state: [String: [Float]], parameters: [Parameter]) throws {
+    package func loadState(_ state: [String: [Float]], parameters: [Parameter]) throws {
         learningRate = try states.load(state, parameters: parameters)
     }
 }

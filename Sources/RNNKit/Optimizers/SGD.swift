@@ -9,17 +9,17 @@
 ///
 /// With the defaults (μ = 0, λ = 0) this is plain SGD, θ ← θ − γ·∇θ, and keeps no state.
 /// State: `<parameter>.momentum_buffer` when μ ≠ 0; no step count (PyTorch keeps none for SGD).
-public final class SGD: Optimizer, CustomStringConvertible {
-    public var learningRate: Float
-    public let momentum: Float
-    public let dampening: Float
-    public let nesterov: Bool
-    public let weightDecay: Float
-    public var name: String { "SGD" }
+package final class SGD: Optimizer, CustomStringConvertible {
+    package var learningRate: Float
+    package let momentum: Float
+    package let dampening: Float
+    package let nesterov: Bool
+    package let weightDecay: Float
+    package var name: String { "SGD" }
 
     private var states: ParameterStates
 
-    public init(learningRate: Float, momentum: Float = 0, dampening: Float = 0, nesterov: Bool = false,
+    package init(learningRate: Float, momentum: Float = 0, dampening: Float = 0, nesterov: Bool = false,
                 weightDecay: Float = 0) {
         precondition(learningRate >= 0 && momentum >= 0 && weightDecay >= 0,
                      "SGD: learning rate, momentum and weight decay must be non-negative")
@@ -33,12 +33,12 @@ public final class SGD: Optimizer, CustomStringConvertible {
         states = ParameterStates(bufferNames: momentum != 0 ? ["momentum_buffer"] : [], tracksStep: false)
     }
 
-    public var description: String {
+    package var description: String {
         "SGD(lr: \(learningRate), momentum: \(momentum), dampening: \(dampening), nesterov: \(nesterov), "
             + "weight_decay: \(weightDecay))"
     }
 
-    public func step(_ parameters: [Parameter]) {
+    package func step(_ parameters: [Parameter]) {
         if momentum == 0 && weightDecay == 0 {
             for p in parameters { Kernels.axpy(p.value.count, -learningRate, p.grad.data, p.value.data) }
             return
@@ -81,7 +81,7 @@ public final class SGD: Optimizer, CustomStringConvertible {
     ///
     /// Only plain SGD (no momentum, no weight decay) has the fused kernel; otherwise this runs the
     /// three steps one after the other, with the same result.
-    public func stepAndZero(_ parameters: [Parameter], clipValue: Float?) {
+    package func stepAndZero(_ parameters: [Parameter], clipValue: Float?) {
         guard momentum == 0 && weightDecay == 0 else {
             if let clipValue { GradientClipping.value(clipValue).clamp(parameters) }
             step(parameters)
@@ -94,9 +94,9 @@ public final class SGD: Optimizer, CustomStringConvertible {
         }
     }
 
-    public func stateTensors() -> [String: [Float]] { states.tensors(learningRate: learningRate) }
+    package func stateTensors() -> [String: [Float]] { states.tensors(learningRate: learningRate) }
 
-    public func loadState(_ state: [String: [Float]], parameters: [Parameter]) throws {
+    package func loadState(_ state: [String: [Float]], parameters: [Parameter]) throws {
         learningRate = try states.load(state, parameters: parameters)
     }
 }

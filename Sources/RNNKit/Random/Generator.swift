@@ -2,11 +2,11 @@
 ///
 /// Swift's `SystemRandomNumberGenerator` cannot be seeded, and reproducible training needs every
 /// random draw (initial weights, shuffles, dropout) to come from one explicit seed.
-public struct SeededGenerator: RandomNumberGenerator, Sendable {
+package struct SeededGenerator: RandomNumberGenerator, Sendable {
     private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
     private var spareNormal: Double?
 
-    public init(seed: UInt64) {
+    package init(seed: UInt64) {
         var x = seed
         func splitMix() -> UInt64 {
             x &+= 0x9E37_79B9_7F4A_7C15
@@ -20,19 +20,19 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
 
     /// The complete state, to save in a checkpoint: four words, then the spare normal sample's
     /// bits and whether there is one.
-    public var state: [UInt64] {
+    package var state: [UInt64] {
         [s0, s1, s2, s3, spareNormal?.bitPattern ?? 0, spareNormal == nil ? 0 : 1]
     }
 
     /// A generator continuing exactly where the one whose `state` this is left off; nil for a
     /// malformed state.
-    public init?(state: [UInt64]) {
+    package init?(state: [UInt64]) {
         guard state.count == 6, state[0...3].contains(where: { $0 != 0 }) else { return nil }
         (s0, s1, s2, s3) = (state[0], state[1], state[2], state[3])
         spareNormal = state[5] == 1 ? Double(bitPattern: state[4]) : nil
     }
 
-    public mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
         let t = s1 << 17
         s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3
@@ -42,12 +42,12 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     }
 
     /// Uniform in [0, 1) with 53 random bits.
-    public mutating func nextUniform() -> Double {
+    package mutating func nextUniform() -> Double {
         Double(next() >> 11) * 0x1.0p-53
     }
 
     /// Standard normal sample by the Box–Muller transform (the second value of each pair is kept).
-    public mutating func nextNormal() -> Double {
+    package mutating func nextNormal() -> Double {
         if let z = spareNormal {
             spareNormal = nil
             return z
@@ -61,7 +61,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     }
 
     /// Uniform integer in 0..<bound, unbiased (Lemire's multiply-and-reject).
-    public mutating func nextInt(below bound: Int) -> Int {
+    package mutating func nextInt(below bound: Int) -> Int {
         precondition(bound > 0)
         let b = UInt64(bound)
         var m = next().multipliedFullWidth(by: b)
@@ -74,7 +74,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
 
     /// Fisher–Yates shuffle; the same generator state gives the same order on every platform,
     /// unlike `Array.shuffle(using:)` whose algorithm is unspecified.
-    public mutating func shuffle<T>(_ items: inout [T]) {
+    package mutating func shuffle<T>(_ items: inout [T]) {
         guard items.count > 1 else { return }
         for i in stride(from: items.count - 1, to: 0, by: -1) {
             items.swapAt(i, nextInt(below: i + 1))

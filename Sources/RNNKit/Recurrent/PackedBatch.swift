@@ -7,25 +7,25 @@
 ///
 /// Immutable; a class so that handing a batch down through the layers costs no reference counting
 /// of its five arrays.
-public final class PackedBatch: Sendable {
+package final class PackedBatch: Sendable {
     /// Lengths in sorted (longest-first) order.
-    public let lengths: [Int]
+    package let lengths: [Int]
     /// `order[r]` is the caller's index of sorted row r.
-    public let order: [Int]
+    package let order: [Int]
     /// Rows active at each step (non-increasing), (T).
-    public let batchSizes: [Int]
+    package let batchSizes: [Int]
     /// First packed row of each step, (T + 1); `offsets[T] = N`.
-    public let offsets: [Int]
+    package let offsets: [Int]
     /// Token ids, packed: step t's rows at offsets[t]…, (N).
-    public let tokens: [Int]
+    package let tokens: [Int]
 
-    public var count: Int { lengths.count }
-    public var steps: Int { batchSizes.count }
-    public var rowCount: Int { offsets.last ?? 0 }
+    package var count: Int { lengths.count }
+    package var steps: Int { batchSizes.count }
+    package var rowCount: Int { offsets.last ?? 0 }
 
     /// Packs `sequences` (each at least one token). The sort is stable, so equal lengths keep
     /// the caller's order and packing is deterministic.
-    public init(_ sequences: [[Int]]) {
+    package init(_ sequences: [[Int]]) {
         precondition(!sequences.isEmpty && sequences.allSatisfy { !$0.isEmpty }, "a batch needs non-empty sequences")
         let order = sequences.indices.sorted { (sequences[$0].count, $1) > (sequences[$1].count, $0) }
         let lengths = order.map { sequences[$0].count }
@@ -47,5 +47,5 @@ public final class PackedBatch: Sendable {
 
     /// Packed row of sorted sequence r at step t (t < lengths[r]).
     @inline(__always)
-    public func row(step t: Int, sequence r: Int) -> Int { offsets[t] + r }
+    package func row(step t: Int, sequence r: Int) -> Int { offsets[t] + r }
 }

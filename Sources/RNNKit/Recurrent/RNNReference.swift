@@ -1,7 +1,7 @@
 // Dimension letters: V vocabulary size, H hidden size, O classes, T steps.
 
 /// The five parameters of the tutorial classifier, named as the seed fixtures name them.
-public enum ReferenceParameter: String, CaseIterable, Sendable {
+package enum ReferenceParameter: String, CaseIterable, Sendable {
     case wxh = "Wxh", whh = "Whh", bh = "bh", why = "Why", by = "by"
 }
 
@@ -35,24 +35,24 @@ public enum ReferenceParameter: String, CaseIterable, Sendable {
 ///
 /// No clipping happens here; `Gradients.clipped(to:)` and `sgdStep` are separate, as in the tutorial:
 /// each gradient element clamped to [−c, c], then θ ← θ − η·dθ.
-public struct ReferenceRNNClassifier<S: ReferenceScalar>: ReferenceParameterSet {
-    public let vocabularySize: Int
-    public let hiddenSize: Int
-    public let numClasses: Int
+package struct ReferenceRNNClassifier<S: ReferenceScalar>: ReferenceParameterSet {
+    package let vocabularySize: Int
+    package let hiddenSize: Int
+    package let numClasses: Int
 
     /// Wxh (H, V), row-major: element (i, v) at `i * V + v`.
-    public var wxh: [S]
+    package var wxh: [S]
     /// Whh (H, H).
-    public var whh: [S]
+    package var whh: [S]
     /// bh (H).
-    public var bh: [S]
+    package var bh: [S]
     /// Why (O, H).
-    public var why: [S]
+    package var why: [S]
     /// by (O).
-    public var by: [S]
+    package var by: [S]
 
     /// A model with every parameter zero.
-    public init(vocabularySize V: Int, hiddenSize H: Int, numClasses O: Int) {
+    package init(vocabularySize V: Int, hiddenSize H: Int, numClasses O: Int) {
         precondition(V > 0 && H > 0 && O > 0, "empty dimension: V \(V), H \(H), O \(O)")
         vocabularySize = V
         hiddenSize = H
@@ -76,7 +76,7 @@ public struct ReferenceRNNClassifier<S: ReferenceScalar>: ReferenceParameterSet 
     /// The weights of an optimized model of the tutorial's shape, converted to `S`. The optimized
     /// model stores Wxh transposed for its one-hot lookup, as `weightIH` (V, H); here it is back in
     /// the (H, V) layout. A model with PyTorch's two biases gives bh = b_ih + b_hh.
-    public init(from model: SequenceClassifier) {
+    package init(from model: SequenceClassifier) {
         let c = model.configuration
         self.init(vocabularySize: c.vocabularySize, hiddenSize: c.hiddenSize, numClasses: c.numClasses)
         let (V, H, O) = (vocabularySize, hiddenSize, numClasses)
@@ -89,7 +89,7 @@ public struct ReferenceRNNClassifier<S: ReferenceScalar>: ReferenceParameterSet 
     }
 
     /// Writes these weights, rounded to Float, into an optimized model of the same sizes.
-    public func copy(into model: SequenceClassifier) {
+    package func copy(into model: SequenceClassifier) {
         let c = model.configuration
         precondition(c.vocabularySize == vocabularySize && c.hiddenSize == hiddenSize && c.numClasses == numClasses,
                      "copying a (V \(vocabularySize), H \(hiddenSize), O \(numClasses)) reference into a model of \(c)")
@@ -104,7 +104,7 @@ public struct ReferenceRNNClassifier<S: ReferenceScalar>: ReferenceParameterSet 
     }
 
     /// The shape of a parameter, in PyTorch layout.
-    public func shape(of parameter: ReferenceParameter) -> [Int] {
+    package func shape(of parameter: ReferenceParameter) -> [Int] {
         switch parameter {
         case .wxh: return [hiddenSize, vocabularySize]
         case .whh: return [hiddenSize, hiddenSize]
@@ -148,7 +148,7 @@ public struct ReferenceRNNClassifier<S: ReferenceScalar>: ReferenceParameterSet 
     }
 
     /// Stable softmax: p_k = exp(y_k − m) / Σ_j exp(y_j − m), m = max y.
-    public static func softmax(_ y: [S]) -> [S] {
+    package static func softmax(_ y: [S]) -> [S] {
         let m = y.max()!
         let e = y.map { S.exp($0 - m) }
         let sum = e.reduce(0, +)
@@ -156,7 +156,7 @@ public struct ReferenceRNNClassifier<S: ReferenceScalar>: ReferenceParameterSet 
     }
 
     /// Logits y, probabilities p = softmax(y) and the last hidden state h_T.
-    public func forward(tokens: [Int]) -> (logits: [S], probs: [S], hT: [S]) {
+    package func forward(tokens: [Int]) -> (logits: [S], probs: [S], hT: [S]) {
         let hT = hiddenStates(tokens).last!
         let y = logits(from: hT)
         return (y, Self.softmax(y), hT)
@@ -164,7 +164,7 @@ public struct ReferenceRNNClassifier<S: ReferenceScalar>: ReferenceParameterSet 
 
     /// L = −log p_target, computed as log Σ_j exp(y_j − m) − (y_target − m) so that it stays finite
     /// and accurate when p_target underflows.
-    public func loss(tokens: [Int], target: Int) -> S {
+    package func loss(tokens: [Int], target: Int) -> S {
         precondition(target >= 0 && target < numClasses, "target \(target) outside 0..<\(numClasses)")
         let y = forward(tokens: tokens).logits
         let m = y.max()!
@@ -175,15 +175,15 @@ public struct ReferenceRNNClassifier<S: ReferenceScalar>: ReferenceParameterSet 
     // MARK: Backward
 
     /// dL/dθ for each of the five parameters, in the same layouts as the parameters.
-    public struct Gradients: ReferenceParameterSet {
-        public var wxh: [S]
-        public var whh: [S]
-        public var bh: [S]
-        public var why: [S]
-        public var by: [S]
+    package struct Gradients: ReferenceParameterSet {
+        package var wxh: [S]
+        package var whh: [S]
+        package var bh: [S]
+        package var why: [S]
+        package var by: [S]
 
         /// All zero, sized for `model`.
-        public init(zeroLike model: ReferenceRNNClassifier) {
+        package init(zeroLike model: ReferenceRNNClassifier) {
             wxh = [S](repeating: 0, count: model.wxh.count)
             whh = [S](repeating: 0, count: model.whh.count)
             bh = [S](repeating: 0, count: model.bh.count)
@@ -194,7 +194,7 @@ public struct ReferenceRNNClassifier<S: ReferenceScalar>: ReferenceParameterSet 
         /// The gradients accumulated in an optimized model's `Parameter.grad` buffers, converted to
         /// `S` and to this layout (the optimized dWxh is stored transposed, (V, H)). For a model with
         /// two biases this reads b_ih's gradient, which equals b_hh's.
-        public init(gradientsOf model: SequenceClassifier) {
+        package init(gradientsOf model: SequenceClassifier) {
             let c = model.configuration
             let (V, H, O) = (c.vocabularySize, c.hiddenSize, c.numClasses)
             wxh = [S](repeating: 0, count: H * V)
@@ -207,7 +207,7 @@ public struct ReferenceRNNClassifier<S: ReferenceScalar>: ReferenceParameterSet 
         }
 
         /// Each element clamped to [−c, c] (the tutorial's clipping, c = 1).
-        public func clipped(to c: S) -> Gradients {
+        package func clipped(to c: S) -> Gradients {
             var out = self
             for p in ReferenceParameter.allCases { out[p] = self[p].map { min(max($0, -c), c) } }
             return out
@@ -216,7 +216,7 @@ public struct ReferenceRNNClassifier<S: ReferenceScalar>: ReferenceParameterSet 
 
     /// Backpropagation through time for one example: the five gradients of L = −log p_target,
     /// unclipped. `rule` picks the true gradient (default) or the published tutorial's recurrence.
-    public func gradients(tokens: [Int], target: Int, rule: BackwardRule = .exact) -> Gradients {
+    package func gradients(tokens: [Int], target: Int, rule: BackwardRule = .exact) -> Gradients {
         precondition(target >= 0 && target < numClasses, "target \(target) outside 0..<\(numClasses)")
         let (V, H, O) = (vocabularySize, hiddenSize, numClasses)
         let hs = hiddenStates(tokens)
@@ -263,7 +263,7 @@ public struct ReferenceRNNClassifier<S: ReferenceScalar>: ReferenceParameterSet 
 
     /// One plain SGD step, θ ← θ − η·clip(dθ), with each gradient element clamped to [−clip, clip]
     /// first when `clip` is given.
-    public mutating func sgdStep(_ gradients: Gradients, learningRate: S, clip: S?) {
+    package mutating func sgdStep(_ gradients: Gradients, learningRate: S, clip: S?) {
         let g = clip.map { gradients.clipped(to: $0) } ?? gradients
         for p in ReferenceParameter.allCases {
             let d = g[p]
@@ -276,7 +276,7 @@ public struct ReferenceRNNClassifier<S: ReferenceScalar>: ReferenceParameterSet 
     /// The tutorial's training step on one example: gradients, clipping, SGD. Returns the loss
     /// before the update.
     @discardableResult
-    public mutating func trainStep(tokens: [Int], target: Int, learningRate: S, clip: S?,
+    package mutating func trainStep(tokens: [Int], target: Int, learningRate: S, clip: S?,
                                    rule: BackwardRule = .exact) -> S {
         let l = loss(tokens: tokens, target: target)
         sgdStep(gradients(tokens: tokens, target: target, rule: rule), learningRate: learningRate, clip: clip)
@@ -288,7 +288,7 @@ extension ReferenceRNNClassifier: Sendable where S: Sendable {}
 extension ReferenceRNNClassifier.Gradients: Sendable where S: Sendable {}
 
 /// The five tensors of the tutorial's model, by name: the weights and their gradients alike.
-public protocol ReferenceParameterSet {
+package protocol ReferenceParameterSet {
     associatedtype S: ReferenceScalar
     var wxh: [S] { get set }
     var whh: [S] { get set }
@@ -309,7 +309,7 @@ extension ReferenceParameterSet {
     }
 
     /// A tensor by name, flattened row-major in PyTorch layout.
-    public subscript(parameter: ReferenceParameter) -> [S] {
+    package subscript(parameter: ReferenceParameter) -> [S] {
         get { self[keyPath: Self.path(parameter)] }
         set {
             precondition(newValue.count == self[parameter].count, "\(parameter.rawValue): \(newValue.count) values for \(self[parameter].count)")

@@ -27,19 +27,19 @@
 /// `biasHH` is nil and `bias_hh` is written as zeros.
 ///
 /// Init: U(−1/√H, 1/√H) for every weight and bias (PyTorch's), or the tutorial's N(0, 1)/1000.
-public final class RecurrentLayer: @unchecked Sendable {
-    public let cell: CellKind
-    public let inputSize: Int
-    public let hiddenSize: Int
-    public let reverse: Bool
-    public let oneHotInput: Bool
-    public let weightIH: Parameter   // (G·H, I), or (I, G·H) when one-hot
-    public let weightHH: Parameter   // (G·H, H)
-    public let biasIH: Parameter     // (G·H)
-    public let biasHH: Parameter?    // (G·H)
+package final class RecurrentLayer: @unchecked Sendable {
+    package let cell: CellKind
+    package let inputSize: Int
+    package let hiddenSize: Int
+    package let reverse: Bool
+    package let oneHotInput: Bool
+    package let weightIH: Parameter   // (G·H, I), or (I, G·H) when one-hot
+    package let weightHH: Parameter   // (G·H, H)
+    package let biasIH: Parameter     // (G·H)
+    package let biasHH: Parameter?    // (G·H)
     /// How the gradient reaches h_{t−1}; `.tutorial` (vanilla RNN only) is the tutorial's
     /// published rule, Whh·g instead of the true Whhᵀ·g.
-    public var backward: BackwardRule = .exact
+    package var backward: BackwardRule = .exact
 
     // Forward cache and backward work space, packed (N, ·) unless noted; reused across batches.
     let preX = Scratch(), hPrev = Scratch(), output = Scratch(), cPrev = Scratch(), cState = Scratch()
@@ -49,7 +49,7 @@ public final class RecurrentLayer: @unchecked Sendable {
     private let zeroBias = Scratch()                                      // (G·H)
     private let packedForward = Scratch(), packedHHBackward = Scratch(), packedIHBackward = Scratch()
 
-    public init(cell: CellKind, inputSize: Int, hiddenSize: Int, layer: Int = 0, reverse: Bool = false,
+    package init(cell: CellKind, inputSize: Int, hiddenSize: Int, layer: Int = 0, reverse: Bool = false,
                 oneHotInput: Bool = false, separateRecurrentBias: Bool = true) {
         self.cell = cell
         self.inputSize = inputSize
@@ -64,12 +64,12 @@ public final class RecurrentLayer: @unchecked Sendable {
         biasHH = separateRecurrentBias ? Parameter(name: "rnn.bias_hh" + suffix, shape: [GH]) : nil
     }
 
-    public var parameters: [Parameter] { [weightIH, weightHH, biasIH] + (biasHH.map { [$0] } ?? []) }
+    package var parameters: [Parameter] { [weightIH, weightHH, biasIH] + (biasHH.map { [$0] } ?? []) }
 
     var gateWidth: Int { cell.gateCount * hiddenSize }
 
     /// PyTorch's init: every weight and bias U(−1/√H, 1/√H).
-    public func initializePyTorch(using rng: inout SeededGenerator) {
+    package func initializePyTorch(using rng: inout SeededGenerator) {
         let bound = 1 / Double(hiddenSize).squareRoot()
         for p in parameters {
             for k in 0..<p.value.count { p.value[k] = Float((2 * rng.nextUniform() - 1) * bound) }
@@ -77,7 +77,7 @@ public final class RecurrentLayer: @unchecked Sendable {
     }
 
     /// The tutorial's init: weights N(0, 1)/1000 (W_ih drawn in its (G·H, I) order), biases 0.
-    public func initializeTutorial(using rng: inout SeededGenerator) {
+    package func initializeTutorial(using rng: inout SeededGenerator) {
         let (GH, I) = (gateWidth, inputSize)
         for r in 0..<GH {
             for i in 0..<I {
@@ -91,14 +91,14 @@ public final class RecurrentLayer: @unchecked Sendable {
     }
 
     /// The packed outputs h of the last forward, (N, H).
-    public var outputs: UnsafeMutablePointer<Float> { output.pointer }
+    package var outputs: UnsafeMutablePointer<Float> { output.pointer }
 
     /// The packed cell states c of the last forward (LSTM), (N, H).
-    public var cellStates: UnsafeMutablePointer<Float> { cState.pointer }
+    package var cellStates: UnsafeMutablePointer<Float> { cState.pointer }
 
     /// Packed row holding the final state of sorted sequence r.
     @inline(__always)
-    public func finalRow(_ batch: PackedBatch, sequence r: Int) -> Int {
+    package func finalRow(_ batch: PackedBatch, sequence r: Int) -> Int {
         reverse ? r : batch.row(step: batch.lengths[r] - 1, sequence: r)
     }
 
@@ -106,7 +106,7 @@ public final class RecurrentLayer: @unchecked Sendable {
     /// - Parameters:
     ///   - input: packed inputs (N, I); ignored with one-hot input, which reads `batch.tokens`.
     ///   - h0, c0: initial states (B, H) in sorted row order, or nil for zeros.
-    public func forward(_ batch: PackedBatch, input: UnsafePointer<Float>?, h0: UnsafePointer<Float>? = nil,
+    package func forward(_ batch: PackedBatch, input: UnsafePointer<Float>?, h0: UnsafePointer<Float>? = nil,
                         c0: UnsafePointer<Float>? = nil) {
         let (I, H, GH, N, T) = (inputSize, hiddenSize, gateWidth, batch.rowCount, batch.steps)
         let B = batch.count
@@ -262,14 +262,14 @@ public final class RecurrentLayer: @unchecked Sendable {
 
     /// The gradient buffer for this layer's outputs, (N, H), zeroed: callers add dL/dh into it
     /// (from the layer above, or at `finalRow` from a classifier head) before `backward`.
-    public func zeroedOutputGradient(_ batch: PackedBatch) -> UnsafeMutablePointer<Float> {
+    package func zeroedOutputGradient(_ batch: PackedBatch) -> UnsafeMutablePointer<Float> {
         dOutput.zeroed(batch.rowCount * hiddenSize)
     }
 
     /// Backpropagation through time from the gradient in `zeroedOutputGradient`'s buffer, or from
     /// `dOutput` (N, H) when given. Adds into the parameter gradients and, when `dInput` is given,
     /// into dL/dx (N, I).
-    public func backward(_ batch: PackedBatch, input: UnsafePointer<Float>?, dInput: UnsafeMutablePointer<Float>?,
+    package func backward(_ batch: PackedBatch, input: UnsafePointer<Float>?, dInput: UnsafeMutablePointer<Float>?,
                          dOutput given: UnsafePointer<Float>? = nil) {
         let (H, GH, N, B) = (hiddenSize, gateWidth, batch.rowCount, batch.count)
         let dOut = given ?? UnsafePointer(dOutput.pointer), out = output.pointer, hPrev = self.hPrev.pointer, gates = self.gates.pointer

@@ -6,21 +6,21 @@
 ///
 /// Layer k reads the concatenated outputs [forward ‖ reverse] of layer k−1 (layer 0 reads the
 /// input), with dropout between layers in training. Outputs: (N, D·H), forward direction first.
-public final class RecurrentStack: @unchecked Sendable {
-    public let cell: CellKind
-    public let inputSize: Int
-    public let hiddenSize: Int
-    public let numLayers: Int
-    public let directions: Int
+package final class RecurrentStack: @unchecked Sendable {
+    package let cell: CellKind
+    package let inputSize: Int
+    package let hiddenSize: Int
+    package let numLayers: Int
+    package let directions: Int
     /// layers[k][d]: layer k, direction d (0 forward, 1 reverse).
-    public let layers: [[RecurrentLayer]]
+    package let layers: [[RecurrentLayer]]
     private let dropouts: [Dropout]           // after layers 0..<L−1
     private let outputs: [Scratch]            // (N, D·H) per layer, when the layer's own won't do
     private var layerOutputs: [UnsafeMutablePointer<Float>]  // where each layer's (N, D·H) outputs are
     private let dOutputs: [Scratch]           // (N, D·H) per layer below the top
     private let states = Scratch()            // final states, (L·D, B, H)
 
-    public init(cell: CellKind, inputSize: Int, hiddenSize: Int, numLayers: Int = 1, bidirectional: Bool = false,
+    package init(cell: CellKind, inputSize: Int, hiddenSize: Int, numLayers: Int = 1, bidirectional: Bool = false,
                 dropout: Float = 0, oneHotInput: Bool = false, separateRecurrentBias: Bool = true) {
         self.cell = cell
         self.inputSize = inputSize
@@ -42,14 +42,14 @@ public final class RecurrentStack: @unchecked Sendable {
     }
 
     /// Parameters in PyTorch's `state_dict` order.
-    public var parameters: [Parameter] { layers.flatMap { $0.flatMap(\.parameters) } }
+    package var parameters: [Parameter] { layers.flatMap { $0.flatMap(\.parameters) } }
 
-    public var outputSize: Int { directions * hiddenSize }
+    package var outputSize: Int { directions * hiddenSize }
 
     /// Runs every layer. `h0`/`c0`: initial states (L·D, B, H) in sorted row order, or nil for zeros.
     /// Returns the top layer's outputs (N, D·H), valid until the next forward.
     @discardableResult
-    public func forward(_ batch: PackedBatch, input: UnsafePointer<Float>?, h0: UnsafePointer<Float>? = nil,
+    package func forward(_ batch: PackedBatch, input: UnsafePointer<Float>?, h0: UnsafePointer<Float>? = nil,
                         c0: UnsafePointer<Float>? = nil, training: Bool = false,
                         rng: inout SeededGenerator) -> UnsafeMutablePointer<Float> {
         let (H, D, N, B) = (hiddenSize, directions, batch.rowCount, batch.count)
@@ -73,7 +73,7 @@ public final class RecurrentStack: @unchecked Sendable {
 
     /// Final states after the last forward, (L·D, B, H) in sorted row order: h, or c with
     /// `cellState` (LSTM). Forward direction: each sequence's own last step; reverse: step 0.
-    public func finalStates(_ batch: PackedBatch, cellState: Bool = false) -> UnsafeMutablePointer<Float> {
+    package func finalStates(_ batch: PackedBatch, cellState: Bool = false) -> UnsafeMutablePointer<Float> {
         let (H, D, B) = (hiddenSize, directions, batch.count)
         let s = states.get(numLayers * D * B * H)
         for k in 0..<numLayers {
@@ -93,7 +93,7 @@ public final class RecurrentStack: @unchecked Sendable {
     ///   - dTop: dL/d(top outputs) (N, D·H), or nil.
     ///   - dFinal: dL/d(top layer's final states) (B, D·H) in sorted order, or nil.
     ///   - input, dInput: the stack's input (N, I) and, when given, where dL/dinput is added.
-    public func backward(_ batch: PackedBatch, dTop: UnsafePointer<Float>?, dFinal: UnsafePointer<Float>?,
+    package func backward(_ batch: PackedBatch, dTop: UnsafePointer<Float>?, dFinal: UnsafePointer<Float>?,
                          input: UnsafePointer<Float>?, dInput: UnsafeMutablePointer<Float>?) {
         let (H, D, N, B) = (hiddenSize, directions, batch.rowCount, batch.count)
         var dAbove: UnsafePointer<Float>? = dTop
@@ -121,7 +121,7 @@ public final class RecurrentStack: @unchecked Sendable {
     }
 
     /// PyTorch's init for every layer.
-    public func initializePyTorch(using rng: inout SeededGenerator) {
+    package func initializePyTorch(using rng: inout SeededGenerator) {
         for row in layers { for layer in row { layer.initializePyTorch(using: &rng) } }
     }
 }

@@ -5,8 +5,8 @@ import Darwin
 #endif
 
 /// Writing a file so that readers see the old version or the new one, never a mix.
-public enum AtomicFile {
-    public static func write(_ bytes: [UInt8], to path: String) throws {
+package enum AtomicFile {
+    package static func write(_ bytes: [UInt8], to path: String) throws {
         let directory = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
         let base = path.split(separator: "/").last.map(String.init) ?? path
         let temporary = "\(directory.isEmpty ? "/" : directory)/.\(base).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"

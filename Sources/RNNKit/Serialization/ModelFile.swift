@@ -1,7 +1,7 @@
 import Foundation
 
 /// The library version written into model files.
-public let rnnKitVersion = "0.2.0"
+package let rnnKitVersion = "0.2.0"
 
 /// What a model file's network does: the `task` key of its `rnnkit.config`.
 public enum ModelTask: String, Codable, Sendable, CaseIterable {

@@ -194,16 +194,16 @@ public struct LanguageModelTrainingSummary: Sendable {
 /// model's seeded generator.
 ///
 /// The library never prints: progress arrives through the `event` callback.
-public final class LanguageModelTrainer {
-    public let model: LanguageModel
-    public let options: LanguageModelTrainingOptions
-    public let optimizer: any Optimizer
+package final class LanguageModelTrainer {
+    package let model: LanguageModel
+    package let options: LanguageModelTrainingOptions
+    package let optimizer: any Optimizer
 
     private let clipping: GradientClipping
     private let best: [Tensor]
     private var hasBest = false
 
-    public init(model: LanguageModel, options: LanguageModelTrainingOptions) throws {
+    package init(model: LanguageModel, options: LanguageModelTrainingOptions) throws {
         if let problem = options.problem { throw LanguageModelTrainingError.invalidOptions(problem) }
         self.model = model
         self.options = options
@@ -214,7 +214,7 @@ public final class LanguageModelTrainer {
     }
 
     /// The fewest training tokens these options can train on: one full batch and its targets.
-    public static func minimumTrainingTokens(_ options: LanguageModelTrainingOptions) -> Int {
+    package static func minimumTrainingTokens(_ options: LanguageModelTrainingOptions) -> Int {
         options.batchSize * options.sequenceLength + 1
     }
 
@@ -224,7 +224,7 @@ public final class LanguageModelTrainer {
     /// - Throws: `LanguageModelTrainingError` for texts too short or ids out of range (before any
     ///   training), or whatever `event` throws (which stops training where it is).
     @discardableResult
-    public func fit(train: [Int], validation: [Int] = [],
+    package func fit(train: [Int], validation: [Int] = [],
                     event: (LanguageModelTrainingEvent) throws -> Void = { _ in }) throws -> LanguageModelTrainingSummary {
         let (B, T) = (options.batchSize, options.sequenceLength)
         guard train.count >= Self.minimumTrainingTokens(options) else {
@@ -333,7 +333,7 @@ public final class LanguageModelTrainer {
 
     /// Mean loss on `tokens` scored as up to `options.batchSize` streams with carried state,
     /// without dropout or gradients. nil for fewer than 2 tokens.
-    public func evaluate(_ tokens: [Int]) -> LanguageModelLoss? {
+    package func evaluate(_ tokens: [Int]) -> LanguageModelLoss? {
         guard tokens.count >= 2 else { return nil }
         return evaluate(StreamBatches.forEvaluation(tokens, streams: options.batchSize, steps: options.sequenceLength))
     }

@@ -118,10 +118,10 @@ public struct TrainingSummary: Sendable {
 /// reaches the weights. Same seed, same data and same thread count give a bit-identical model,
 /// also across an interruption and `resume`. The library never prints: reports arrive through
 /// callbacks.
-public final class ClassifierTrainer {
-    public let model: SequenceClassifier
-    public let options: TrainingOptions
-    public let optimizer: any Optimizer
+package final class ClassifierTrainer {
+    package let model: SequenceClassifier
+    package let options: TrainingOptions
+    package let optimizer: any Optimizer
     private let clipping: GradientClipping
     /// The fused clip + step + zero of plain SGD applies (the tutorial's hot loop).
     private let fusedSGD: SGD?
@@ -134,7 +134,7 @@ public final class ClassifierTrainer {
     var evaluationsWithoutImprovement = 0
     var bestWeights: [Tensor]?
 
-    public init(model: SequenceClassifier, options: TrainingOptions) {
+    package init(model: SequenceClassifier, options: TrainingOptions) {
         self.model = model
         self.options = options
         optimizer = options.optimizer.make(learningRate: options.learningRate, weightDecay: options.weightDecay)
@@ -149,7 +149,7 @@ public final class ClassifierTrainer {
     }
 
     /// One pass over `examples` in the given order, in batches of `options.batchSize`.
-    public func trainEpoch(_ examples: [EncodedExample], order: [Int]) -> Metrics {
+    package func trainEpoch(_ examples: [EncodedExample], order: [Int]) -> Metrics {
         var skipped = 0
         return trainEpoch(Examples(examples, batchSize: options.batchSize), order: order, skipped: &skipped, progress: nil)
     }
@@ -218,7 +218,7 @@ public final class ClassifierTrainer {
     }
 
     /// Mean loss and accuracy without updates.
-    public func evaluate(_ examples: [EncodedExample]) -> Metrics {
+    package func evaluate(_ examples: [EncodedExample]) -> Metrics {
         model.metrics(on: examples)
     }
 
@@ -228,7 +228,7 @@ public final class ClassifierTrainer {
     /// - Parameters:
     ///   - checkpoint: when given, the complete training state is written there (atomically) after
     ///     every epoch, and training resumes from it when `resume` is set and the file exists.
-    public func fit(train: [EncodedExample], validation: [EncodedExample]? = nil, test: [EncodedExample]?,
+    package func fit(train: [EncodedExample], validation: [EncodedExample]? = nil, test: [EncodedExample]?,
                     checkpoint: String? = nil, resume: Bool = false,
                     progress: ((BatchProgress) -> Void)? = nil,
                     report: (EpochReport) -> Void = { _ in }) throws -> TrainingSummary {
@@ -301,7 +301,7 @@ extension Duration {
 
 extension SequenceClassifier {
     /// Mean loss and accuracy on `examples`, without updates.
-    public func metrics(on examples: [EncodedExample], batchSize: Int = 64) -> Metrics {
+    package func metrics(on examples: [EncodedExample], batchSize: Int = 64) -> Metrics {
         var loss = 0.0, correct = 0
         var start = 0
         while start < examples.count {
