@@ -35,7 +35,7 @@ struct Evaluate: ParsableCommand {
         var examples: [EncodedExample] = [], unknownWords = 0, dropped = 0
         for row in rows {
             guard let label = labelIndex[row.label] else {
-                throw CommandError(DataFileError(path: data, line: row.line, problem:
+                throw CommandError(DataFileError(.unknownLabel, path: data, line: row.line, detail:
                     "the label `\(row.label)` is not one the model knows (\(classifier.labels.joined(separator: ", "))). Check --label-column and --threshold."))
             }
             let e = classifier.vocabulary.encode(row.text, tokenizer: classifier.tokenizer)
