@@ -99,8 +99,8 @@ struct Bench: ParsableCommand {
     private func movie() throws {
         let options = DataFileOptions(format: .tsv, hasHeader: true, textColumn: .name("text"), labelColumn: .name("score"),
                                       threshold: 0)
-        let train = try DataFileReader.read(path: "\(dataDir)/movie/train.tsv", options: options).examples
-        let test = try DataFileReader.read(path: "\(dataDir)/movie/test.tsv", options: options).examples
+        let train = try LabeledTextSource.file("\(dataDir)/movie/train.tsv", options: options).load()
+        let test = try LabeledTextSource.file("\(dataDir)/movie/test.tsv", options: options).load()
         let data = try ClassifierData(train: train, test: test, tokenizer: .words(lowercase: true),
                                       vocabulary: .frequency(minCount: 2, maxSize: nil))
         let config = ClassifierConfiguration(cell: cell.kind(nonlinearity: .tanh), input: .embedding,

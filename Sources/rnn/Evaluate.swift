@@ -32,9 +32,8 @@ struct Evaluate: ParsableCommand {
         let classifier = try reportingErrors { try TextClassifier.load(from: model) }
         let rows = try reportingErrors { try dataOptions.read(data) }
         let evaluation: TextClassifier.Evaluation = try reportingErrors {
-            do { return try classifier.evaluate(on: rows, source: data) } catch var e as DataFileError where e.line != nil {
-                e.problem += " Check --label-column and --threshold."
-                throw e
+            do { return try classifier.evaluate(on: rows, source: data) } catch let e as DataFileError where e.kind == .unknownLabel {
+                throw CommandError(e.commandLineDescription + " Check --label-column and --threshold.")
             }
         }
         if evaluation.droppedTexts > 0 {

@@ -19,7 +19,11 @@ struct CommandError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
     init(_ error: Error) {
-        self.description = [String(describing: error), commandHint(for: error)].compactMap { $0 }.joined(separator: " ")
+        if let error = error as? DataFileError {
+            self.description = error.commandLineDescription
+        } else {
+            self.description = [String(describing: error), commandHint(for: error)].compactMap { $0 }.joined(separator: " ")
+        }
     }
 }
 
@@ -32,10 +36,10 @@ extension ParsableCommand {
     }
 }
 
-/// How to read a data file: shared by `train`, `evaluate` (and the test/validation files).
+/// How to read a data file: shared by `train`, `evaluate`, `predict` (and the test/validation files).
 struct DataOptions: ParsableArguments {
     @Option(help: "File format: csv, tsv or jsonl (default: from the file's extension).")
-    var format: DataFormat?
+    var format: DataFileFormat?
 
     @Flag(help: "The files have no header row; name columns by 1-based index.")
     var noHeader = false
@@ -63,17 +67,20 @@ struct DataOptions: ParsableArguments {
         }
     }
 
+    /// The flags as the library's options.
     var readerOptions: DataFileOptions {
-        DataFileOptions(format: format, hasHeader: !noHeader, textColumn: ColumnSelector(textColumn),
-                        labelColumn: ColumnSelector(labelColumn), threshold: threshold, skipInvalid: skipInvalid)
+        DataFileOptions(format: format, hasHeader: !noHeader, textColumn: ColumnSelector(parsing: textColumn),
+                        labelColumn: ColumnSelector(parsing: labelColumn), threshold: threshold, skipInvalid: skipInvalid)
     }
 
-    /// Reads `path`, printing what was skipped or dropped to stderr.
-    func read(_ path: String) throws -> [LabeledText] {
-        let contents = try DataFileReader.read(path: path, options: readerOptions)
+    /// Reads `path` (its texts alone unless `readsLabels`), printing what was skipped or dropped to stderr.
+    func read(_ path: String, readsLabels: Bool = true) throws -> [LabeledText] {
+        var options = readerOptions
+        options.readsLabels = readsLabels
+        let contents = try LabeledTextSource.file(path, options: options).read()
         if contents.skippedRows > 0 {
             printError("warning: \(path): skipped \(contents.skippedRows) invalid row(s):")
-            for e in contents.firstSkipped { printError("  \(e)") }
+            for e in contents.firstSkipped { printError("  \(e.commandLineDescription)") }
         }
         if contents.droppedAtThreshold > 0 {
             printError("note: \(path): dropped \(contents.droppedAtThreshold) row(s) whose score equals the threshold \(threshold!).")
@@ -82,7 +89,46 @@ struct DataOptions: ParsableArguments {
     }
 }
 
-extension DataFormat: ExpressibleByArgument {}
+extension DataFileFormat: ExpressibleByArgument {}
+
+extension DataFileError {
+    /// The error as `rnn` shows it: where, what is wrong, and each remedy as the flags that apply it.
+    var commandLineDescription: String {
+        ([location + ": " + detail] + remedies.map(\.commandLineHint)).joined(separator: " ")
+    }
+}
+
+extension DataFileError.Remedy {
+    /// The remedy in terms of `DataOptions`' flags.
+    var commandLineHint: String {
+        func flag(_ role: DataFileOptions.Role) -> String { "--\(role)-column" }
+        switch self {
+        case .setFormat(nil):
+            return "Pass --format csv|tsv|jsonl."
+        case .setFormat(let format?):
+            return "If this is a \(format.rawValue.uppercased()) file, pass --format \(format.rawValue)."
+        case .selectColumn(let role):
+            return "Pass \(flag(role)) with one of the header's names or a column number."
+        case .selectColumnByNumber(let role, let example):
+            return "Give the \(role) column's number instead, e.g. \(flag(role)) \(example)."
+        case .selectKey(let role):
+            return "Pass \(flag(role)) with the key that holds the \(role) (e.g. \(flag(role)) \(role))."
+        case .selectDifferentColumns:
+            return "--text-column and --label-column must name different columns."
+        case .readWithoutHeader(let line):
+            return "If line \(line) is an example rather than a header, use --no-header and give column numbers (e.g. --text-column 2 --label-column 1)."
+        case .thresholdNumber:
+            return "--threshold needs a number such as 0 or 2.5."
+        case .numericLabelsOrNoThreshold:
+            return "--threshold needs numeric labels: fix the label, or leave out --threshold to keep labels as text."
+        case .thresholdBetweenLabels:
+            return "Choose a --threshold between the labels' values."
+        case .skipInvalidRows:
+            return "To skip invalid rows instead, pass --skip-invalid."
+        }
+    }
+}
+
 /// `--cell`: the recurrent cell, with `--nonlinearity` choosing the vanilla RNN's activation.
 enum CellChoice: String, ExpressibleByArgument, CaseIterable {
     case rnn, lstm, gru

@@ -65,14 +65,8 @@ struct Predict: ParsableCommand {
             }
         }
         if let data {
-            var options = dataOptions.readerOptions
-            options.readsLabels = false
-            let rows = try reportingErrors { try DataFileReader.read(path: data, options: options) }
-            if rows.skippedRows > 0 {
-                printError("warning: \(data): skipped \(rows.skippedRows) invalid row(s):")
-                for e in rows.firstSkipped { printError("  \(e)") }
-            }
-            rows.examples.forEach { classify($0.text) }
+            let rows = try reportingErrors { try dataOptions.read(data, readsLabels: false) }
+            rows.forEach { classify($0.text) }
         } else if texts.isEmpty {
             while let line = readLine() {
                 let text = line.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -38,6 +38,8 @@ struct BadCase: Sendable, CustomTestStringConvertible {
     /// The line the error names (nil: the file as a whole).
     var line: Int?
     var message: String
+    /// A remedy the error must offer (besides skipping invalid rows).
+    var remedy: DataFileError.Remedy? = nil
     /// Row-level problems are skipped with `skipInvalid`; the rest still throw. Row-level inputs
     /// also contain one valid row so that skipping leaves an example.
     var rowLevel: Bool
@@ -86,7 +88,7 @@ let badCases: [BadCase] = [
     BadCase(name: "directory", input: .directory, line: nil, message: "is a directory", rowLevel: false),
     BadCase(name: "missing file", input: .missingFile, line: nil, message: "no such file", rowLevel: false),
     BadCase(name: "unknown extension", input: .bytes(utf8("text\tlabel\n" + good), name: "data.txt"),
-            line: nil, message: "--format csv|tsv|jsonl", rowLevel: false),
+            line: nil, message: "cannot tell the format from the extension `.txt`", remedy: .setFormat(suggested: nil), rowLevel: false),
     BadCase(name: "empty file", input: .bytes([], name: "d.csv"), line: nil, message: "the file is empty", rowLevel: false),
     BadCase(name: "blank lines only", input: .bytes(utf8("\n  \r\n\t\n"), name: "d.tsv"), line: nil, message: "the file is empty", rowLevel: false),
     BadCase(name: "BOM only", input: .bytes([0xEF, 0xBB, 0xBF], name: "d.jsonl"), line: nil, message: "one JSON object per line", rowLevel: false),
@@ -95,24 +97,24 @@ let badCases: [BadCase] = [
 
     // Columns
     BadCase(name: "unknown column name", input: .bytes(utf8("id\treview\tlabel\n1\t" + good), name: "d.tsv"),
-            line: 1, message: "no column is named `text`; the header has `id`, `review`, `label`. Pass --text-column", rowLevel: false),
+            line: 1, message: "no column is named `text`; the header has `id`, `review`, `label`.", remedy: .selectColumn(.text), rowLevel: false),
     BadCase(name: "header that is data", input: .bytes(utf8("0.5\tgreat film\n" + good), name: "d.tsv"),
-            line: 1, message: "use --no-header", rowLevel: false),
+            line: 1, message: "no column is named `text`", remedy: .readWithoutHeader(line: 1), rowLevel: false),
     BadCase(name: "CSV read as TSV", input: .bytes(utf8("text,label\ngood,positive\n"), name: "d.tsv"),
-            line: 1, message: "pass --format csv", rowLevel: false),
+            line: 1, message: "The line has commas but no tabs.", remedy: .setFormat(suggested: .csv), rowLevel: false),
     BadCase(name: "column number out of range", input: .bytes(utf8("text\tlabel\n" + good), name: "d.tsv"),
-            options: DataFileOptions(textColumn: .index(5)), line: 1, message: "--text-column 5 is out of range: the header has 2 columns", rowLevel: false),
+            options: DataFileOptions(textColumn: .index(5)), line: 1, message: "text column 5 is out of range: the header has 2 columns", remedy: .selectColumn(.text), rowLevel: false),
     BadCase(name: "column number out of range without header", input: .bytes(utf8(good), name: "d.tsv"),
             options: DataFileOptions(hasHeader: false, textColumn: .index(1), labelColumn: .index(3)),
-            line: 1, message: "--label-column 3 is out of range: line 1 has 2 fields", rowLevel: false),
+            line: 1, message: "label column 3 is out of range: line 1 has 2 fields", remedy: .selectColumnByNumber(.label, example: 2), rowLevel: false),
     BadCase(name: "column number zero", input: .bytes(utf8("text\tlabel\n" + good), name: "d.tsv"),
-            options: DataFileOptions(labelColumn: .index(0)), line: nil, message: "column numbers start at 1", rowLevel: false),
+            options: DataFileOptions(labelColumn: .index(0)), line: nil, message: "column numbers start at 1", remedy: .selectColumn(.label), rowLevel: false),
     BadCase(name: "column name without header", input: .bytes(utf8(good), name: "d.tsv"),
-            options: DataFileOptions(hasHeader: false), line: nil, message: "Give the text column's number instead, e.g. --text-column 2", rowLevel: false),
+            options: DataFileOptions(hasHeader: false), line: nil, message: "without a header line columns have no names", remedy: .selectColumnByNumber(.text, example: 2), rowLevel: false),
     BadCase(name: "duplicate column name", input: .bytes(utf8("text\ttext\tlabel\na\tb\tc\n"), name: "d.tsv"),
-            line: 1, message: "more than once (columns 1, 2)", rowLevel: false),
+            line: 1, message: "more than once (columns 1, 2)", remedy: .selectColumnByNumber(.text, example: 1), rowLevel: false),
     BadCase(name: "text and label the same column", input: .bytes(utf8("text\tlabel\n" + good), name: "d.tsv"),
-            options: DataFileOptions(labelColumn: .name("text")), line: 1, message: "must name different columns", rowLevel: false),
+            options: DataFileOptions(labelColumn: .name("text")), line: 1, message: "must be different columns", remedy: .selectDifferentColumns, rowLevel: false),
 
     // Rows
     BadCase(name: "too many TSV fields", input: .bytes(utf8("text\tlabel\na\tb\tc\n" + good), name: "d.tsv"),
@@ -131,7 +133,7 @@ let badCases: [BadCase] = [
     BadCase(name: "empty text", input: .bytes(utf8("text\tlabel\n  \tpositive\n" + good), name: "d.tsv"),
             line: 2, message: "the text (column `text`) is empty", rowLevel: true),
     BadCase(name: "non-numeric label with threshold", input: .bytes(utf8("text\tlabel\nok\tgood\nfine\t1\n"), name: "d.tsv"),
-            options: DataFileOptions(threshold: 0), line: 2, message: "label `good` is not a number; --threshold needs numeric labels", rowLevel: true),
+            options: DataFileOptions(threshold: 0), line: 2, message: "label `good` is not a number; a threshold needs numeric labels", remedy: .numericLabelsOrNoThreshold, rowLevel: true),
     BadCase(name: "text after closing quote", input: .bytes(utf8("text,label\n\"he said \"hi\" loudly\",positive\ngood,positive\n"), name: "d.csv"),
             line: 2, message: "after the closing quote", rowLevel: true),
     BadCase(name: "unterminated quote", input: .bytes(utf8("text,label\ngood,positive\n\"never closed,positive\nbad,negative\n"), name: "d.csv"),
@@ -145,7 +147,7 @@ let badCases: [BadCase] = [
     BadCase(name: "JSON line not an object", input: .bytes(utf8("\n[\"a\", \"x\"]\n{\"text\": \"b\", \"label\": \"x\"}\n"), name: "d.jsonl"),
             line: 2, message: "is a JSON array, not an object", rowLevel: true),
     BadCase(name: "JSON missing key", input: .bytes(utf8("{\"text\": \"b\", \"label\": \"x\"}\n{\"sentence\": \"a\", \"label\": 1}\n"), name: "d.jsonl"),
-            line: 2, message: "has no key `text` (its keys: `sentence`, `label`). Pass --text-column", rowLevel: true),
+            line: 2, message: "has no key `text` (its keys: `sentence`, `label`).", remedy: .selectKey(.text), rowLevel: true),
     BadCase(name: "JSON null label", input: .bytes(utf8("{\"text\": \"a\", \"label\": null}\n{\"text\": \"b\", \"label\": \"x\"}\n"), name: "d.jsonl"),
             line: 1, message: "the label (key `label`) is null", rowLevel: true),
     BadCase(name: "JSON text not a string", input: .bytes(utf8("{\"text\": \"b\", \"label\": \"x\"}\r\n{\"text\": 5, \"label\": \"x\"}\r\n"), name: "d.jsonl"),
@@ -157,7 +159,7 @@ let badCases: [BadCase] = [
     BadCase(name: "JSON invalid UTF-8", input: .bytes(utf8("{\"text\": \"caf") + [0xE9] + utf8("\", \"label\": \"x\"}\n{\"text\": \"b\", \"label\": \"x\"}\n"), name: "d.jsonl"),
             line: 1, message: "is not valid UTF-8", rowLevel: true),
     BadCase(name: "JSONL column number", input: .bytes(utf8("{\"text\": \"b\", \"label\": \"x\"}\n"), name: "d.jsonl"),
-            options: DataFileOptions(textColumn: .index(1)), line: nil, message: "columns are chosen by key, not by number", rowLevel: false),
+            options: DataFileOptions(textColumn: .index(1)), line: nil, message: "columns are chosen by key, not by number", remedy: .selectKey(.text), rowLevel: false),
 ]
 
 /// Everything here is under one suite so `swift test --filter DataFile` runs it all.
@@ -174,8 +176,20 @@ extension DataFileTests {
         func badInputGivesClearError(_ c: BadCase) throws {
             let error = try #require(throws: DataFileError.self) { try c.run(skipInvalid: false) }
             #expect(error.line == c.line, "\(error)")
-            #expect(error.problem.contains(c.message), "\(error)")
-            #expect(error.description.contains(": \(error.problem)"))
+            #expect(error.detail.contains(c.message), "\(error)")
+            #expect(error.description.hasPrefix(error.location + ": \(error.detail)"))
+            #expect(error.kind.isRowLevel == c.rowLevel, "\(error.kind)")
+            if let remedy = c.remedy { #expect(error.remedies.contains(remedy), "\(error.remedies)") }
+            // A thrown row error offers skipping; a file error cannot be skipped, so it does not.
+            #expect(error.remedies.contains(.skipInvalidRows) == c.rowLevel, "\(error.remedies)")
+            for remedy in error.remedies { #expect(error.description.contains(remedy.description)) }
+        }
+
+        /// The library names options as `DataFileOptions` properties, never as command-line flags.
+        @Test(arguments: badCases)
+        func messagesNameNoCommandLineFlag(_ c: BadCase) throws {
+            let error = try #require(throws: DataFileError.self) { try c.run(skipInvalid: false) }
+            #expect(error.description.range(of: #"--[a-z]"#, options: .regularExpression) == nil, "\(error)")
         }
 
         @Test(arguments: badCases)
@@ -186,11 +200,12 @@ extension DataFileTests {
                 #expect(!contents.examples.isEmpty)
                 let skipped = try #require(contents.firstSkipped.first)
                 #expect(skipped.line == c.line, "\(skipped)")
-                #expect(skipped.problem.contains(c.message), "\(skipped)")
+                #expect(skipped.detail.contains(c.message), "\(skipped)")
+                #expect(!skipped.remedies.contains(.skipInvalidRows), "already skipped: \(skipped)")
             } else {
                 let error = try #require(throws: DataFileError.self) { try c.run(skipInvalid: true) }
                 #expect(error.line == c.line, "\(error)")
-                #expect(error.problem.contains(c.message), "\(error)")
+                #expect(error.detail.contains(c.message), "\(error)")
             }
         }
 
@@ -208,15 +223,16 @@ extension DataFileTests {
                 try DataFileReader.parse(utf8("text\tlabel\nx\t\ny\t\n"), path: "d.tsv", options: DataFileOptions(skipInvalid: true))
             }
             #expect(error.line == 2)
-            #expect(error.problem.contains("none of its 2 rows is usable"))
-            #expect(error.problem.contains("label (column `label`) is empty"))
+            #expect(error.detail.contains("none of its 2 rows is usable"))
+            #expect(error.detail.contains("label (column `label`) is empty"))
         }
 
         @Test func everyLabelAtTheThresholdThrows() throws {
             let error = try #require(throws: DataFileError.self) {
                 try DataFileReader.parse(utf8("text\tlabel\nx\t0\ny\t0.0\n"), path: "d.tsv", options: DataFileOptions(threshold: 0))
             }
-            #expect(error.problem.contains("2 rows have labels equal to the threshold 0"))
+            #expect(error.detail.contains("2 rows have labels equal to the threshold 0"))
+            #expect(error.kind == .noUsableRows && error.remedies == [.thresholdBetweenLabels])
         }
 
         @Test func nanThresholdIsRejected() throws {
@@ -232,13 +248,13 @@ extension DataFileTests {
                 try ClassifierData(train: train.examples, test: test.examples, trainSource: "train.tsv", testSource: "test.tsv")
             }
             #expect(error.description.hasPrefix("test.tsv:4: "))
-            #expect(error.problem.contains("`neutral` never occurs in the training data"))
+            #expect(error.detail.contains("`neutral` never occurs in the training data"))
         }
 
         @Test func randomBytesNeverCrash() {
             var generator = SystemRandomNumberGenerator()
             let alphabet: [UInt8] = utf8("text,label\t\"\n\r{}[]:\\ab0 ") + [0x00, 0xC3, 0xA9, 0xFF, 0xE2]
-            for format in DataFormat.allCases {
+            for format in DataFileFormat.allCases {
                 for _ in 0..<200 {
                     let bytes = (0..<Int.random(in: 0..<200, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! }
                     for skip in [false, true] {
@@ -300,7 +316,7 @@ extension DataFileTests {
         @Test func headerlessColumnsByNumberWithThreshold() throws {
             // id<TAB>score<TAB>text, CRLF, no header.
             let bytes = utf8("1\t0.5\tA fine film.\r\n2\t-1.25\tDull.\r\n3\t0\tMeh.\r\n4\t2\tGreat!\r\n")
-            let options = DataFileOptions(hasHeader: false, textColumn: ColumnSelector("3"), labelColumn: ColumnSelector("2"), threshold: 0)
+            let options = DataFileOptions(hasHeader: false, textColumn: ColumnSelector(parsing: "3"), labelColumn: ColumnSelector(parsing: "2"), threshold: 0)
             let contents = try readViaFile(bytes, name: "scores.tab", options: options)
             #expect(contents.examples == [LabeledText(text: "A fine film.", label: "positive", line: 1),
                                           LabeledText(text: "Dull.", label: "negative", line: 2),
@@ -347,25 +363,29 @@ extension DataFileTests {
         }
 
         @Test func formatFromExtensionOrOption() throws {
-            #expect(DataFormat(path: "a/b.CSV") == .csv)
-            #expect(DataFormat(path: "x.tsv") == .tsv)
-            #expect(DataFormat(path: "x.tab") == .tsv)
-            #expect(DataFormat(path: "x.jsonl") == .jsonl)
-            #expect(DataFormat(path: "x.ndjson") == .jsonl)
-            #expect(DataFormat(path: "x.txt") == nil)
-            #expect(DataFormat(path: ".csv") == nil)
-            #expect(DataFormat(path: "dir.csv/file") == nil)
+            #expect(DataFileFormat(path: "a/b.CSV") == .csv)
+            #expect(DataFileFormat(path: "x.tsv") == .tsv)
+            #expect(DataFileFormat(path: "x.tab") == .tsv)
+            #expect(DataFileFormat(path: "x.jsonl") == .jsonl)
+            #expect(DataFileFormat(path: "x.ndjson") == .jsonl)
+            #expect(DataFileFormat(path: "x.txt") == nil)
+            #expect(DataFileFormat(path: ".csv") == nil)
+            #expect(DataFileFormat(path: "dir.csv/file") == nil)
             let contents = try DataFileReader.parse(utf8("text,label\na,b\n"), path: "data.txt", options: DataFileOptions(format: .csv))
             #expect(contents.examples == [LabeledText(text: "a", label: "b", line: 2)])
         }
 
-        @Test func columnSelectorParsing() {
-            #expect(ColumnSelector("3") == .index(3))
-            #expect(ColumnSelector(" 2 ") == .index(2))
-            #expect(ColumnSelector("-1") == .index(-1))
-            #expect(ColumnSelector("99999999999999999999999") == .index(Int.max))
-            #expect(ColumnSelector("text") == .name("text"))
-            #expect(ColumnSelector("3rd") == .name("3rd"))
+        @Test func columnSelectorParsing() throws {
+            #expect(ColumnSelector(parsing: "3") == .index(3))
+            #expect(ColumnSelector(parsing: " 2 ") == .index(2))
+            #expect(ColumnSelector(parsing: "-1") == .index(-1))
+            #expect(ColumnSelector(parsing: "99999999999999999999999") == .index(Int.max))
+            #expect(ColumnSelector(parsing: "text") == .name("text"))
+            #expect(ColumnSelector(parsing: "3rd") == .name("3rd"))
+            // Literals: a string is a name as written, an integer a number.
+            #expect(("3" as ColumnSelector) == .name("3"))
+            #expect((3 as ColumnSelector) == .index(3))
+            #expect(try JSONDecoder().decode([ColumnSelector].self, from: Data(#"["text", 2]"#.utf8)) == [.name("text"), .index(2)])
         }
 
         @Test func tsvReaderStillWorks() throws {
@@ -482,7 +502,9 @@ extension DataFileTests {
             let c = Tokenizer.characters()
             #expect(c.tokens("ab  c") == ["a", "b", " ", "c"])
             #expect(c.tokens("  x\t\ny ") == ["x", " ", "y"])
-            #expect(c.tokens("é👍🏽e\u{301}") == ["é", "👍🏽", "e\u{301}"])
+            // Characters are Unicode scalars: a precomposed é is one, e + combining accent two,
+            // a thumb with a skin-tone modifier two.
+            #expect(c.tokens("é👍🏽e\u{301}") == ["é", "👍", "\u{1F3FD}", "e", "\u{301}"])
             #expect(Tokenizer.characters(lowercase: true).tokens("Ab") == ["a", "b"])
             #expect(c.tokens("Ab") == ["A", "b"])
         }
@@ -572,6 +594,82 @@ extension DataFileTests {
             let e = data.vocabulary.encode("i am zzz good", tokenizer: .spaces)
             #expect(e.ids == ["i", "am", "good"].map { data.vocabulary.id(of: $0)! })
             #expect(e.unknown == ["zzz"])
+        }
+    }
+}
+
+// MARK: - Sources, options and the shared file reader
+
+extension DataFileTests {
+    @Suite struct Sources {
+        @Test func fileSourceReadsWithItsOptions() throws {
+            let dir = try makeTemporaryDirectory()
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let path = dir.appendingPathComponent("train.tsv").path
+            try Data(utf8("text\tscore\ngreat\t2\nawful\t-1\nmeh\t0\n\tbroken\n")).write(to: URL(fileURLWithPath: path))
+
+            let source = LabeledTextSource.file(path, text: "text", label: "score", threshold: 0, skipInvalid: true)
+            #expect(source.name == path)
+            #expect(try source.load() == [LabeledText(text: "great", label: "positive", line: 2),
+                                          LabeledText(text: "awful", label: "negative", line: 3)])
+            let contents = try source.read()
+            #expect(contents.droppedAtThreshold == 1 && contents.skippedRows == 1 && contents.format == .tsv)
+            // By number, as integer literals: column 1 is the text, column 2 the score.
+            #expect(try LabeledTextSource.file(path, text: 1, label: 2, threshold: 0, skipInvalid: true).load().count == 2)
+            // Without skipInvalid the empty text stops the read, naming its line.
+            let error = try #require(throws: DataFileError.self) { try LabeledTextSource.file(path, label: "score", threshold: 0).load() }
+            #expect(error.line == 5 && error.kind == .missingValue && error.field == "column `text`")
+        }
+
+        @Test func rowsAndTutorialSources() throws {
+            #expect(try LabeledTextSource.tutorialTrain.load() == TutorialDataset.train)
+            #expect(try LabeledTextSource.tutorialTest.load().count == 20)
+            let rows = [LabeledText(text: "a", label: "x"), LabeledText(text: "b", label: "y")]
+            #expect(try LabeledTextSource.rows(rows).load() == rows)
+            #expect(try LabeledTextSource.rows(rows).read().format == nil)
+            let error = try #require(throws: DataFileError.self) { try LabeledTextSource.rows([], name: "my rows").load() }
+            #expect(error.kind == .empty && error.description.hasPrefix("my rows: "))
+        }
+
+        @Test func optionsDefaultsAndCodable() throws {
+            let defaults = DataFileOptions()
+            #expect(defaults.format == nil && defaults.hasHeader && defaults.readsLabels && !defaults.skipInvalid)
+            #expect(defaults.textColumn == .name("text") && defaults.labelColumn == .name("label") && defaults.threshold == nil)
+            // A partial recipe takes the defaults for what it leaves out.
+            let partial = try JSONDecoder().decode(DataFileOptions.self, from: Data(#"{"labelColumn": "score", "threshold": 0, "textColumn": 3}"#.utf8))
+            #expect(partial == DataFileOptions(textColumn: .index(3), labelColumn: .name("score"), threshold: 0))
+            #expect(try JSONDecoder().decode(DataFileOptions.self, from: Data("{}".utf8)) == defaults)
+            let full = DataFileOptions(format: .jsonl, hasHeader: false, textColumn: .index(2), labelColumn: .name("y"),
+                                       readsLabels: false, threshold: 2.5, skipInvalid: true)
+            #expect(try JSONDecoder().decode(DataFileOptions.self, from: JSONEncoder().encode(full)) == full)
+        }
+
+        @Test func fileReaderRefusesDevicesAndFilesOverTheLimit() throws {
+            let device = try #require(throws: FileBytes.Failure.self) { try FileBytes.read("/dev/zero", kindOfFile: "a data file") }
+            #expect(device.kind == .device && device.detail.contains("not a data file"))
+            let dir = try makeTemporaryDirectory()
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let path = dir.appendingPathComponent("big.txt").path
+            try Data(repeating: 0x61, count: 100).write(to: URL(fileURLWithPath: path))
+            #expect(try FileBytes.read(path, kindOfFile: "a text file", maxBytes: 100).count == 100)
+            let big = try #require(throws: FileBytes.Failure.self) { try FileBytes.read(path, kindOfFile: "a text file", maxBytes: 99) }
+            #expect(big.kind == .tooLarge && big.detail == "is 100 bytes, more than the limit of 99 bytes.")
+            // Every reader words file problems the same way.
+            let missing = dir.appendingPathComponent("missing.txt").path
+            let text = try #require(throws: TextFileError.self) { try LanguageModelText.read(path: missing) }
+            let data = try #require(throws: DataFileError.self) { try LabeledTextSource.file(missing, format: .tsv).load() }
+            #expect(text.kind == .unreadable && data.kind == .unreadable && text.detail == data.detail)
+        }
+
+        @Test func oneMeaningOfCharacter() {
+            // Without whitespace, the classifier's character tokenizer and the language model's
+            // character level split identically: into Unicode scalars.
+            for text in ["abc", "é👍🏽e\u{301}", "🇫🇷👨‍👩‍👧", "我爱", "\u{0}\u{FFFD}"] {
+                #expect(Tokenizer.characters().tokens(text) == TokenLevel.char.tokens(text), "\(text.debugDescription)")
+                #expect(TokenLevel.char.tokens(text).count == text.unicodeScalars.count)
+            }
+            #expect(UTF8Validation.string(utf8("café")) == "café")
+            #expect(UTF8Validation.string([0x63, 0xE9]) == nil)
         }
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import RNNKit
+@testable import RNNKit
 
 /// The tutorial's vocabulary: every training word in order of first appearance.
 let tutorialWords = ["good", "bad", "happy", "sad", "not", "very", "i", "am", "this", "is", "and", "at", "all",

@@ -38,7 +38,7 @@ public final class ClassifierTraining {
                                   vocabulary: recipe.vocabulary, trainSource: sources.train,
                                   validationSource: validationSource, testSource: sources.test)
         guard !data.train.isEmpty else {
-            throw DataFileError(path: sources.train, problem: "no training text has a token the model can read.")
+            throw DataFileError(.noUsableRows, path: sources.train, detail: "no training text has a token the model can read.")
         }
         self.recipe = recipe
         configuration = recipe.configuration(vocabularySize: data.vocabulary.count, numClasses: data.labels.count)

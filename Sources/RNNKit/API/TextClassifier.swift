@@ -94,8 +94,8 @@ public final class TextClassifier: @unchecked Sendable {
         var examples: [EncodedExample] = [], unknownWords = 0, dropped = 0
         for row in rows {
             guard let label = labelIndex[row.label] else {
-                throw DataFileError(path: source, line: row.line > 0 ? row.line : nil,
-                                    problem: "the label `\(row.label)` is not one the model knows (\(labels.joined(separator: ", "))).")
+                throw DataFileError(.unknownLabel, path: source, line: row.line > 0 ? row.line : nil,
+                                    detail: "the label `\(row.label)` is not one the model knows (\(labels.joined(separator: ", "))).")
             }
             let e = vocabulary.encode(row.text, tokenizer: tokenizer)
             unknownWords += e.unknown.count
@@ -103,7 +103,7 @@ public final class TextClassifier: @unchecked Sendable {
             examples.append(EncodedExample(tokens: e.ids, label: label))
         }
         guard !examples.isEmpty else {
-            throw DataFileError(path: source, problem: "no text has a word the model knows, so there is nothing to evaluate.")
+            throw DataFileError(.noUsableRows, path: source, detail: "no text has a word the model knows, so there is nothing to evaluate.")
         }
         return Evaluation(report: model.report(on: examples, labels: labels), unknownWords: unknownWords, droppedTexts: dropped)
     }

@@ -46,17 +46,11 @@ public struct Safetensors: Sendable {
     // MARK: Reading
 
     public static func read(path: String) throws -> Safetensors {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw SafetensorsError(kind: .unreadable, path: path, detail: "no such file. Check the path.")
+        let bytes: [UInt8]
+        do { bytes = try FileBytes.read(path, kindOfFile: "a model file") } catch {
+            throw SafetensorsError(kind: .unreadable, path: path, detail: error.detail)
         }
-        guard !isDirectory.boolValue else {
-            throw SafetensorsError(kind: .unreadable, path: path, detail: "is a directory, not a model file.")
-        }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw SafetensorsError(kind: .unreadable, path: path, detail: "cannot be read (permissions?).")
-        }
-        return try parse([UInt8](data), path: path)
+        return try parse(bytes, path: path)
     }
 
     public static func parse(_ bytes: [UInt8], path: String = "<memory>") throws -> Safetensors {

@@ -36,7 +36,7 @@ public struct ClassifierData: Sendable {
         }
         labels = Set(train.map(\.label)).sorted()
         guard labels.count >= 2 else {
-            throw DataFileError(path: trainSource, problem: "every example has the label `\(labels.first ?? "")`; a classifier needs at least two labels.")
+            throw DataFileError(.tooFewLabels, path: trainSource, detail: "every example has the label `\(labels.first ?? "")`; a classifier needs at least two labels.")
         }
         self.tokenizer = tokenizer
         let labelIndex = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, $0) })
@@ -51,8 +51,8 @@ public struct ClassifierData: Sendable {
             var out: [EncodedExample] = []
             for row in rows {
                 guard let label = labelIndex[row.label] else {
-                    throw DataFileError(path: source, line: row.line > 0 ? row.line : nil,
-                                        problem: "the label `\(row.label)` never occurs in the training data (labels: \(labels.joined(separator: ", "))). Fix the label or add examples of it to the training data.")
+                    throw DataFileError(.unknownLabel, path: source, line: row.line > 0 ? row.line : nil,
+                                        detail: "the label `\(row.label)` never occurs in the training data (labels: \(labels.joined(separator: ", "))). Fix the label or add examples of it to the training data.")
                 }
                 let e = vocabulary.encode(row.text, tokenizer: tokenizer)
                 unknownWords += e.unknown.count

@@ -1,0 +1,65 @@
+import Foundation
+
+/// The library's one way to read a whole file (data files, language-model texts, safetensors),
+/// so every reader refuses the same things with the same words: no name, no such file, a
+/// directory, a device that never ends (`/dev/zero`), no permission, more than a size limit.
+enum FileBytes {
+    /// Why a file could not be read. `detail` completes a sentence that starts with the path.
+    struct Failure: Error, Sendable, Equatable {
+        enum Kind: Sendable, Equatable {
+            case noName, notFound, directory, device, notReadable, tooLarge, readFailed
+        }
+        var kind: Kind
+        var detail: String
+    }
+
+    /// The contents of the file at `path`.
+    ///
+    /// - Parameters:
+    ///   - kindOfFile: what the caller expects, for messages: "a data file (.csv, .tsv or .jsonl)".
+    ///   - maxBytes: a larger file is refused before it is read (nil: no limit). Pipes are
+    ///     read up to the limit, so an endless one is refused too.
+    static func read(_ path: String, kindOfFile: String, maxBytes: Int? = nil) throws(Failure) -> [UInt8] {
+        guard !path.isEmpty else { throw Failure(kind: .noName, detail: "no file name given.") }
+        let files = FileManager.default
+        var isDirectory: ObjCBool = false
+        guard files.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            let relative = path.hasPrefix("/") ? "" : " (relative to \(files.currentDirectoryPath))"
+            throw Failure(kind: .notFound, detail: "no such file\(relative). Check the path.")
+        }
+        if isDirectory.boolValue {
+            throw Failure(kind: .directory, detail: "is a directory, not \(kindOfFile).")
+        }
+        // Devices such as /dev/zero never end; pipes do, so they are allowed.
+        let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        let attributes = try? files.attributesOfItem(atPath: resolved)
+        if let type = attributes?[.type] as? FileAttributeType,
+           type == .typeCharacterSpecial || type == .typeBlockSpecial || type == .typeSocket {
+            throw Failure(kind: .device, detail: "is a device or socket, not \(kindOfFile).")
+        }
+        if let maxBytes, let size = (attributes?[.size] as? NSNumber)?.intValue, size > maxBytes {
+            throw tooLarge(size, maxBytes)
+        }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw Failure(kind: .notReadable, detail: "cannot be opened for reading. Check its permissions.")
+        }
+        defer { try? handle.close() }
+        let data: Data
+        do {
+            if let maxBytes {
+                data = try handle.read(upToCount: maxBytes == Int.max ? maxBytes : maxBytes + 1) ?? Data()
+            } else {
+                data = try handle.readToEnd() ?? Data()
+            }
+        } catch {
+            throw Failure(kind: .readFailed, detail: "cannot be read: \(error.localizedDescription)")
+        }
+        if let maxBytes, data.count > maxBytes { throw tooLarge(nil, maxBytes) }
+        return [UInt8](data)
+    }
+
+    private static func tooLarge(_ size: Int?, _ limit: Int) -> Failure {
+        let actual = size.map { "is \($0) bytes" } ?? "is larger than"
+        return Failure(kind: .tooLarge, detail: "\(actual)\(size == nil ? "" : ", more than") the limit of \(limit) bytes.")
+    }
+}
