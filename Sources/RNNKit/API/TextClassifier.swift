@@ -52,9 +52,7 @@ public final class TextClassifier: @unchecked Sendable {
         let encoding = vocabulary.encode(text, tokenizer: tokenizer)
         guard !encoding.ids.isEmpty else { throw PredictionError.noKnownWords(text: text) }
         let p = model.probabilities(encoding.ids)
-        var best = 0
-        for k in p.indices where p[k] > p[best] { best = k }
-        return Prediction(label: labels[best], probabilities: p, unknownWords: encoding.unknown)
+        return Prediction(label: labels[argmax(p)], probabilities: p, unknownWords: encoding.unknown)
     }
 
     // MARK: Training and evaluation

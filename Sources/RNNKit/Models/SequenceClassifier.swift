@@ -163,10 +163,7 @@ package final class SequenceClassifier: @unchecked Sendable {
     }
 
     private func predictedClass(sortedRow r: Int) -> Int {
-        let p = probs.pointer + r * numClasses
-        var best = 0
-        for k in 1..<numClasses where p[k] > p[best] { best = k }
-        return best
+        argmax(probs.pointer + r * numClasses, count: numClasses)
     }
 
     private func correctCount(_ batch: PackedBatch) -> Int {

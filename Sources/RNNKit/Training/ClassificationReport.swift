@@ -60,9 +60,7 @@ extension SequenceClassifier {
             let batch = PackedBatch(chunk.map(\.tokens))
             let out = logits(batch, targets: chunk.map(\.label))
             for (example, scores) in zip(chunk, out.logits) {
-                var best = 0
-                for k in 1..<O where scores[k] > scores[best] { best = k }
-                confusion[example.label][best] += 1
+                confusion[example.label][argmax(scores)] += 1
             }
             loss += (out.loss ?? 0) * Double(chunk.count)
             start += batchSize
