@@ -247,6 +247,27 @@ struct CLITests {
         }
     }
 
+    @Test("A model of the other task is refused, and the message says which command takes it")
+    func wrongTask() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rnn-task-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let text = dir.appendingPathComponent("t.txt"), lm = dir.appendingPathComponent("lm.safetensors")
+        try String(repeating: "to be or not to be, that is the question.\n", count: 40).write(to: text, atomically: true, encoding: .utf8)
+        let train = try CLI.run(["train-lm", "--text", text.path, "--layers", "1", "--hidden-size", "8", "--embedding-size", "8",
+                                 "--batch-size", "4", "--sequence-length", "8", "--quiet", "--output", lm.path])
+        #expect(train.exited && train.status == 0, "\(train)")
+        for command in [["predict", "--model", lm.path, "to be"], ["evaluate", "--model", lm.path, "--data", text.path]] {
+            let run = try CLI.run(command)
+            #expect(run.exited && run.status != 0, "\(run)")
+            #expect(run.stderr.contains("is a language model, not a text classifier") && run.stderr.contains("rnn generate"), "\(run)")
+        }
+        let (classifier, _) = try trainedModel.get()
+        let run = try CLI.run(["generate", "--model", classifier, "--length", "5"])
+        #expect(run.exited && run.status != 0, "\(run)")
+        #expect(run.stderr.contains("is a text classifier, not a language model") && run.stderr.contains("rnn predict"), "\(run)")
+    }
+
     @Test("rnn --version and rnn info run")
     func infoAndVersion() throws {
         let version = try CLI.run(["--version"])
