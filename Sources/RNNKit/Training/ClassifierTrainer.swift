@@ -62,8 +62,9 @@ public final class ClassifierTrainer {
     }
 
     /// One pass over `examples` in the given order, in batches of `options.batchSize`, updating
-    /// the weights.
-    func trainEpoch(_ examples: [EncodedExample], order: [Int]) -> Metrics {
+    /// the weights — an epoch of `fit` without its shuffle, evaluation or checkpoint (what the
+    /// oracle fixtures replay).
+    public func trainEpoch(_ examples: [EncodedExample], order: [Int]) -> Metrics {
         task.setData(train: examples, validation: nil, test: nil)
         defer { task.setData(train: [], validation: nil, test: nil) }
         task.order = order

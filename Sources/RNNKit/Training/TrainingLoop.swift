@@ -102,13 +102,13 @@ final class TrainingLoop<Task: TrainingTask> {
         let totalBatches = schedule.epochs.map { $0 * B }
         parameters.zeroGradients()  // every update leaves them zero again
 
-        while true {
+        // A resumed run whose budget earlier parts used up has nothing left to train.
+        if let maxTime = schedule.maxTime, earlierSeconds >= maxTime, epoch > 0 {
+            stoppedByTime = batch < B || schedule.epochs.map { epoch < $0 } ?? true
+        }
+        while !stoppedByTime {
             if epoch == 0 || batch == B {
                 if let epochs = schedule.epochs, epoch >= epochs { break }
-                if let maxTime = schedule.maxTime, elapsed() >= maxTime {
-                    stoppedByTime = true  // a resumed run whose budget is used up
-                    break
-                }
                 epoch += 1
                 batch = 0
                 epochSum = MetricsSum()
@@ -202,7 +202,7 @@ final class TrainingLoop<Task: TrainingTask> {
         try Checkpoint(header: header, tensors: tensors).write(to: path)
     }
 
-    /// Reads the checkpoint at `path`, checks that it belongs to this run, and only then changes
+    /// Reads the checkpoint at `path` and checks that it belongs to this run before changing
     /// anything.
     private func restore(from path: String, identity: Checkpoint.Identity) throws {
         let checkpoint = try Checkpoint.read(path: path)
