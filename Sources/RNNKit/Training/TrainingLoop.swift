@@ -91,10 +91,8 @@ final class TrainingLoop<Task: TrainingTask> {
             epochs: schedule.epochs, maxTime: schedule.maxTime,
             parameterCount: parameters.reduce(0) { $0 + $1.value.count }, resumed: resumed)))
 
-        let clock = ContinuousClock()
-        let start = clock.now
-        func seconds(since t: ContinuousClock.Instant) -> Double { (clock.now - t).seconds }
-        func elapsed() -> Double { earlierSeconds + seconds(since: start) }
+        let start = MonotonicClock.now()
+        func elapsed(at t: UInt64 = MonotonicClock.now()) -> Double { earlierSeconds + MonotonicClock.seconds(from: start, to: t) }
         var trainSeconds = 0.0
         var tokens = 0, steps = 0, skipped = 0
         var stoppedByTime = false, stoppedEarly = false
@@ -116,14 +114,15 @@ final class TrainingLoop<Task: TrainingTask> {
                 task.beginEpoch(epoch)
             }
             while batch < B {
-                let stepStart = clock.now
+                let stepStart = MonotonicClock.now()
                 let r = task.accumulateGradients(batch: batch)
                 if !update.apply(lossIsFinite: r.lossSum.isFinite) {
                     skipped += 1
                     epochSkipped += 1
                     try event(.skippedStep(epoch: epoch, batch: batch + 1))
                 }
-                let stepSeconds = seconds(since: stepStart)
+                let stepEnd = MonotonicClock.now()
+                let stepSeconds = MonotonicClock.seconds(from: stepStart, to: stepEnd)
                 trainSeconds += stepSeconds
                 epochSeconds += stepSeconds
                 steps += 1
@@ -131,7 +130,7 @@ final class TrainingLoop<Task: TrainingTask> {
                 tokens += r.tokens
                 epochTokens += r.tokens
                 epochSum.add(r)
-                let now = elapsed()
+                let now = elapsed(at: stepEnd)
                 var fraction = 0.0, remaining = Double.infinity
                 if let totalBatches {
                     let done = (epoch - 1) * B + batch
@@ -171,7 +170,8 @@ final class TrainingLoop<Task: TrainingTask> {
         }
         stopping.restoreBest(into: parameters)
         return TrainingSummary(
-            epochs: epoch, steps: steps, skippedSteps: skipped, tokens: tokens, seconds: seconds(since: start),
+            epochs: epoch, steps: steps, skippedSteps: skipped, tokens: tokens,
+            seconds: MonotonicClock.seconds(from: start, to: MonotonicClock.now()),
             tokensPerSecond: Double(tokens) / max(trainSeconds, 1e-9), stoppedEarly: stoppedEarly,
             stoppedByTime: stoppedByTime, bestEpoch: stopping.bestEpoch, bestValidation: stopping.bestValidation,
             lastReport: last)
@@ -255,6 +255,15 @@ final class TrainingLoop<Task: TrainingTask> {
     }
 }
 
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
+/// Monotonic time in nanoseconds: two reads per training step must cost next to nothing
+/// (`ContinuousClock`'s `Duration` arithmetic is slower than the tutorial's per-example step
+/// can afford).
+enum MonotonicClock {
+    static func now() -> UInt64 {
+        var t = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &t)
+        return UInt64(t.tv_sec) * 1_000_000_000 + UInt64(t.tv_nsec)
+    }
+
+    static func seconds(from a: UInt64, to b: UInt64) -> Double { Double(b &- a) * 1e-9 }
 }
