@@ -228,6 +228,9 @@ struct TrainLM: ParsableCommand {
                 throw CommandError("\(error) Or resume with the settings of the run that wrote it.")
             }
         }
+        if summary.steps == 0 && summary.stoppedByTime {
+            out.line("nothing left to train: the checkpoint's run has used the whole --max-time; give a larger one to go on")
+        }
         // The model holds the best weights now; saved again so that the file records this run's
         // options even when the best epoch came before a resume.
         try reportingErrors { try file.save(to: output) }
