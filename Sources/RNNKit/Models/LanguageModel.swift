@@ -9,7 +9,7 @@ public struct LanguageModelConfiguration: Codable, Sendable, Equatable {
     public var vocabularySize: Int
     public var embeddingSize: Int
     public var hiddenSize: Int
-    public var numLayers = 2
+    public var numLayers = 1
     /// Dropout on the embeddings, between layers and before the output layer.
     public var dropout: Float = 0
 
