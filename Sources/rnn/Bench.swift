@@ -110,12 +110,13 @@ struct Bench: ParsableCommand {
         options2.patience = nil
         options2.reportEvery = 1
         let model = SequenceClassifier(config, seed: 1)
-        let trainer = ClassifierTrainer(model: model, options: options2)
+        let trainer = try ClassifierTrainer(model: model, options: options2)
         var times: [Double] = []
         let tokens = data.train.reduce(0) { $0 + $1.tokens.count }
         print("movie_\(cell)_vocab: \(data.vocabulary.count)")
         print("movie_\(cell)_train_tokens: \(tokens)")
-        _ = try trainer.fit(train: data.train, test: data.test, report: { r in
+        _ = try trainer.fit(train: data.train, test: data.test, event: { event in
+            guard case .evaluated(let r) = event else { return }
             times.append(r.seconds)
             print(String(format: "movie_%@_epoch%d_seconds: %.3f  test_acc: %.4f", cell.rawValue, r.epoch, r.seconds,
                          r.test?.accuracy ?? 0))

@@ -198,16 +198,17 @@ struct Train: ParsableCommand {
         let live = !quiet && !tutorial && stdoutIsTerminal
         let out = ProgressOutput(quiet: quiet)
         let summary = try reportingErrors {
-            try run.fit(
-                checkpoint: checkpoint, resume: resume,
-                progress: live ? { p in
-                    let width = 20, done = p.batches == 0 ? width : width * p.batch / p.batches
+            try run.fit(checkpoint: checkpoint, resume: resume) { event in
+                switch event {
+                case .batch(let p):
+                    guard live else { return }
+                    let width = 20, done = p.batchesPerEpoch == 0 ? width : width * p.batch / p.batchesPerEpoch
                     out.live(String(format: "epoch %d/%d [%@%@] %d/%d  loss %.4f  acc %.3f  %@ tok/s  ETA %@",
                                      p.epoch, options.epochs, String(repeating: "=", count: done),
-                                     String(repeating: " ", count: width - done), p.batch, p.batches, p.loss,
-                                     p.accuracy, formatRate(p.tokensPerSecond), formatDuration(p.secondsRemaining)))
-                } : nil,
-                report: { report in
+                                     String(repeating: " ", count: width - done), p.batch, p.batchesPerEpoch,
+                                     p.epochLoss, p.epochAccuracy ?? 0, formatRate(p.tokensPerSecond),
+                                     formatDuration(p.secondsRemaining)))
+                case .evaluated(let report):
                     if quiet { return }
                     out.clearLive()
                     if tutorial {
@@ -216,7 +217,10 @@ struct Train: ParsableCommand {
                         printEpoch(report, of: options.epochs)
                     }
                     fflush(nil)  // each report reaches a log file or pipe as it happens
-                })
+                case .started, .skippedStep:
+                    break
+                }
+            }
         }
         let model = run.classifier.model
         if tutorial {
@@ -225,16 +229,16 @@ struct Train: ParsableCommand {
         } else {
             if summary.stoppedEarly { print("stopped early: validation loss did not improve for \(options.patience ?? 0) epochs") }
             if let best = summary.bestEpoch { print("kept the weights of epoch \(best) (best validation loss)") }
-            if summary.skippedUpdates > 0 {
-                print("skipped \(summary.skippedUpdates) update(s) whose loss or gradient was not finite")
+            if summary.skippedSteps > 0 {
+                print("skipped \(summary.skippedSteps) update(s) whose loss or gradient was not finite")
             }
             if let v = prepared.validation, !v.isEmpty {
                 let m = model.metrics(on: v)
-                print(String(format: "validation: loss %.4f  accuracy %.4f", m.loss, m.accuracy))
+                print(String(format: "validation: loss %.4f  accuracy %.4f", m.loss, m.accuracy ?? 0))
             }
             if let t = prepared.test, !t.isEmpty {
                 let m = model.metrics(on: t)
-                print(String(format: "test: loss %.4f  accuracy %.4f", m.loss, m.accuracy))
+                print(String(format: "test: loss %.4f  accuracy %.4f", m.loss, m.accuracy ?? 0))
             }
             print(String(format: "trained %d epochs in %@ (%@ tokens/s)", summary.epochs, formatDuration(summary.seconds),
                          formatRate(Double(summary.tokens) / max(summary.seconds, 1e-9))))
@@ -247,19 +251,19 @@ struct Train: ParsableCommand {
 
     private func printTutorialReport(_ report: EpochReport) {
         print("--- Epoch \(report.epoch)")
-        print(String(format: "Train:\tLoss %.3f | Accuracy: %.3f", report.train.loss, report.train.accuracy))
+        print(String(format: "Train:\tLoss %.3f | Accuracy: %.3f", report.train.loss, report.train.accuracy ?? 0))
         if let t = report.test {
-            print(String(format: "Test:\tLoss %.3f | Accuracy: %.3f", t.loss, t.accuracy))
+            print(String(format: "Test:\tLoss %.3f | Accuracy: %.3f", t.loss, t.accuracy ?? 0))
         }
     }
 
     private func printEpoch(_ r: EpochReport, of epochs: Int) {
-        var line = String(format: "epoch %d/%d  train loss %.4f acc %.4f", r.epoch, epochs, r.train.loss, r.train.accuracy)
-        if let v = r.validation { line += String(format: "  val loss %.4f acc %.4f", v.loss, v.accuracy) }
-        if let t = r.test { line += String(format: "  test acc %.4f", t.accuracy) }
+        var line = String(format: "epoch %d/%d  train loss %.4f acc %.4f", r.epoch, epochs, r.train.loss, r.train.accuracy ?? 0)
+        if let v = r.validation { line += String(format: "  val loss %.4f acc %.4f", v.loss, v.accuracy ?? 0) }
+        if let t = r.test { line += String(format: "  test acc %.4f", t.accuracy ?? 0) }
         line += "  \(formatRate(Double(r.tokens) / max(r.seconds, 1e-9))) tok/s  \(formatDuration(r.seconds))"
-        if r.improved { line += "  *" }
-        if r.skippedUpdates > 0 { line += "  (\(r.skippedUpdates) non-finite updates skipped)" }
+        if r.isBest && r.validation != nil { line += "  *" }
+        if r.skippedSteps > 0 { line += "  (\(r.skippedSteps) non-finite updates skipped)" }
         print(line)
     }
 }

@@ -23,6 +23,13 @@ struct TrainLM: ParsableCommand {
 
             DURATION is a number and a unit: 300s, 5m or 1h. With --max-time, training stops at \
             the end of the batch that crosses the budget, then evaluates.
+
+            With --checkpoint-dir the complete training state is saved there after every epoch \
+            and where --max-time stops the run (mid-epoch included); --resume continues from it \
+            exactly where it stopped, to the same model file a run without the stop writes. \
+            --epochs and --max-time may change on resume: --epochs is the total number of \
+            epochs, and --max-time the total time of all parts of the run, so a resumed run \
+            trains for what is left of it. Every other setting, and the text, must be the same.
             """)
 
     @Option(help: "The text to learn from (a UTF-8 file).")
@@ -53,6 +60,12 @@ struct TrainLM: ParsableCommand {
     @Option(help: "Tokens (words, or characters) seen fewer times in training become <unk>.")
     var minCount = 1
 
+    @Option(help: "Save the complete training state here after every epoch (and at a --max-time stop).")
+    var checkpointDir: String?
+
+    @Flag(help: "Continue from the checkpoint in --checkpoint-dir, if there is one.")
+    var resume = false
+
     @Flag(help: "Print nothing but errors and warnings.")
     var quiet = false
 
@@ -72,6 +85,7 @@ struct TrainLM: ParsableCommand {
             throw ValidationError("--validation-fraction must be in [0, 1) (got \(validationFraction)).")
         }
         guard minCount >= 1 else { throw ValidationError("--min-count must be at least 1 (got \(minCount)).") }
+        if resume && checkpointDir == nil { throw ValidationError("--resume needs --checkpoint-dir.") }
         if output.isEmpty || output.hasSuffix("/") {
             throw ValidationError("--output must name a file, e.g. lm.safetensors (got \"\(output)\").")
         }
@@ -129,48 +143,72 @@ struct TrainLM: ParsableCommand {
                        + "; they are scored as <unk>.")
         }
 
-        let live = !quiet && stdoutIsTerminal
-        var lastDraw = -1.0
-        var saved: LanguageModelEvaluation?
-        let summary = try reportingErrors {
-            try run.fit { event in
-                switch event {
-                case .started(let plan):
-                    let budget = [plan.epochs.map { "\($0) epoch\($0 == 1 ? "" : "s")" },
-                                  plan.maxTime.map { "at most \(formatBudget($0))" }].compactMap { $0 }
-                    let layers = configuration.numLayers
-                    out.line("\(configuration.cell.rawValue), \(layers) layer\(layers == 1 ? "" : "s") of \(configuration.hiddenSize), "
-                             + "\(plan.parameterCount) parameters; \(plan.batchesPerEpoch) batches of "
-                             + "\(options.batchSize)×\(options.sequenceLength) per epoch; \(budget.joined(separator: ", "))")
-                case .progress(let p):
-                    guard live, p.elapsed - lastDraw >= 0.2 || p.batch == p.batchesPerEpoch else { return }
-                    lastDraw = p.elapsed
-                    let epochText = options.epochs.map { "epoch \(p.epoch)/\($0)" } ?? "epoch \(p.epoch)"
-                    let eta = p.secondsRemaining.isFinite ? "  ETA \(formatETA(p.secondsRemaining))" : ""
-                    out.live(String(format: "%@  %3.0f%%  batch %d/%d  loss %.4f  %@ %@/s%@", epochText,
-                                    p.fractionDone * 100, p.batch, p.batchesPerEpoch, p.epochLoss,
-                                    formatRate(p.tokensPerSecond), unit, eta))
-                case .evaluated(let e):
-                    var note = ""
-                    if e.isBest {
-                        try file.save(to: output)
-                        saved = e
-                        note = e.validation == nil ? "  saved" : "  best, saved"
-                    }
-                    out.line(report(e, level: level, unit: unit) + note)
-                case .skippedStep(let epoch, let batch):
-                    out.clearLive()
-                    printError("warning: epoch \(epoch), batch \(batch): the gradient is not finite (NaN or infinite); step skipped. "
-                               + "A lower --learning-rate or --clip-norm may help.")
-                }
+        let checkpoint = checkpointDir.map { ($0 as NSString).appendingPathComponent("checkpoint.safetensors") }
+        if let checkpointDir {
+            try reportingErrors {
+                try FileManager.default.createDirectory(atPath: checkpointDir, withIntermediateDirectories: true)
             }
         }
-        if let e = saved {
-            let which = e.validation.map { String(format: "epoch %d, val loss %.4f", e.epoch, $0.loss) } ?? "epoch \(e.epoch)"
-            out.line(String(format: "Trained %d step%@ in %.1f s (%@ %@/s); saved the best model (%@) to %@",
-                            summary.steps, summary.steps == 1 ? "" : "s", summary.seconds,
-                            formatRate(summary.tokensPerSecond), unit, which, output))
+
+        let live = !quiet && stdoutIsTerminal
+        var lastDraw = -1.0
+        let summary = try reportingErrors {
+            do {
+                return try run.fit(checkpoint: checkpoint, resume: resume) { event in
+                    switch event {
+                    case .started(let plan):
+                        let budget = [plan.epochs.map { "\($0) epoch\($0 == 1 ? "" : "s")" },
+                                      plan.maxTime.map { "at most \(formatBudget($0))" }].compactMap { $0 }
+                        let layers = configuration.numLayers
+                        out.line("\(configuration.cell.rawValue), \(layers) layer\(layers == 1 ? "" : "s") of \(configuration.hiddenSize), "
+                                 + "\(plan.parameterCount) parameters; \(plan.batchesPerEpoch) batches of "
+                                 + "\(options.batchSize)×\(options.sequenceLength) per epoch; \(budget.joined(separator: ", "))")
+                        if let r = plan.resumed {
+                            out.line(String(format: "resuming from %@ at epoch %d, batch %d (%.1f s used)", checkpoint ?? "",
+                                            r.epoch, r.batch, r.elapsed))
+                        }
+                    case .batch(let p):
+                        guard live, p.elapsed - lastDraw >= 0.2 || p.batch == p.batchesPerEpoch else { return }
+                        lastDraw = p.elapsed
+                        let epochText = options.epochs.map { "epoch \(p.epoch)/\($0)" } ?? "epoch \(p.epoch)"
+                        let eta = p.secondsRemaining.isFinite ? "  ETA \(formatDuration(p.secondsRemaining))" : ""
+                        out.live(String(format: "%@  %3.0f%%  batch %d/%d  loss %.4f  %@ %@/s%@", epochText,
+                                        p.fractionDone * 100, p.batch, p.batchesPerEpoch, p.epochLoss,
+                                        formatRate(p.tokensPerSecond), unit, eta))
+                    case .evaluated(let e):
+                        var note = ""
+                        if e.isBest {
+                            try file.save(to: output)
+                            note = e.validation == nil ? "  saved" : "  best, saved"
+                        }
+                        out.line(report(e, level: level, unit: unit) + note)
+                    case .skippedStep(let epoch, let batch):
+                        out.clearLive()
+                        printError("warning: epoch \(epoch), batch \(batch): the gradient is not finite (NaN or infinite); step skipped. "
+                                   + "A lower --learning-rate or --clip-norm may help.")
+                    }
+                }
+            } catch let error as TrainingError {
+                switch error {
+                case .trainingTextTooShort: throw CommandError("\(error) (--batch-size, --sequence-length)")
+                case .validationTextTooShort: throw CommandError("\(error) (--validation-fraction 0 for none)")
+                default: throw error
+                }
+            } catch let error as CheckpointError where error.kind == .mismatch {
+                throw CommandError("\(error) Or resume with the settings of the run that wrote it.")
+            }
         }
+        if summary.steps == 0 && summary.stoppedByTime {
+            out.line("nothing left to train: the checkpoint's run has used the whole --max-time; give a larger one to go on")
+        }
+        // The model holds the best weights now; saved again so that the file records this run's
+        // options even when the best epoch came before a resume.
+        try reportingErrors { try file.save(to: output) }
+        let which = summary.bestValidation.map { String(format: "epoch %d, val loss %.4f", summary.bestEpoch ?? 0, $0.loss) }
+            ?? "epoch \(summary.epochs)"
+        out.line(String(format: "Trained %d step%@ in %.1f s (%@ %@/s); saved the best model (%@) to %@",
+                        summary.steps, summary.steps == 1 ? "" : "s", summary.seconds,
+                        formatRate(summary.tokensPerSecond), unit, which, output))
     }
 
     /// Fails before training rather than after the first epoch when the model cannot be saved.
@@ -186,8 +224,8 @@ struct TrainLM: ParsableCommand {
         }
     }
 
-    private func report(_ e: LanguageModelEvaluation, level: TokenLevel, unit: String) -> String {
-        func measures(_ l: LanguageModelLoss) -> String {
+    private func report(_ e: EpochReport, level: TokenLevel, unit: String) -> String {
+        func measures(_ l: Metrics) -> String {
             level == .char
                 ? String(format: "%.4f (ppl %.2f, %.3f bpc)", l.loss, l.perplexity, l.bitsPerToken)
                 : String(format: "%.4f (ppl %.2f)", l.loss, l.perplexity)
@@ -199,13 +237,6 @@ struct TrainLM: ParsableCommand {
         line += String(format: "  %@ %@/s  %.1f s", formatRate(e.tokensPerSecond), unit, e.elapsed)
         return line
     }
-}
-
-/// Seconds as 0:42, 12:05 or 1:02:03.
-func formatETA(_ seconds: Double) -> String {
-    let s = Int(seconds.rounded())
-    return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
-        : String(format: "%d:%02d", s / 60, s % 60)
 }
 
 /// A budget in seconds as 300s, 5m or 1h when exact, else seconds.

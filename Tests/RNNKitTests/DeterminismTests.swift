@@ -17,7 +17,8 @@ struct DeterminismTests {
         var losses: [Double] = []
         let summary = try ClassifierTrainer(model: model, options: options).fit(
             train: data.train, test: data.test,
-            report: { r in
+            event: { event in
+                guard case .evaluated(let r) = event else { return }
                 losses.append(r.train.loss)
                 losses.append(r.test!.loss)
             })

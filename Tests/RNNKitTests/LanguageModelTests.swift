@@ -303,12 +303,12 @@ struct LanguageModelTests {
         options.learningRate = 0.5  // large on purpose, so some epoch is likely worse than an earlier one
         options.optimizer = .sgd
         let trainer = try LanguageModelTrainer(model: model, options: options)
-        var evaluations: [LanguageModelEvaluation] = []
+        var evaluations: [EpochReport] = []
         var progress = 0
         let summary = try trainer.fit(train: corpus.train, validation: corpus.validation) { event in
             switch event {
             case .evaluated(let e): evaluations.append(e)
-            case .progress: progress += 1
+            case .batch: progress += 1
             default: break
             }
         }
@@ -325,18 +325,144 @@ struct LanguageModelTests {
     func tooShort() throws {
         let model = smallModel(.lstm)
         let trainer = try LanguageModelTrainer(model: model, options: LanguageModelTrainingOptions())
-        #expect(throws: LanguageModelTrainingError.trainingTextTooShort(tokens: 100, needed: 2501, batchSize: 50, sequenceLength: 50)) {
+        #expect(throws: TrainingError.trainingTextTooShort(tokens: 100, needed: 2501, batchSize: 50, sequenceLength: 50)) {
             try trainer.fit(train: Array(repeating: 1, count: 100))
         }
-        let message = LanguageModelTrainingError.trainingTextTooShort(tokens: 100, needed: 2501, batchSize: 50,
-                                                                       sequenceLength: 50).description
-        #expect(message.contains("--batch-size") && message.contains("--sequence-length"))
-        #expect(throws: LanguageModelTrainingError.self) {
+        let message = TrainingError.trainingTextTooShort(tokens: 100, needed: 2501, batchSize: 50,
+                                                          sequenceLength: 50).description
+        // The library names settings in words; flags are the command line's to add.
+        #expect(message.contains("batch size") && message.contains("sequence length") && !message.contains("--"))
+        #expect(throws: TrainingError.validationTextTooShort(tokens: 1)) {
             try trainer.fit(train: Array(repeating: 1, count: 3000), validation: [1])
         }
-        #expect(throws: LanguageModelTrainingError.self) {
+        #expect(!TrainingError.validationTextTooShort(tokens: 1).description.contains("--"))
+        #expect(throws: TrainingError.self) {
             try trainer.fit(train: Array(repeating: 9, count: 3000))
         }
+    }
+
+    // MARK: Resume
+
+    private func resumeCase(validation: Bool) -> (config: LanguageModelConfiguration, train: [Int], validation: [Int],
+                                                  options: LanguageModelTrainingOptions) {
+        let corpus = LanguageModelCorpus(text: String(repeating: "abcabd abcabe xyz ", count: 40), level: .char,
+                                         validationFraction: validation ? 0.2 : 0)
+        var config = LanguageModelConfiguration(cell: .lstm, vocabularySize: corpus.vocabulary.count, embeddingSize: 6,
+                                                hiddenSize: 8, numLayers: 2)
+        config.dropout = 0.2
+        var options = LanguageModelTrainingOptions()
+        options.batchSize = 4
+        options.sequenceLength = 8
+        options.learningRate = 0.01
+        options.epochs = 3
+        return (config, corpus.train, corpus.validation, options)
+    }
+
+    private func bits(_ model: LanguageModel) -> [[UInt32]] { model.parameters.map { $0.value.array.map(\.bitPattern) } }
+
+    /// The evaluations, without wall-clock times.
+    private func evaluations(_ reports: [EpochReport]) -> [String] {
+        reports.map { "\($0.epoch) \($0.completeEpoch) \($0.train) \(String(describing: $0.validation)) \($0.isBest)" }
+    }
+
+    @Test("3 epochs straight, and 1 epoch then a resume to 3, give the same model file byte for byte")
+    func resumeAtEpochEnd() throws {
+        let directory = try makeScratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let c = resumeCase(validation: true)
+        func file(_ model: LanguageModel) -> [UInt8] {
+            TextLanguageModel(model: model, vocabulary: Vocabulary(tokens: (0..<c.config.vocabularySize).map { "t\($0)" })!,
+                              level: .char, training: c.options).safetensors().serialized()
+        }
+        let straight = LanguageModel(c.config, seed: 4)
+        var straightReports: [EpochReport] = []
+        let straightSummary = try LanguageModelTrainer(model: straight, options: c.options).fit(
+            train: c.train, validation: c.validation) { if case .evaluated(let r) = $0 { straightReports.append(r) } }
+
+        let path = directory.appendingPathComponent("checkpoint.safetensors").path
+        var first = c.options
+        first.epochs = 1
+        try LanguageModelTrainer(model: LanguageModel(c.config, seed: 4), options: first)
+            .fit(train: c.train, validation: c.validation, checkpoint: path)
+        let resumed = LanguageModel(c.config, seed: 77)  // the checkpoint's weights must replace these
+        var resumedReports: [EpochReport] = []
+        var plan: TrainingPlan?
+        let summary = try LanguageModelTrainer(model: resumed, options: c.options).fit(
+            train: c.train, validation: c.validation, checkpoint: path, resume: true) { event in
+            if case .started(let p) = event { plan = p }
+            if case .evaluated(let r) = event { resumedReports.append(r) }
+        }
+        #expect(plan?.resumed?.epoch == 2 && plan?.resumed?.batch == 0)
+        #expect(evaluations(resumedReports) == Array(evaluations(straightReports).suffix(2)))
+        #expect(summary.bestEpoch == straightSummary.bestEpoch)
+        #expect(summary.bestValidation == straightSummary.bestValidation)
+        #expect(bits(resumed) == bits(straight))
+        #expect(file(resumed) == file(straight))
+        #expect(bits(straight) != bits(LanguageModel(c.config, seed: 4)))
+    }
+
+    /// A time budget stops the first run after its first batch, mid-epoch; the resumed run (no
+    /// budget) carries on from that batch with the saved recurrent state, to the same weights.
+    @Test("A run stopped by its time budget mid-epoch resumes to the weights of an uninterrupted run")
+    func resumeMidEpoch() throws {
+        let directory = try makeScratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let c = resumeCase(validation: false)
+        let straight = LanguageModel(c.config, seed: 4)
+        try LanguageModelTrainer(model: straight, options: c.options).fit(train: c.train)
+
+        let path = directory.appendingPathComponent("checkpoint.safetensors").path
+        var timed = c.options
+        timed.maxTime = 1e-9
+        let stopped = try LanguageModelTrainer(model: LanguageModel(c.config, seed: 4), options: timed)
+            .fit(train: c.train, checkpoint: path)
+        #expect(stopped.stoppedByTime && stopped.steps == 1)
+        #expect(stopped.lastReport?.completeEpoch == false)
+
+        // The same budget again: nothing is left of it.
+        let exhausted = try LanguageModelTrainer(model: LanguageModel(c.config, seed: 4), options: timed)
+            .fit(train: c.train, checkpoint: path, resume: true)
+        #expect(exhausted.steps == 0 && exhausted.stoppedByTime)
+
+        let resumed = LanguageModel(c.config, seed: 9)
+        var plan: TrainingPlan?
+        let summary = try LanguageModelTrainer(model: resumed, options: c.options).fit(
+            train: c.train, checkpoint: path, resume: true) { if case .started(let p) = $0 { plan = p } }
+        #expect(plan?.resumed?.epoch == 1 && plan?.resumed?.batch == 1)
+        #expect(summary.steps == 3 * plan!.batchesPerEpoch - 1)
+        #expect(bits(resumed) == bits(straight))
+    }
+
+    @Test("a classifier checkpoint, or one of another text, is refused saying what differs")
+    func checkpointMismatch() throws {
+        let directory = try makeScratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let c = resumeCase(validation: true)
+        let path = directory.appendingPathComponent("checkpoint.safetensors").path
+        var first = c.options
+        first.epochs = 1
+        try LanguageModelTrainer(model: LanguageModel(c.config, seed: 4), options: first)
+            .fit(train: c.train, validation: c.validation, checkpoint: path)
+        #expect { try LanguageModelTrainer(model: LanguageModel(c.config, seed: 4), options: c.options)
+            .fit(train: Array(c.train.dropFirst()), validation: c.validation, checkpoint: path, resume: true)
+        } throws: { "\($0)".contains("training data: \(c.train.count) tokens in the checkpoint, \(c.train.count - 1) here") }
+        var options = c.options
+        options.sequenceLength = 9
+        #expect { try LanguageModelTrainer(model: LanguageModel(c.config, seed: 4), options: options)
+            .fit(train: c.train, validation: c.validation, checkpoint: path, resume: true)
+        } throws: { "\($0)".contains("sequence length is 8 in the checkpoint, 9 here") }
+
+        let classifierPath = directory.appendingPathComponent("classifier.safetensors").path
+        var classifierOptions = TrainingOptions.modern(epochs: 1)
+        classifierOptions.batchSize = 2
+        try ClassifierTrainer(model: SequenceClassifier(ClassifierConfiguration(vocabularySize: 4, embeddingSize: 2, hiddenSize: 3,
+                                                                                numClasses: 2), seed: 1),
+                              options: classifierOptions)
+            .fit(train: [EncodedExample(tokens: [1, 2], label: 0), EncodedExample(tokens: [3], label: 1)],
+                 checkpoint: classifierPath)
+        #expect { try LanguageModelTrainer(model: LanguageModel(c.config, seed: 4), options: c.options)
+            .fit(train: c.train, validation: c.validation, checkpoint: classifierPath, resume: true)
+        } throws: { ($0 as? CheckpointError)?.kind == .otherTask && "\($0)".contains("classifier checkpoint") }
     }
 
     // MARK: Files

@@ -51,12 +51,18 @@ struct TrainerTests {
 
         init(_ r: EpochReport) {
             (epoch, train, validation, test) = (r.epoch, r.train, r.validation, r.test)
-            (improved, skippedUpdates, tokens) = (r.improved, r.skippedUpdates, r.tokens)
+            (improved, skippedUpdates, tokens) = (r.isBest, r.skippedSteps, r.tokens)
         }
 
         var description: String {
             "epoch \(epoch): train \(train.loss) val \(validation?.loss ?? .nan) improved \(improved) skipped \(skippedUpdates)"
         }
+    }
+
+    /// The report of an `.evaluated` event.
+    static func evaluated(_ event: TrainingEvent) -> EpochReport? {
+        if case .evaluated(let r) = event { return r }
+        return nil
     }
 
     /// Every parameter's gradient, in `parameters` order.
@@ -135,7 +141,7 @@ struct TrainerTests {
         let straightSummary = try ClassifierTrainer(model: straight, options: options).fit(
             train: train, validation: validation, test: nil,
             checkpoint: directory.appendingPathComponent("straight.safetensors").path,
-            report: { straightReports.append(ReportRecord($0)) })
+            event: { if let r = Self.evaluated($0) { straightReports.append(ReportRecord(r)) } })
         #expect(straightReports.map(\.epoch) == [1, 2, 3, 4])
         #expect(!straightSummary.stoppedEarly)
 
@@ -145,7 +151,7 @@ struct TrainerTests {
         var interruptedReports: [ReportRecord] = []
         _ = try ClassifierTrainer(model: SequenceClassifier(config, seed: 3), options: firstHalf).fit(
             train: train, validation: validation, test: nil, checkpoint: checkpoint,
-            report: { interruptedReports.append(ReportRecord($0)) })
+            event: { if let r = Self.evaluated($0) { interruptedReports.append(ReportRecord(r)) } })
         #expect(interruptedReports == Array(straightReports.prefix(2)))
 
         // A new process would build a new model (its own seed: the checkpoint must override it).
@@ -153,7 +159,7 @@ struct TrainerTests {
         var resumedReports: [ReportRecord] = []
         let resumedSummary = try ClassifierTrainer(model: resumed, options: options).fit(
             train: train, validation: validation, test: nil, checkpoint: checkpoint, resume: true,
-            report: { resumedReports.append(ReportRecord($0)) })
+            event: { if let r = Self.evaluated($0) { resumedReports.append(ReportRecord(r)) } })
         #expect(resumedReports.map(\.epoch) == [3, 4])
         #expect(resumedReports == Array(straightReports.suffix(2)),
                 "resumed: \(resumedReports), straight: \(straightReports.suffix(2))")
@@ -166,6 +172,112 @@ struct TrainerTests {
         }
         // Training moved the weights, so the comparison above is not of two initial models.
         #expect(Self.bits(SequenceClassifier(config, seed: 3)) != a)
+        // And the saved model files are the same, byte for byte.
+        func file(_ model: SequenceClassifier) -> [UInt8] {
+            TextClassifier(model: model, vocabulary: Vocabulary(tokens: (0..<12).map { "w\($0)" })!, labels: ["a", "b"],
+                           tokenizer: .spaces, training: options).safetensors().serialized()
+        }
+        #expect(file(straight) == file(resumed))
+    }
+
+    /// A checkpoint of another run is refused with what differs; a damaged one with a clear error.
+    @Test("Resuming from a checkpoint of another run, or a damaged one, is a clear error")
+    func mismatchedCheckpoints() throws {
+        let directory = try makeScratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let train = Self.examples(count: 10, seed: 1), validation = Self.examples(count: 4, seed: 2)
+        let config = Self.configuration(.gru)
+        var options = TrainingOptions.modern(epochs: 1)
+        options.batchSize = 4
+        let path = directory.appendingPathComponent("checkpoint.safetensors").path
+        try ClassifierTrainer(model: SequenceClassifier(config, seed: 1), options: options)
+            .fit(train: train, validation: validation, checkpoint: path)
+
+        func resumeError(_ config: ClassifierConfiguration, _ options: TrainingOptions, train: [EncodedExample],
+                         at path: String) -> CheckpointError? {
+            do {
+                try ClassifierTrainer(model: SequenceClassifier(config, seed: 1), options: options)
+                    .fit(train: train, validation: validation, checkpoint: path, resume: true)
+                return nil
+            } catch let error as CheckpointError {
+                return error
+            } catch {
+                Issue.record("unexpected error \(error)")
+                return nil
+            }
+        }
+        // More epochs is a continuation, not another run.
+        var longer = options
+        longer.epochs = 2
+        #expect(resumeError(config, longer, train: train, at: path) == nil)
+
+        var wider = config
+        wider.hiddenSize = 7
+        let model = try #require(resumeError(wider, longer, train: train, at: path))
+        #expect(model.kind == .mismatch)
+        #expect(model.description.contains("hidden size is 6 in the checkpoint, 7 here"), "\(model)")
+        var other = longer
+        other.batchSize = 3
+        let optionsError = try #require(resumeError(config, other, train: train, at: path))
+        #expect(optionsError.description.contains("batch size is 4 in the checkpoint, 3 here"), "\(optionsError)")
+        #expect(!optionsError.description.contains("--"))
+        let data = try #require(resumeError(config, longer, train: Array(train.dropLast()), at: path))
+        #expect(data.description.contains("training data: 10 examples in the checkpoint, 9 here"), "\(data)")
+        var shuffled = train
+        shuffled.swapAt(0, 1)
+        let content = try #require(resumeError(config, longer, train: shuffled, at: path))
+        #expect(content.description.contains("training data: as many examples, but others"), "\(content)")
+
+        // A truncated file, and a safetensors file that is not a checkpoint.
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        let truncated = directory.appendingPathComponent("truncated.safetensors").path
+        try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: truncated))
+        let broken = try #require(resumeError(config, longer, train: train, at: truncated))
+        #expect(broken.kind == .unreadable && broken.description.hasPrefix(truncated + ": "), "\(broken)")
+        let plain = directory.appendingPathComponent("plain.safetensors").path
+        try Safetensors(tensors: ["x": .init(shape: [1], values: [1])]).write(to: plain)
+        let notCheckpoint = try #require(resumeError(config, longer, train: train, at: plain))
+        #expect(notCheckpoint.description.contains("not an RNNKit training checkpoint"))
+    }
+
+    // MARK: Options
+
+    @Test("Training options: decode(encode(x)) == x, {} decodes to the declared defaults, problems in words")
+    func optionsCoding() throws {
+        let tutorial = TrainingOptions()
+        var custom = TrainingOptions.modern(epochs: 7)
+        custom.clipNorm = nil
+        custom.weightDecay = 0.5
+        for x in [tutorial, TrainingOptions.modern(), custom] {
+            #expect(try JSONDecoder().decode(TrainingOptions.self, from: JSONEncoder().encode(x)) == x)
+        }
+        #expect(try JSONDecoder().decode(TrainingOptions.self, from: Data("{}".utf8)) == tutorial)
+        #expect(try JSONDecoder().decode(TrainingOptions.self, from: Data("{}".utf8)).reportEvery == 100)
+        // An explicit null turns off what defaults to on.
+        #expect(try JSONDecoder().decode(TrainingOptions.self, from: Data(#"{"clip_value": null}"#.utf8)).clipValue == nil)
+
+        var lm = LanguageModelTrainingOptions()
+        #expect(try JSONDecoder().decode(LanguageModelTrainingOptions.self, from: Data("{}".utf8)) == lm)
+        lm.epochs = nil
+        lm.maxTime = 300
+        lm.clipNorm = nil
+        lm.learningRate = 0.01
+        for x in [LanguageModelTrainingOptions(), lm] {
+            #expect(try JSONDecoder().decode(LanguageModelTrainingOptions.self, from: JSONEncoder().encode(x)) == x)
+        }
+
+        var bad = TrainingOptions()
+        bad.epochs = 0
+        #expect(bad.problem == "epochs must be at least 1")
+        #expect(throws: TrainingError.invalidOptions("epochs must be at least 1")) {
+            try ClassifierTrainer(model: SequenceClassifier(Self.configuration(.gru), seed: 1), options: bad)
+        }
+        var badLM = LanguageModelTrainingOptions()
+        badLM.epochs = 0
+        #expect(badLM.problem == "epochs must be at least 1")
+        bad = TrainingOptions()
+        bad.patience = 0
+        #expect(bad.problem?.contains("--") == false)
     }
 
     // MARK: Determinism
@@ -179,7 +291,7 @@ struct TrainerTests {
         var reports: [ReportRecord] = []
         _ = try ClassifierTrainer(model: model, options: options).fit(
             train: Self.examples(count: 14, seed: 21), validation: Self.examples(count: 6, seed: 22),
-            test: Self.examples(count: 5, seed: 23), report: { reports.append(ReportRecord($0)) })
+            test: Self.examples(count: 5, seed: 23), event: { if let r = Self.evaluated($0) { reports.append(ReportRecord(r)) } })
         return (Self.bits(model), reports)
     }
 
@@ -242,7 +354,7 @@ struct TrainerTests {
         // and gradient as it was.
         var options = TrainingOptions.modern(epochs: 2)
         options.batchSize = 4
-        let probe = ClassifierTrainer(model: model, options: options)
+        let probe = try ClassifierTrainer(model: model, options: options)
         let poisoned = probe.trainEpoch([train[5]], order: [0])
         #expect(!poisoned.loss.isFinite)
         #expect(Self.bits(model) == before, "a non-finite update reached the weights")
@@ -252,8 +364,8 @@ struct TrainerTests {
         let summary = try ClassifierTrainer(model: model, options: options).fit(
             train: train, validation: validation, test: nil,
             checkpoint: directory.appendingPathComponent("checkpoint.safetensors").path,
-            report: { reports.append(ReportRecord($0)) })
-        #expect(summary.skippedUpdates == 2)
+            event: { if let r = Self.evaluated($0) { reports.append(ReportRecord(r)) } })
+        #expect(summary.skippedSteps == 2)
         #expect(reports.map(\.skippedUpdates) == [1, 1])
         #expect(reports.allSatisfy { $0.validation!.loss.isFinite })
         #expect(Self.finiteExcept(model, excluded), "a weight became NaN or infinite")
@@ -287,15 +399,15 @@ struct TrainerTests {
         #expect(options.batchSize == 1 && options.optimizer == .sgd && options.clipValue == 1 && options.clipNorm == nil)
 
         let before = Self.bits(model)
-        let probe = ClassifierTrainer(model: model, options: options)
+        let probe = try ClassifierTrainer(model: model, options: options)
         #expect(probe.trainEpoch([train[3]], order: [0]).loss.isNaN)
         #expect(Self.bits(model) == before, "a non-finite update reached the weights")
         #expect(model.parameters.allSatisfy { $0.grad.array.allSatisfy { $0 == 0 } }, "the skipped gradient was kept")
 
         var reports: [ReportRecord] = []
         let summary = try ClassifierTrainer(model: model, options: options).fit(
-            train: train, test: Self.examples(count: 4, seed: 42), report: { reports.append(ReportRecord($0)) })
-        #expect(summary.skippedUpdates == 3)
+            train: train, test: Self.examples(count: 4, seed: 42), event: { if let r = Self.evaluated($0) { reports.append(ReportRecord(r)) } })
+        #expect(summary.skippedSteps == 3)
         #expect(reports.map(\.skippedUpdates) == [1, 1, 1])
         #expect(Self.finiteExcept(model, excluded), "a weight became NaN or infinite")
         #expect((0..<8).allSatisfy { layer.weightIH.value[11, $0].isNaN })
@@ -322,7 +434,8 @@ struct TrainerTests {
         let summary = try ClassifierTrainer(model: model, options: options).fit(
             train: Self.examples(count: 12, seed: 51, randomLabels: true),
             validation: Self.examples(count: 8, seed: 52, randomLabels: true), test: nil,
-            report: { r in
+            event: { e in
+                guard let r = Self.evaluated(e) else { return }
                 reports.append(ReportRecord(r))
                 snapshots[r.epoch] = model.parameters.map { $0.value.array.map(\.bitPattern) }
             })

@@ -135,6 +135,51 @@ struct LanguageModelCLITests {
         #expect(bytesA == bytesC)
     }
 
+    @Test("train-lm --resume continues from --checkpoint-dir to the model file of a run without a stop, byte for byte")
+    func resume() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try Self.sampleText().write(to: directory.appendingPathComponent("text.txt"), atomically: true, encoding: .utf8)
+        let common = ["train-lm", "--text", "text.txt", "--hidden-size", "16", "--embedding-size", "8",
+                      "--sequence-length", "10", "--batch-size", "8", "--dropout", "0.2", "--seed", "3", "--quiet"]
+        let straight = try Self.run(common + ["--epochs", "3", "--output", "straight.safetensors"], in: directory)
+        #expect(straight.status == 0, "stderr: \(straight.stderr)")
+
+        let first = try Self.run(common + ["--epochs", "1", "--checkpoint-dir", "ckpt", "--output", "resumed.safetensors"],
+                                 in: directory)
+        #expect(first.status == 0, "stderr: \(first.stderr)")
+        let checkpoint = directory.appendingPathComponent("ckpt/checkpoint.safetensors")
+        #expect(FileManager.default.fileExists(atPath: checkpoint.path))
+        let second = try Self.run(common + ["--epochs", "3", "--checkpoint-dir", "ckpt", "--resume",
+                                            "--output", "resumed.safetensors"], in: directory)
+        #expect(second.status == 0, "stderr: \(second.stderr)")
+        let a = try Data(contentsOf: directory.appendingPathComponent("straight.safetensors"))
+        let b = try Data(contentsOf: directory.appendingPathComponent("resumed.safetensors"))
+        #expect(a == b, "the resumed run's model file differs from the uninterrupted run's")
+
+        // Another hidden size: refused, saying what differs, with the command line's hint.
+        let other = try Self.run(common.map { $0 == "16" ? "12" : $0 } + ["--epochs", "3", "--checkpoint-dir", "ckpt",
+                                                                          "--resume", "--output", "x.safetensors"],
+                                 in: directory)
+        #expect(other.status != 0)
+        #expect(other.stderr.contains("hidden size is 16 in the checkpoint, 12 here"), "\(other.stderr)")
+        #expect(other.stderr.contains("settings of the run that wrote it"), "\(other.stderr)")
+
+        // A damaged checkpoint: an error naming the file, not a crash.
+        let bytes = try Data(contentsOf: checkpoint)
+        try bytes.prefix(100).write(to: checkpoint)
+        let damaged = try Self.run(common + ["--epochs", "3", "--checkpoint-dir", "ckpt", "--resume",
+                                             "--output", "x.safetensors"], in: directory)
+        #expect(damaged.status != 0)
+        #expect(damaged.stderr.contains("checkpoint.safetensors") && damaged.stderr.contains("start afresh"),
+                "\(damaged.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("x.safetensors").path))
+
+        let noDirectory = try Self.run(common + ["--resume", "--output", "x.safetensors"], in: directory)
+        #expect(noDirectory.status != 0)
+        #expect(noDirectory.stderr.contains("--resume needs --checkpoint-dir"), "\(noDirectory.stderr)")
+    }
+
     @Test("bad input is a one-line error naming the problem")
     func errors() throws {
         let directory = try Self.temporaryDirectory()

@@ -107,18 +107,6 @@ public struct ClassifierRecipe: Codable, Sendable, Equatable {
             if minCount < 1 { return "the vocabulary's minCount must be at least 1 (got \(minCount))" }
             if let maxSize, maxSize < 3 { return "the vocabulary's maxSize must be at least 3 (got \(maxSize))" }
         }
-        return ClassifierRecipe.problem(of: training)
-    }
-
-    static func problem(of t: TrainingOptions) -> String? {
-        if t.epochs < 1 { return "epochs must be at least 1 (got \(t.epochs))" }
-        if t.batchSize < 1 { return "batchSize must be at least 1 (got \(t.batchSize))" }
-        if !(t.learningRate.isFinite && t.learningRate > 0) { return "learningRate must be a positive number (got \(t.learningRate))" }
-        if !(t.weightDecay.isFinite && t.weightDecay >= 0) { return "weightDecay must be 0 or positive (got \(t.weightDecay))" }
-        if let v = t.clipValue, !(v.isFinite && v > 0) { return "clipValue must be positive, or nil for none (got \(v))" }
-        if let v = t.clipNorm, !(v.isFinite && v > 0) { return "clipNorm must be positive, or nil for none (got \(v))" }
-        if t.reportEvery < 1 { return "reportEvery must be at least 1 (got \(t.reportEvery))" }
-        if let p = t.patience, p < 1 { return "patience must be at least 1 (got \(p))" }
-        return nil
+        return training.problem
     }
 }

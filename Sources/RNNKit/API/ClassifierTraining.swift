@@ -6,7 +6,9 @@
 ///
 ///     let run = try ClassifierTraining(train: rows, validation: nil, test: testRows, recipe: .standard)
 ///     print(run.data.vocabulary.count, "words")
-///     let summary = try run.fit(report: { print($0.epoch, $0.train.loss) })
+///     try run.fit { event in
+///         if case .evaluated(let report) = event { print(report.epoch, report.train.loss) }
+///     }
 ///     try run.classifier.save(to: "model.safetensors")
 public final class ClassifierTraining {
     public let recipe: ClassifierRecipe
@@ -46,31 +48,21 @@ public final class ClassifierTraining {
                                        initialization: recipe.usesTutorialModel ? .tutorial : .pytorch)
         classifier = TextClassifier(model: model, vocabulary: data.vocabulary, labels: data.labels,
                                     tokenizer: data.tokenizer, training: recipe.training)
-        trainer = ClassifierTrainer(model: model, options: recipe.training)
+        trainer = try ClassifierTrainer(model: model, options: recipe.training)
     }
 
     /// Trains until `recipe.training.epochs` (or early stopping); with a validation set the
     /// classifier ends with the weights of the epoch of lowest validation loss.
     /// - Parameters:
     ///   - checkpoint: when given, the complete training state is written there (atomically)
-    ///     after every epoch, and with `resume` training continues from it if it exists.
-    ///   - progress: called after every batch.
-    ///   - report: called after every evaluation (every `reportEvery` epochs and the last).
-    public func fit(checkpoint: String? = nil, resume: Bool = false, progress: ((BatchProgress) -> Void)? = nil,
-                    report: (EpochReport) -> Void = { _ in }) throws -> TrainingSummary {
+    ///     after every epoch, and with `resume` training continues from it if it exists (the
+    ///     recipe and data must be the ones that wrote it; `CheckpointError` says what differs).
+    ///   - event: called as training goes: at the start, after every batch, after every
+    ///     evaluation (every `reportEvery` epochs and the last). Whatever it throws stops training.
+    @discardableResult
+    public func fit(checkpoint: String? = nil, resume: Bool = false,
+                    event: (TrainingEvent) throws -> Void = { _ in }) throws -> TrainingSummary {
         try trainer.fit(train: data.train, validation: data.validation, test: data.test, checkpoint: checkpoint,
-                        resume: resume, progress: progress, report: report)
-    }
-}
-
-/// A training run that cannot start.
-public enum TrainingError: Error, CustomStringConvertible, Equatable, Sendable {
-    /// The recipe cannot train a model; says which field and why.
-    case invalidRecipe(String)
-
-    public var description: String {
-        switch self {
-        case .invalidRecipe(let problem): return "the recipe cannot train a model: \(problem)."
-        }
+                        resume: resume, event: event)
     }
 }

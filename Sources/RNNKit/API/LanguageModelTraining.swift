@@ -33,11 +33,19 @@ public final class LanguageModelTraining {
 
     /// Trains for the recipe's epochs or time budget, evaluating after every epoch; the model
     /// ends with the weights of the best validation loss.
-    /// - Throws: `LanguageModelTrainingError` for a text too short for one batch, or whatever
-    ///   `event` throws (which stops training where it is).
+    /// - Parameters:
+    ///   - checkpoint: when given, the complete training state is written there (atomically)
+    ///     after every epoch and where the time budget stops the run; with `resume` training
+    ///     continues from it exactly where it stopped. The epochs and time budget are totals
+    ///     over all parts of the run; everything else must match (`CheckpointError` says what
+    ///     differs).
+    /// - Throws: `TrainingError` for a text too short for one batch, or whatever `event` throws
+    ///   (which stops training where it is).
     @discardableResult
-    public func fit(event: (LanguageModelTrainingEvent) throws -> Void = { _ in }) throws -> LanguageModelTrainingSummary {
-        try trainer.fit(train: corpus.train, validation: corpus.validation, event: event)
+    public func fit(checkpoint: String? = nil, resume: Bool = false,
+                    event: (TrainingEvent) throws -> Void = { _ in }) throws -> TrainingSummary {
+        try trainer.fit(train: corpus.train, validation: corpus.validation, checkpoint: checkpoint, resume: resume,
+                        event: event)
     }
 }
 

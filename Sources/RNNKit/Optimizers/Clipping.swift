@@ -16,10 +16,14 @@ package enum GradientClipping: Sendable, Equatable {
     /// and the caller should skip the step. `.norm` leaves non-finite gradients untouched
     /// (PyTorch would scale them by NaN or 0, destroying what a caller might want to inspect).
     ///
-    /// The norm is accumulated in Double, where PyTorch combines per-tensor Float norms: a Float
-    /// sum of a few hundred thousand squares loses digits, and squares of gradients above ~10¹⁹
-    /// overflow Float and would read as non-finite. The two can differ in the last bits of the
-    /// norm, hence of the clipping coefficient.
+    /// The squares are computed and summed in Float within blocks of up to 256 elements per
+    /// parameter (`Kernels.sumOfSquares`; a tail shorter than one vector in Double), and the
+    /// block sums are added in Double; PyTorch combines per-tensor Float norms instead. A single
+    /// Float sum of a few hundred thousand squares would lose digits; short Float blocks lose
+    /// little. The square of a gradient
+    /// element above ~1.8·10¹⁹ in magnitude overflows Float either way, so such a gradient reads
+    /// as non-finite and its step is skipped. The two can differ in the last bits of the norm,
+    /// hence of the clipping coefficient.
     @discardableResult
     package func apply(to parameters: [Parameter]) -> Double {
         let total = Self.globalNorm(parameters)
@@ -47,7 +51,7 @@ package enum GradientClipping: Sendable, Equatable {
 }
 
 extension GradientClipping {
-    /// √(Σ over all parameters of Σ grad²), accumulated in Double.
+    /// √(Σ over all parameters of Σ grad²): Float blocks of squares, added up in Double.
     package static func globalNorm(_ parameters: [Parameter]) -> Double {
         // Vectorized sums of squares (blocks summed in Float, as PyTorch's float32 norm does, and
         // added up in Double), one pass per parameter.

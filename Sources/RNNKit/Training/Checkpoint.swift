@@ -1,75 +1,189 @@
 import Foundation
 
-/// The complete state of a classifier training run in one safetensors file, so that an
-/// interrupted run resumes to a bit-identical model: the weights (`model.*`), the best weights so
-/// far (`best.*`), the optimizer's state (`optimizer.*`), and in the metadata the epoch, both
-/// random generators and the early-stopping counters.
-extension ClassifierTrainer {
-    struct CheckpointState: Codable {
+/// Why a checkpoint could not be resumed from: which file, and what is wrong with it.
+public struct CheckpointError: Error, CustomStringConvertible, Sendable, Equatable {
+    public enum Kind: String, Sendable {
+        /// Not a readable safetensors file, or not a checkpoint of this library (or version).
+        case unreadable
+        /// Written for another task (a classifier checkpoint given to a language model).
+        case otherTask
+        /// Written by a run with another model, options or data; `detail` says what differs.
+        case mismatch
+        /// A checkpoint, but with parts missing or malformed.
+        case corrupt
+    }
+    public var kind: Kind
+    public var path: String
+    public var detail: String
+
+    public var description: String {
+        "\(path): \(detail) Delete it (or write checkpoints elsewhere) to start afresh."
+    }
+}
+
+/// The complete state of a training run in one safetensors file, so that an interrupted run
+/// resumes to a bit-identical model:
+///
+/// - tensors `model.*`, the weights now; `best.*`, the best weights so far (once there are any);
+///   `optimizer.*`, the optimizer's state (`Optimizer.stateTensors()`); `task.*`, what the
+///   task carries within an epoch (a language model's recurrent state);
+/// - metadata `rnnkit.checkpoint`, JSON: the task, the model configuration, the options and a
+///   fingerprint of the data (all checked on resume), the position (epoch, batch within it,
+///   seconds used, the epoch's running sums), the dropout generator, the task's generators, and
+///   the early-stopping state.
+///
+/// Doubles and 64-bit words are stored as the decimal strings of their bit patterns: JSON numbers
+/// are doubles, and NaN has no JSON form. Written atomically (temporary file, then rename).
+struct Checkpoint {
+    static let formatVersion = 1
+    static let metadataKey = "rnnkit.checkpoint"
+
+    /// What a run is, checked before resuming: another model, other options or other data give
+    /// another run.
+    struct Identity: Codable, Equatable {
+        /// "classifier" or "language_model".
+        var task: String
+        /// JSON of the model configuration and of the options.
+        var model: String
+        var options: String
+        var data: DataFingerprint
+    }
+
+    /// The training and validation data, by size and content hash; `unit` names what is counted.
+    struct DataFingerprint: Codable, Equatable {
+        var unit: String
+        var trainCount: Int
+        var trainHash: String
+        var validationCount: Int
+        var validationHash: String
+    }
+
+    /// Where the run is.
+    struct Position: Codable, Equatable {
         var epoch: Int
-        var shuffleRNG: [String]
-        var dropoutRNG: [String]
-        var bestLoss: Double?
-        var bestEpoch: Int?
-        var evaluationsWithoutImprovement: Int
+        /// Batches done in `epoch`.
+        var batch: Int
+        /// Bit patterns of the wall-clock seconds used, and of the epoch's loss sum.
+        var elapsed: String
+        var epochLossSum: String
+        var epochCount: Int
+        var epochCorrect: Int?
+        var epochSkipped: Int
+        var epochTokens: Int
+        var epochSeconds: String
+    }
+
+    struct Header: Codable {
+        var format: Int
+        var identity: Identity
+        var position: Position
         var optimizer: String
+        var dropoutRNG: [String]
+        var task: [String: String]
+        var stopping: EarlyStopping.State
     }
 
-    func save(to path: String) throws {
-        var tensors: [String: Safetensors.Entry] = [:]
-        for p in model.parameters {
-            tensors["model." + p.name] = .init(shape: p.value.shape, values: p.value.array)
-        }
-        if let bestWeights {
-            for (p, w) in zip(model.parameters, bestWeights) { tensors["best." + p.name] = .init(shape: w.shape, values: w.array) }
-        }
-        for (key, values) in optimizer.stateTensors() { tensors["optimizer." + key] = .init(shape: [values.count], values: values) }
-        // UInt64 words as strings: JSON numbers are doubles and would round them.
-        let state = CheckpointState(epoch: epoch, shuffleRNG: rng.state.map(String.init), dropoutRNG: model.rng.state.map(String.init),
-                                    bestLoss: bestLoss.isFinite ? bestLoss : nil, bestEpoch: bestEpoch,
-                                    evaluationsWithoutImprovement: evaluationsWithoutImprovement, optimizer: optimizer.name)
-        let json = String(decoding: try JSONEncoder().encode(state), as: UTF8.self)
-        try Safetensors(tensors: tensors, metadata: ["rnnkit.checkpoint": json, "rnnkit.version": rnnKitVersion]).write(to: path)
+    var header: Header
+    var tensors: [String: Safetensors.Entry]
+
+    func write(to path: String) throws {
+        let json = String(decoding: try JSONEncoder().encode(header), as: UTF8.self)
+        try Safetensors(tensors: tensors, metadata: [Self.metadataKey: json]).write(to: path)
     }
 
-    func restore(from path: String) throws {
-        let file = try Safetensors.read(path: path)
-        func fail(_ detail: String) -> SafetensorsError {
-            SafetensorsError(kind: .missingTensor, path: path, detail: detail + " Delete it to start afresh.")
+    static func read(path: String) throws -> Checkpoint {
+        let file: Safetensors
+        do {
+            file = try Safetensors.read(path: path)
+        } catch let error as SafetensorsError {
+            throw CheckpointError(kind: .unreadable, path: path, detail: "is not a readable checkpoint (\(error.detail)).")
         }
-        guard let json = file.metadata["rnnkit.checkpoint"],
-              let state = try? JSONDecoder().decode(CheckpointState.self, from: Data(json.utf8)) else {
-            throw fail("is not an RNNKit training checkpoint.")
+        guard let json = file.metadata[metadataKey] else {
+            throw CheckpointError(kind: .unreadable, path: path, detail: "is not an RNNKit training checkpoint.")
         }
-        guard state.optimizer == optimizer.name else {
-            throw fail("was written by a run with the \(state.optimizer) optimizer, not \(optimizer.name).")
+        guard let header = try? JSONDecoder().decode(Header.self, from: Data(json.utf8)), header.format == formatVersion else {
+            throw CheckpointError(kind: .corrupt, path: path,
+                                  detail: "has a malformed or unsupported checkpoint description.")
         }
-        guard let shuffle = SeededGenerator(state: state.shuffleRNG.compactMap(UInt64.init)),
-              let dropout = SeededGenerator(state: state.dropoutRNG.compactMap(UInt64.init)) else {
-            throw fail("has a malformed generator state.")
+        return Checkpoint(header: header, tensors: file.tensors)
+    }
+
+    /// Throws unless this checkpoint was written by the run `current` describes. The number of
+    /// epochs and the time budget may differ: they say how long to go on, not what to compute.
+    func check(_ current: Identity, path: String) throws {
+        let saved = header.identity
+        guard saved.task == current.task else {
+            throw CheckpointError(kind: .otherTask, path: path,
+                                  detail: "is a \(Self.words(saved.task)) checkpoint, not a \(Self.words(current.task)) one.")
         }
-        for p in model.parameters {
-            guard let e = file.tensors["model." + p.name], e.values.count == p.value.count else {
-                throw fail("does not match this model (tensor `\(p.name)` is missing or of another size).")
+        var differences = Self.differences(saved.model, current.model, ignoring: []).map { "model: " + $0 }
+        differences += Self.differences(saved.options, current.options, ignoring: ["epochs", "max_time"])
+            .map { "training options: " + $0 }
+        let (a, b) = (saved.data, current.data)
+        if a.trainCount != b.trainCount {
+            differences.append("training data: \(a.trainCount) \(a.unit) in the checkpoint, \(b.trainCount) here")
+        } else if a.trainHash != b.trainHash {
+            differences.append("training data: as many \(a.unit), but others (another text or vocabulary?)")
+        }
+        if a.validationCount != b.validationCount {
+            differences.append("validation data: \(a.validationCount) \(a.unit) in the checkpoint, \(b.validationCount) here")
+        } else if a.validationHash != b.validationHash {
+            differences.append("validation data: as many \(a.unit), but others")
+        }
+        guard differences.isEmpty else {
+            throw CheckpointError(kind: .mismatch, path: path,
+                                  detail: "was written by another training run — " + differences.joined(separator: "; ") + ".")
+        }
+    }
+
+    /// Keys of two JSON objects whose values differ, as "hidden size is 32 in the checkpoint, 16 here".
+    static func differences(_ saved: String, _ current: String, ignoring: Set<String>) -> [String] {
+        func object(_ s: String) -> [String: Any] {
+            (try? JSONSerialization.jsonObject(with: Data(s.utf8))) as? [String: Any] ?? [:]
+        }
+        func text(_ v: Any?) -> String {
+            switch v {
+            case nil: return "unset"
+            case is NSNull: return "none"
+            case let s as String: return s
+            case let v?: return "\(v)"
             }
-            for k in 0..<e.values.count { p.value[k] = e.values[k] }
         }
-        if state.bestEpoch != nil {
-            bestWeights = try model.parameters.map { p in
-                guard let e = file.tensors["best." + p.name], e.values.count == p.value.count else {
-                    throw fail("lacks the best weights for `\(p.name)`.")
-                }
-                return Tensor(shape: p.value.shape, values: e.values)
+        let (a, b) = (object(saved), object(current))
+        return Set(a.keys).union(b.keys).subtracting(ignoring).sorted().compactMap { key in
+            let (x, y) = (text(a[key]), text(b[key]))
+            return x == y ? nil : "\(words(key)) is \(x) in the checkpoint, \(y) here"
+        }
+    }
+
+    static func words(_ key: String) -> String { key.replacingOccurrences(of: "_", with: " ") }
+
+    // MARK: Encoding helpers
+
+    static func bits(_ x: Double) -> String { String(x.bitPattern) }
+    static func double(_ s: String) -> Double? { UInt64(s).map(Double.init(bitPattern:)) }
+    static func words(_ g: SeededGenerator) -> [String] { g.state.map(String.init) }
+    static func generator(_ words: [String]) -> SeededGenerator? {
+        let state = words.compactMap(UInt64.init)
+        return state.count == words.count ? SeededGenerator(state: state) : nil
+    }
+
+    /// FNV-1a over the integers, as 16 hex digits: a content check, not a cryptographic one.
+    static func hash<S: Sequence>(_ values: S) -> String where S.Element == Int {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for v in values {
+            var x = UInt64(bitPattern: Int64(v))
+            for _ in 0..<8 {
+                h = (h ^ (x & 0xFF)) &* 0x100_0000_01B3
+                x >>= 8
             }
         }
-        var optimizerState: [String: [Float]] = [:]
-        for (name, e) in file.tensors where name.hasPrefix("optimizer.") { optimizerState[String(name.dropFirst(10))] = e.values }
-        try optimizer.loadState(optimizerState, parameters: model.parameters)
-        epoch = state.epoch
-        rng = shuffle
-        model.rng = dropout
-        bestLoss = state.bestLoss ?? .infinity
-        bestEpoch = state.bestEpoch
-        evaluationsWithoutImprovement = state.evaluationsWithoutImprovement
+        return String(h, radix: 16)
+    }
+
+    static func json<T: Encodable>(_ value: T) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 }

@@ -1,0 +1,181 @@
+import Foundation
+
+/// Trains a `SequenceClassifier`: shuffled mini-batches (of one, for the tutorial), forward,
+/// backward through time, clipping, an optimizer step (`ParameterUpdate`); evaluation and a
+/// report every `reportEvery` epochs and after the last; early stopping on validation loss and
+/// the best weights kept (`EarlyStopping`); checkpoints to resume from (`Checkpoint`).
+///
+/// Each epoch draws a fresh shuffle of the examples from the trainer's own generator (seeded by
+/// `options.seed`), as the tutorial's loop does. An update whose loss or gradient is NaN or
+/// infinite is skipped and counted, so it never reaches the weights. Same seeds, same data and
+/// same thread count give a bit-identical model, also across an interruption and a resume. The
+/// library never prints: reports arrive as `TrainingEvent`s.
+package final class ClassifierTrainer {
+    package let model: SequenceClassifier
+    package let options: TrainingOptions
+    package let optimizer: any Optimizer
+    let task: ClassifierTask
+
+    /// - Throws: `TrainingError.invalidOptions` when `options.problem` is not nil.
+    package init(model: SequenceClassifier, options: TrainingOptions) throws {
+        if let problem = options.problem { throw TrainingError.invalidOptions(problem) }
+        self.model = model
+        self.options = options
+        optimizer = options.optimizer.make(learningRate: options.learningRate, weightDecay: options.weightDecay)
+        // A stream of its own, so the shuffles do not depend on how the weights were made.
+        task = ClassifierTask(model: model, batchSize: options.batchSize,
+                              rng: SeededGenerator(seed: options.seed ^ 0x5DEE_CE66_D1CE_5EED))
+    }
+
+    /// Trains for `options.epochs` (or until early stopping), evaluating every
+    /// `options.reportEvery` epochs and after the last. With validation examples the model ends
+    /// with the weights of the evaluation of lowest validation loss; without, with the last.
+    /// - Parameters:
+    ///   - checkpoint: when given, the complete training state is written there (atomically)
+    ///     after every epoch; with `resume`, training continues from it when the file exists
+    ///     (the epoch count may differ from the interrupted run's; everything else must match).
+    /// - Throws: `TrainingError` (no examples, token ids out of range), `CheckpointError` (a
+    ///   checkpoint of another run, or damaged), file errors writing the checkpoint, or whatever
+    ///   `event` throws (which stops training where it is).
+    @discardableResult
+    package func fit(train: [EncodedExample], validation: [EncodedExample]? = nil, test: [EncodedExample]? = nil,
+                    checkpoint: String? = nil, resume: Bool = false,
+                    event: (TrainingEvent) throws -> Void = { _ in }) throws -> TrainingSummary {
+        guard !train.isEmpty else { throw TrainingError.noTrainingExamples }
+        let V = model.configuration.vocabularySize
+        for examples in [train, validation ?? [], test ?? []] {
+            if let bad = examples.lazy.flatMap(\.tokens).first(where: { !(0..<V).contains($0) }) {
+                throw TrainingError.tokenOutOfRange(id: bad, vocabularySize: V)
+            }
+        }
+        task.setData(train: train, validation: validation, test: test)
+        defer { task.setData(train: [], validation: nil, test: nil) }
+        let loop = TrainingLoop(task: task, optimizer: optimizer, clipping: options.clipping, fuseSGD: true,
+                                patience: options.patience,
+                                schedule: TrainingSchedule(epochs: options.epochs, maxTime: nil,
+                                                           evaluateEvery: options.reportEvery))
+        let target = checkpoint.map {
+            TrainingLoop<ClassifierTask>.CheckpointTarget(path: $0, resume: resume, identity: identity(train, validation))
+        }
+        return try loop.run(trainTokens: task.trainTokens, validationTokens: validation?.reduce(0) { $0 + $1.tokens.count } ?? 0,
+                            checkpoint: target, event: event)
+    }
+
+    /// One pass over `examples` in the given order, in batches of `options.batchSize`, updating
+    /// the weights — an epoch of `fit` without its shuffle, evaluation or checkpoint (what the
+    /// oracle fixtures replay).
+    package func trainEpoch(_ examples: [EncodedExample], order: [Int]) -> Metrics {
+        task.setData(train: examples, validation: nil, test: nil)
+        defer { task.setData(train: [], validation: nil, test: nil) }
+        task.order = order
+        let update = ParameterUpdate(parameters: model.parameters, optimizer: optimizer, clipping: options.clipping,
+                                     fuseSGD: true)
+        model.parameters.zeroGradients()
+        var sum = MetricsSum()
+        for k in 0..<task.batchesPerEpoch {
+            let r = task.accumulateGradients(batch: k)
+            _ = update.apply(lossIsFinite: r.lossSum.isFinite)
+            sum.add(r)
+        }
+        return sum.metrics
+    }
+
+    /// Mean loss and accuracy without updates.
+    package func evaluate(_ examples: [EncodedExample]) -> Metrics {
+        model.metrics(on: examples)
+    }
+
+    private func identity(_ train: [EncodedExample], _ validation: [EncodedExample]?) -> Checkpoint.Identity {
+        func hash(_ examples: [EncodedExample]) -> String {
+            Checkpoint.hash(examples.lazy.flatMap { [$0.label, $0.tokens.count] + $0.tokens })
+        }
+        let validation = validation ?? []
+        return Checkpoint.Identity(
+            task: "classifier", model: Checkpoint.json(model.configuration), options: Checkpoint.json(options),
+            data: Checkpoint.DataFingerprint(unit: "examples", trainCount: train.count, trainHash: hash(train),
+                                             validationCount: validation.count, validationHash: hash(validation)))
+    }
+}
+
+/// The classifier's part of the training loop: shuffled batches of examples.
+final class ClassifierTask: TrainingTask {
+    let model: SequenceClassifier
+    let parameters: [Parameter]
+    let batchSize: Int
+    /// Draws each epoch's shuffle; `epochStartRNG` is its state before the current epoch's.
+    var rng: SeededGenerator
+    private var epochStartRNG: SeededGenerator
+
+    private(set) var examples: [EncodedExample] = []
+    /// Pre-packed when batches are single examples, so that the per-example loop allocates nothing.
+    private var single: [PackedBatch]?
+    private var singleTargets: [[Int]]?
+    private var validation: [EncodedExample]?
+    private var test: [EncodedExample]?
+    private(set) var trainTokens = 0
+    /// The current epoch's order of the examples.
+    var order: [Int] = []
+
+    init(model: SequenceClassifier, batchSize: Int, rng: SeededGenerator) {
+        self.model = model
+        parameters = model.parameters
+        self.batchSize = max(batchSize, 1)
+        self.rng = rng
+        epochStartRNG = rng
+    }
+
+    func setData(train: [EncodedExample], validation: [EncodedExample]?, test: [EncodedExample]?) {
+        examples = train
+        single = batchSize == 1 ? train.map { PackedBatch([$0.tokens]) } : nil
+        singleTargets = batchSize == 1 ? train.map { [$0.label] } : nil
+        self.validation = validation
+        self.test = test
+        trainTokens = train.reduce(0) { $0 + $1.tokens.count }
+        order = Array(train.indices)
+    }
+
+    var batchesPerEpoch: Int { (order.count + batchSize - 1) / batchSize }
+
+    var dropoutRNG: SeededGenerator {
+        get { model.rng }
+        set { model.rng = newValue }
+    }
+
+    func beginEpoch(_ epoch: Int) {
+        // It depends only on the generator's state, so a resumed run draws the same orders.
+        epochStartRNG = rng
+        order = Array(examples.indices)
+        rng.shuffle(&order)
+    }
+
+    func accumulateGradients(batch b: Int) -> BatchResult {
+        let indices = order[(b * batchSize)..<min((b + 1) * batchSize, order.count)]
+        let batch: PackedBatch, targets: [Int]
+        if let single, let singleTargets {
+            batch = single[indices.first!]
+            targets = singleTargets[indices.first!]
+        } else {
+            batch = PackedBatch(indices.map { examples[$0].tokens })
+            targets = indices.map { examples[$0].label }
+        }
+        let r = model.accumulateGradients(batch, targets: targets)
+        return BatchResult(lossSum: r.lossSum, count: indices.count, correct: r.correct, tokens: batch.rowCount)
+    }
+
+    func evaluate() -> (validation: Metrics?, test: Metrics?) {
+        (validation.map { model.metrics(on: $0) }, test.map { model.metrics(on: $0) })
+    }
+
+    func checkpointState(midEpoch: Bool) -> (values: [String: String], tensors: [String: Safetensors.Entry]) {
+        // Mid-epoch, the generator from before the epoch's shuffle redraws the same order.
+        (["shuffle_rng": Checkpoint.words(midEpoch ? epochStartRNG : rng).joined(separator: " ")], [:])
+    }
+
+    func resume(epoch: Int, midEpoch: Bool, values: [String: String], tensors: [String: Safetensors.Entry]) -> String? {
+        guard let words = values["shuffle_rng"]?.split(separator: " ").map(String.init),
+              let saved = Checkpoint.generator(words) else { return "has a malformed shuffle generator state." }
+        rng = saved
+        if midEpoch { beginEpoch(epoch) }
+        return nil
+    }
+}
