@@ -88,17 +88,10 @@ public final class TextClassifier: @unchecked Sendable {
     /// - Throws: `DataFileError` for a label the model does not know (naming its line), or when
     ///   no text has a word the model knows.
     public func evaluate(on rows: [LabeledText], source: String = "data") throws -> Evaluation {
-        let labelIndex = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, $0) })
-        var examples: [EncodedExample] = [], unknownWords = 0, dropped = 0
-        for row in rows {
-            guard let label = labelIndex[row.label] else {
-                throw DataFileError(.unknownLabel, path: source, line: row.line > 0 ? row.line : nil,
-                                    detail: "the label `\(row.label)` is not one the model knows (\(labels.joined(separator: ", "))).")
-            }
-            let e = vocabulary.encode(row.text, tokenizer: tokenizer)
-            unknownWords += e.unknown.count
-            if e.ids.isEmpty { dropped += 1; continue }
-            examples.append(EncodedExample(tokens: e.ids, label: label))
+        let labels = labels
+        let (examples, unknownWords, dropped) = try ClassifierData.encode(
+            rows, labels: labels, vocabulary: vocabulary, tokenizer: tokenizer, source: source) {
+            "the label `\($0)` is not one the model knows (\(labels.joined(separator: ", ")))."
         }
         guard !examples.isEmpty else {
             throw DataFileError(.noUsableRows, path: source, detail: "no text has a word the model knows, so there is nothing to evaluate.")

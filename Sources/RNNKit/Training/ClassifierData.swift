@@ -47,22 +47,39 @@ public struct ClassifierData: Sendable {
             encodedTrain.append(EncodedExample(tokens: ids, label: labelIndex[row.label]!))
         }
         self.train = encodedTrain
+        let labels = labels, vocabulary = vocabulary
         func encode(_ rows: [LabeledText], source: String) throws -> [EncodedExample] {
-            var out: [EncodedExample] = []
-            for row in rows {
-                guard let label = labelIndex[row.label] else {
-                    throw DataFileError(.unknownLabel, path: source, line: row.line > 0 ? row.line : nil,
-                                        detail: "the label `\(row.label)` never occurs in the training data (labels: \(labels.joined(separator: ", "))). Fix the label or add examples of it to the training data.")
-                }
-                let e = vocabulary.encode(row.text, tokenizer: tokenizer)
-                unknownWords += e.unknown.count
-                if e.ids.isEmpty { droppedTexts += 1; continue }
-                out.append(EncodedExample(tokens: e.ids, label: label))
+            let encoded = try Self.encode(rows, labels: labels, vocabulary: vocabulary, tokenizer: tokenizer, source: source) {
+                "the label `\($0)` never occurs in the training data (labels: \(labels.joined(separator: ", "))). Fix the label or add examples of it to the training data."
             }
-            return out
+            unknownWords += encoded.unknownWords
+            droppedTexts += encoded.droppedTexts
+            return encoded.examples
         }
         self.validation = try validation.map { try encode($0, source: validationSource) }
         self.test = try test.map { try encode($0, source: testSource) }
+    }
+
+    /// Labelled texts as token ids and label indexes; a text with no token the vocabulary knows
+    /// is left out (and counted).
+    /// - Throws: `DataFileError` (`.unknownLabel`, with the row's line) for a label not in
+    ///   `labels`, its detail from `unknownLabel`.
+    package static func encode(_ rows: [LabeledText], labels: [String], vocabulary: Vocabulary, tokenizer: Tokenizer,
+                               source: String, unknownLabel: (String) -> String)
+        throws -> (examples: [EncodedExample], unknownWords: Int, droppedTexts: Int) {
+        let labelIndex = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, $0) })
+        var examples: [EncodedExample] = [], unknownWords = 0, dropped = 0
+        for row in rows {
+            guard let label = labelIndex[row.label] else {
+                throw DataFileError(.unknownLabel, path: source, line: row.line > 0 ? row.line : nil,
+                                    detail: unknownLabel(row.label))
+            }
+            let e = vocabulary.encode(row.text, tokenizer: tokenizer)
+            unknownWords += e.unknown.count
+            if e.ids.isEmpty { dropped += 1; continue }
+            examples.append(EncodedExample(tokens: e.ids, label: label))
+        }
+        return (examples, unknownWords, dropped)
     }
 
     /// The tutorial's 58/20 sentences.
