@@ -103,7 +103,7 @@ struct Bench: ParsableCommand {
         options.epochs = nil
         options.maxTime = seconds
         let trainer = try LanguageModelTrainer(model: model, options: options)
-        // Validation is left out: only training steps are timed, as torch_peer.py times them.
+        // Validation is left out: only training steps are timed, as Benchmarks/peers/torch_workloads.py times them.
         let summary = try trainer.fit(train: corpus.train)
         let G = model.configuration.cell.gateCount
         let weightsPerChar = G * H * (E + H) + (L - 1) * G * H * (H + H) + H * V
