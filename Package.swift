@@ -26,7 +26,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "RNNKitTests", dependencies: ["RNNKit", "CRNNKernels"]),
+        .testTarget(
+            name: "RNNKitTests",
+            dependencies: ["RNNKit", "CRNNKernels"],
+            // The oracle and PyTorch fixtures (scripts/fixtures/ writes them).
+            resources: [.copy("Fixtures")]
+        ),
         // The README's "Use from Swift" code; rnnTests builds and runs it.
         .executableTarget(name: "UseFromSwift", dependencies: ["RNNKit"], path: "Examples/UseFromSwift"),
         .testTarget(name: "rnnTests", dependencies: ["rnn", "UseFromSwift"]),

@@ -4,18 +4,20 @@ import RNNKit
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure speed on the workloads of ../shared/peers/torch_peer.py (release builds only).",
+        abstract: "Measure speed on the workloads of Benchmarks/peers/torch_workloads.py (release builds only).",
         discussion: """
-            movie: the movie-review sentences (../shared/data/movie, scores binarized at 0), words \
+            movie: the movie-review sentences (data/movie, scores binarized at 0), words \
             lowercased and seen at least twice, embedding 64, hidden 128, batch 32, Adam 0.002, \
-            gradient norm clipped to 5 — torch_peer.py's `movie CELL` — for --epochs epochs: \
+            gradient norm clipped to 5 — torch_workloads.py's `movie CELL` — for --epochs epochs: \
             training tokens per second (median epoch), test accuracy after each epoch, and the \
             latency of classifying one 16-token sentence.
-            charlm: a character language model on ../shared/data/tinyshakespeare.txt — embedding \
-            128, 2 layers of 128, 50 streams of 50 steps, Adam 0.002 — torch_peer.py's `charlm CELL` \
+            charlm: a character language model on data/tinyshakespeare.txt — embedding \
+            128, 2 layers of 128, 50 streams of 50 steps, Adam 0.002 — torch_workloads.py's `charlm CELL` \
             — trained for --seconds: characters per second and GFLOP/s (forward and backward: 6 \
             floating-point operations per weight per character).
             sgemm: GFLOP/s of a 2048³ float32 matrix product on the path RNNKit's large products take.
+            The data folder is --data-dir, else ./data when it holds the files, else the data folder \
+            of the RNNKit checkout this binary was built from.
 
             Examples:
               swift run -c release rnn bench movie --cell lstm
@@ -37,8 +39,8 @@ struct Bench: ParsableCommand {
     @Option(help: "Seconds of training for `charlm`.")
     var seconds = 10.0
 
-    @Option(help: "Folder holding movie/{train,test}.tsv and tinyshakespeare.txt.")
-    var dataDir = "../shared/data"
+    @Option(help: "Folder holding movie/{train,test}.tsv and tinyshakespeare.txt (default: ./data, else the checkout's data).")
+    var dataDir: String?
 
     @OptionGroup(title: "Performance") var threadOptions: ThreadOptions
 
@@ -53,11 +55,28 @@ struct Bench: ParsableCommand {
         printError("warning: this is a debug build; measure with `swift run -c release rnn bench …`.")
         #endif
         print("BLAS: \(BLAS.shared.description); kernels: \(Kernels.instructionSet)")
+        let dataDir = workload == .sgemm ? "" : try resolvedDataDir()
         switch workload {
         case .sgemm: sgemm()
-        case .movie: try reportingErrors { try movie() }
-        case .charlm: try reportingErrors { try charlm() }
+        case .movie: try reportingErrors { try movie(dataDir) }
+        case .charlm: try reportingErrors { try charlm(dataDir) }
         }
+    }
+
+    /// The data folder: --data-dir, else `./data`, else the `data` folder of the checkout this binary
+    /// was built from (found from this source file's path), whichever holds the workload's file.
+    private func resolvedDataDir() throws -> String {
+        let needed = workload == .movie ? "movie/train.tsv" : "tinyshakespeare.txt"
+        if let dataDir { return dataDir }
+        let checkout = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("data").path
+        for candidate in ["data", checkout] where FileManager.default.fileExists(atPath: "\(candidate)/\(needed)") {
+            return candidate
+        }
+        printError("error: no data folder holds \(needed): looked in ./data and \(checkout). "
+                   + "Run from the RNNKit checkout, or pass --data-dir FOLDER.")
+        throw ExitCode.failure
     }
 
     private func sgemm() {
@@ -74,7 +93,7 @@ struct Bench: ParsableCommand {
         print(String(format: "sgemm_2048_gflops: %.1f (%d threads)", 2 * Double(n * n * n) / seconds / 1e9, Parallel.threads))
     }
 
-    private func charlm() throws {
+    private func charlm(_ dataDir: String) throws {
         let text = try LanguageModelText.read(path: "\(dataDir)/tinyshakespeare.txt")
         let corpus = LanguageModelCorpus(text: text, level: .char, validationFraction: 0.1, minCount: 1)
         let (E, H, L, V) = (128, 128, 2, corpus.vocabulary.count)
@@ -84,7 +103,7 @@ struct Bench: ParsableCommand {
         options.epochs = nil
         options.maxTime = seconds
         let trainer = try LanguageModelTrainer(model: model, options: options)
-        // Validation is left out: only training steps are timed, as torch_peer.py times them.
+        // Validation is left out: only training steps are timed, as Benchmarks/peers/torch_workloads.py times them.
         let summary = try trainer.fit(train: corpus.train)
         let G = model.configuration.cell.gateCount
         let weightsPerChar = G * H * (E + H) + (L - 1) * G * H * (H + H) + H * V
@@ -96,7 +115,7 @@ struct Bench: ParsableCommand {
                      Parallel.threads))
     }
 
-    private func movie() throws {
+    private func movie(_ dataDir: String) throws {
         let options = DataFileOptions(format: .tsv, hasHeader: true, textColumn: .name("text"), labelColumn: .name("score"),
                                       threshold: 0)
         let train = try LabeledTextSource.file("\(dataDir)/movie/train.tsv", options: options).load()

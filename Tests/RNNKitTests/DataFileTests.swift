@@ -393,13 +393,8 @@ extension DataFileTests {
             #expect(rows == [LabeledText(text: "good", label: "positive", line: 2)])
         }
 
-        static let movieTrain = URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("../shared/data/movie/train.tsv").standardizedFileURL.path
-
-        @Test(.enabled(if: FileManager.default.fileExists(atPath: movieTrain)))
-        func readsTheMovieTrainingFile() throws {
-            let path = Self.movieTrain
+        @Test func readsTheMovieTrainingFile() throws {
+            let path = try Fixtures.dataFile("movie/train.tsv").path
             let options = DataFileOptions(labelColumn: .name("score"), threshold: 0)
             let contents = try DataFileReader.read(path: path, options: options)
 

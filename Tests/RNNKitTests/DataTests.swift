@@ -36,12 +36,12 @@ private func parse(_ text: String) throws -> [LabeledText] {
 
 @Suite("Data files, vocabulary and encoding")
 struct DataTests {
-    // MARK: The shared seed files
+    // MARK: The tutorial data files
 
-    @Test("The shared seed TSV files read as the built-in tutorial dataset")
+    @Test("data/tutorial reads as the built-in tutorial dataset")
     func seedFiles() throws {
-        let train = try TSVReader.read(path: Fixtures.dataFile("seed/train.tsv").path)
-        let test = try TSVReader.read(path: Fixtures.dataFile("seed/test.tsv").path)
+        let train = try TSVReader.read(path: Fixtures.dataFile("tutorial/train.tsv").path)
+        let test = try TSVReader.read(path: Fixtures.dataFile("tutorial/test.tsv").path)
         #expect(train.count == 58)
         #expect(test.count == 20)
         #expect(train.map(\.text) == TutorialDataset.train.map(\.text))

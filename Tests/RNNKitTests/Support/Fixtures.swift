@@ -1,11 +1,13 @@
 import Foundation
 import Testing
 
-/// Where the shared test material lives, and loading it.
+/// Where the test material lives, and loading it.
 ///
-/// Fixtures come from `$RNNKIT_FIXTURES` (its `seed/` and `torch/` subfolders) when set, else from
-/// `../shared/fixtures` beside the package root. Missing material is an error, never a skip: a test
-/// that silently ran nothing would pass on a machine where nothing was checked.
+/// Fixtures are the test target's resources, `Tests/RNNKitTests/Fixtures/{seed,torch}/` (written by
+/// `scripts/fixtures/`). `$RNNKIT_FIXTURES=DIR` adds the `*.json` of `DIR/seed` and `DIR/torch` to them,
+/// to check more cases without committing them. Data files are the repository's `data/` folder.
+/// Missing material is an error, never a skip: a test that silently ran nothing would pass on a
+/// machine where nothing was checked.
 enum Fixtures {
     struct Missing: Error, CustomStringConvertible {
         var description: String
@@ -18,43 +20,69 @@ enum Fixtures {
         .deletingLastPathComponent()  // Tests
         .deletingLastPathComponent()  // <root>
 
-    /// `$RNNKIT_FIXTURES`, else `<root>/../shared/fixtures`.
-    static var root: URL {
-        if let env = ProcessInfo.processInfo.environment["RNNKIT_FIXTURES"], !env.isEmpty {
-            return URL(fileURLWithPath: env, isDirectory: true).standardizedFileURL
+    /// The committed fixtures, as copied into the test bundle (`resources: [.copy("Fixtures")]`).
+    static var bundled: URL {
+        get throws {
+            guard let url = Bundle.module.url(forResource: "Fixtures", withExtension: nil) else {
+                throw Missing(description: "the test bundle holds no Fixtures folder (Package.swift copies Tests/RNNKitTests/Fixtures; rebuild the tests).")
+            }
+            return url
         }
-        return packageRoot.appendingPathComponent("../shared/fixtures", isDirectory: true).standardizedFileURL
     }
 
-    /// `<root>/../shared/data`: the shared data files (`seed/train.tsv`, …).
+    /// `$RNNKIT_FIXTURES`, when set and not empty.
+    static var extra: URL? {
+        guard let env = ProcessInfo.processInfo.environment["RNNKIT_FIXTURES"], !env.isEmpty else { return nil }
+        return URL(fileURLWithPath: env, isDirectory: true).standardizedFileURL
+    }
+
+    /// `<root>/data`: the repository's data files (`tutorial/train.tsv`, `movie/train.tsv`, …).
     static var dataRoot: URL {
-        packageRoot.appendingPathComponent("../shared/data", isDirectory: true).standardizedFileURL
+        packageRoot.appendingPathComponent("data", isDirectory: true)
     }
 
-    /// The `*.json` files of a fixture subfolder (`seed`, `torch`), sorted by name.
-    /// - Throws: `Missing` when the folder does not exist or holds no `*.json` file.
-    static func jsonFiles(in subfolder: String) throws -> [URL] {
-        let directory = root.appendingPathComponent(subfolder, isDirectory: true)
-        let source = ProcessInfo.processInfo.environment["RNNKIT_FIXTURES"].map { "RNNKIT_FIXTURES=\($0)" }
-            ?? "the default ../shared/fixtures beside the package root (set RNNKIT_FIXTURES to change it)"
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw Missing(description: "fixture folder \(directory.path) does not exist (from \(source)).")
-        }
-        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
-        let files = names.filter { $0.hasSuffix(".json") }.sorted().map { directory.appendingPathComponent($0) }
-        guard !files.isEmpty else {
-            throw Missing(description: "fixture folder \(directory.path) holds no *.json file (from \(source)).")
+    /// The `*.json` files of a fixture subfolder (`seed`, `torch`): the bundled ones sorted by name,
+    /// then those of `extra/<subfolder>` sorted by name.
+    /// - Throws: `Missing` when the bundled folder is missing or holds no `*.json` file; when `extra`
+    ///   is given but holds neither `seed/` nor `torch/`; when `extra/<subfolder>` exists without a
+    ///   `*.json` file.
+    static func jsonFiles(in subfolder: String, extra: URL? = Fixtures.extra) throws -> [URL] {
+        var files = try jsonFiles(at: bundled.appendingPathComponent(subfolder, isDirectory: true),
+                                  source: "the committed fixtures")
+        if let extra {
+            let source = "RNNKIT_FIXTURES=\(extra.path)"
+            guard ["seed", "torch"].contains(where: { isDirectory(extra.appendingPathComponent($0)) }) else {
+                throw Missing(description: "\(source) holds neither a seed/ nor a torch/ folder; point it at a folder that does, or unset it.")
+            }
+            let directory = extra.appendingPathComponent(subfolder, isDirectory: true)
+            if isDirectory(directory) { files += try jsonFiles(at: directory, source: source) }
         }
         return files
     }
 
-    /// A shared data file, e.g. `dataFile("seed/train.tsv")`.
+    private static func isDirectory(_ url: URL) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) && isDirectory.boolValue
+    }
+
+    private static func jsonFiles(at directory: URL, source: String) throws -> [URL] {
+        guard isDirectory(directory) else {
+            throw Missing(description: "fixture folder \(directory.path) does not exist (\(source)).")
+        }
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+        let files = names.filter { $0.hasSuffix(".json") }.sorted().map { directory.appendingPathComponent($0) }
+        guard !files.isEmpty else {
+            throw Missing(description: "fixture folder \(directory.path) holds no *.json file (\(source)).")
+        }
+        return files
+    }
+
+    /// A data file of the repository, e.g. `dataFile("tutorial/train.tsv")`.
     /// - Throws: `Missing` when it does not exist.
     static func dataFile(_ relativePath: String) throws -> URL {
         let url = dataRoot.appendingPathComponent(relativePath)
         guard FileManager.default.fileExists(atPath: url.path) else {
-            throw Missing(description: "shared data file \(url.path) does not exist (expected ../shared/data beside the package root).")
+            throw Missing(description: "data file \(url.path) does not exist (the repository's data/ folder is incomplete).")
         }
         return url
     }

@@ -1,0 +1,52 @@
+#!/usr/bin/env python3
+"""Peer: a bag-of-n-grams baseline (scikit-learn) on the movie-review sentences.
+
+Tf-idf of word unigrams and bigrams (sublinear term frequency), then L2-regularized logistic
+regression (C = 4). Labels as `rnn bench movie` reads them: score > 0 positive, < 0 negative,
+0 left out. The accuracy an RNN classifier of the movie set should at least match.
+
+Usage: bow.py [TRAIN.tsv TEST.tsv]   (default: the repository's data/movie/{train,test}.tsv)
+Prints `bow_test_acc: X` and `bow_seconds: S` (fit and predict).
+"""
+import os
+import sys
+import time
+
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+
+ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+
+
+def read(path):
+    texts, labels = [], []
+    with open(path, encoding="utf-8") as f:
+        next(f)  # header: id, score, text
+        for n, line in enumerate(f, start=2):
+            fields = line.rstrip("\n").split("\t", 2)
+            if len(fields) != 3:
+                sys.exit(f"{path} line {n}: expected 3 tab-separated fields (id, score, text)")
+            score = float(fields[1])
+            if score != 0:
+                texts.append(fields[2])
+                labels.append(int(score > 0))
+    return texts, labels
+
+
+def main():
+    if len(sys.argv) not in (1, 3):
+        sys.exit(__doc__.strip().split("\n\n")[-2])
+    train_path, test_path = sys.argv[1:] or [os.path.join(ROOT, "data", "movie", f"{n}.tsv") for n in ("train", "test")]
+    train_x, train_y = read(train_path)
+    test_x, test_y = read(test_path)
+    start = time.perf_counter()
+    vectorizer = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)
+    model = LogisticRegression(C=4.0, max_iter=2000).fit(vectorizer.fit_transform(train_x), train_y)
+    predicted = model.predict(vectorizer.transform(test_x))
+    accuracy = sum(int(p == y) for p, y in zip(predicted, test_y)) / len(test_y)
+    print(f"bow_test_acc: {accuracy:.4f} (train {len(train_y)}, test {len(test_y)})")
+    print(f"bow_seconds: {time.perf_counter() - start:.2f}")
+
+
+if __name__ == "__main__":
+    main()
