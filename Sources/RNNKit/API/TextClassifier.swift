@@ -3,6 +3,16 @@ import Foundation
 /// A trained text classifier as a user holds it: the network, its vocabulary, its labels and the
 /// tokenizer it was trained with. Saved as one safetensors file that PyTorch can load.
 ///
+///     let model = try TextClassifier.train(on: .file("train.tsv", label: "score", threshold: 0))
+///     let p = try model.predict("a gorgeous, witty film")      // p.label, p.probabilities
+///     try model.save(to: "model.safetensors")
+///     let same = try TextClassifier.load(from: "model.safetensors")
+///
+/// The network is many-to-one: embeddings (or one-hot words), a stack of RNN, LSTM or GRU layers,
+/// the final states (or the max or mean over the steps), a linear layer and softmax; see
+/// ``ClassifierConfiguration``. A classifier reuses its work buffers: use one from one thread at
+/// a time (load a copy per thread to predict in parallel).
+///
 /// File layout: tensors named and shaped as PyTorch's `state_dict()` names the same model
 /// (`nn.Embedding` + `nn.RNN`/`nn.LSTM`/`nn.GRU` + `nn.Linear`): `embedding.weight`,
 /// `rnn.weight_ih_l{k}`, `rnn.weight_hh_l{k}`, `rnn.bias_ih_l{k}`, `rnn.bias_hh_l{k}` (each also
@@ -15,7 +25,10 @@ public final class TextClassifier: @unchecked Sendable {
     public let vocabulary: Vocabulary
     public let labels: [String]
     public let tokenizer: Tokenizer
+    /// How it was trained, when known.
     public var training: TrainingOptions?
+    /// The network's sizes, cell, input, pooling.
+    public var configuration: ClassifierConfiguration { model.configuration }
 
     package init(model: SequenceClassifier, vocabulary: Vocabulary, labels: [String], tokenizer: Tokenizer,
                 training: TrainingOptions? = nil) {

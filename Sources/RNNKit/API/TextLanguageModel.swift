@@ -3,6 +3,13 @@ import Foundation
 /// A trained language model as a user holds it: the network, its vocabulary and how text is
 /// split into tokens. Saved as one safetensors file that PyTorch can load.
 ///
+///     let lm = try TextLanguageModel.train(onFile: "input.txt", recipe: .charRNN)
+///     try lm.generate(prompt: "ROMEO:", options: GenerationOptions(length: 300)) { print($0, terminator: "") }
+///
+/// The network is many-to-many: embeddings, a stack of RNN, LSTM or GRU layers and a linear
+/// layer giving the next token's logits at every step; see ``LanguageModelConfiguration``. A
+/// model reuses its work buffers: use one from one thread at a time.
+///
 /// File layout: tensors named and shaped as PyTorch's `state_dict()` names the same model
 /// (`nn.Embedding` + `nn.RNN`/`nn.LSTM`/`nn.GRU` with `batch_first` irrelevant + `nn.Linear`):
 /// `embedding.weight` (V, E), `rnn.weight_ih_l{k}`, `rnn.weight_hh_l{k}`, `rnn.bias_ih_l{k}`,
@@ -18,7 +25,10 @@ public final class TextLanguageModel: @unchecked Sendable {
     public let level: TokenLevel
     /// The word splitter (word level); nil at the character level.
     public let tokenizer: Tokenizer?
+    /// How it was trained, when known.
     public var training: LanguageModelTrainingOptions?
+    /// The network's sizes and cell.
+    public var configuration: LanguageModelConfiguration { model.configuration }
 
     package init(model: LanguageModel, vocabulary: Vocabulary, level: TokenLevel, tokenizer: Tokenizer? = nil,
                 training: LanguageModelTrainingOptions? = nil) {
