@@ -74,6 +74,7 @@ typedef struct {
                            const float *, float *, int);
     void (*tanh)(int, const float *, float *);
     void (*sigmoid)(int, const float *, float *);
+    void (*exp)(int, const float *, float *);
     float (*softmax)(int, const float *, float *);
     void (*lstm_forward)(int, int, const float *, const float *, float *, float *, float *);
     void (*lstm_backward)(int, int, const float *, float *, const float *, const float *, const float *, float *);
@@ -88,7 +89,7 @@ typedef struct {
     const char *name;
 } rk_table;
 
-#define RK_TABLE(prefix, label) { prefix##gemv_n, prefix##gemv_t_acc, prefix##gemm_nt, prefix##gemm_tn_acc, prefix##gemm_nn_packed, prefix##tanh, prefix##sigmoid, prefix##softmax, \
+#define RK_TABLE(prefix, label) { prefix##gemv_n, prefix##gemv_t_acc, prefix##gemm_nt, prefix##gemm_tn_acc, prefix##gemm_nn_packed, prefix##tanh, prefix##sigmoid, prefix##exp, prefix##softmax, \
     prefix##lstm_forward, prefix##lstm_backward, \
     prefix##tanh_backward, prefix##axpy, prefix##clamp, prefix##sgd_clip_zero, \
     prefix##sumsq, prefix##all_finite, prefix##scale, prefix##adam, label }
@@ -159,6 +160,7 @@ void rk_axpy(int n, float a, const float *x, float *y) { rk_table_now()->axpy(n,
 void rk_clamp(int n, float lo, float hi, float *x) { rk_table_now()->clamp(n, lo, hi, x); }
 void rk_sgd_clip_zero(int n, float lr, float clip, float *g, float *w) { rk_table_now()->sgd_clip_zero(n, lr, clip, g, w); }
 void rk_sigmoid(int n, const float *x, float *y) { rk_table_now()->sigmoid(n, x, y); }
+void rk_exp(int n, const float *x, float *y) { rk_table_now()->exp(n, x, y); }
 float rk_softmax(int n, const float *y, float *p) { return rk_table_now()->softmax(n, y, p); }
 double rk_sumsq(int n, const float *x) { return rk_table_now()->sumsq(n, x); }
 void rk_scale(int n, float a, float *x) { rk_table_now()->scale(n, a, x); }
