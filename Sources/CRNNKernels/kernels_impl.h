@@ -1,6 +1,6 @@
 // Kernel bodies, written once with clang vector extensions and included by kernels.c once per
 // instruction set. Before including, define: VW (floats per vector), VT (vector type), VI (the int
-// vector of the same width), SUFFIX(name), TARGET (a function attribute choosing the instruction
+// vector of the same width), VD (the double vector of half that width), VH (the float vector of half that width), SUFFIX(name), TARGET (a function attribute choosing the instruction
 // set) and FMA(a, b, c) = a*b + c (fused where the instruction set has it).
 
 #define LOADV(p) (*(const VT *)(p))
@@ -16,6 +16,12 @@ TARGET static inline float SUFFIX(hsum)(VT v) {
     return (r.x + r.z) + (r.y + r.w);
 }
 
+TARGET static inline double SUFFIX(hsumd)(VD v) {
+    double s = 0;
+    for (int k = 0; k < VW / 2; k++) s += v[k];
+    return s;
+}
+
 // The four sums of four vectors, as one 4-vector: halve each to 4 lanes, then a 4×4 transpose-add.
 TARGET static inline rk_v4 SUFFIX(hsum4)(VT a, VT b, VT c, VT d) {
     rk_v4 ra = REDUCE4(a), rb = REDUCE4(b), rc = REDUCE4(c), rd = REDUCE4(d);
@@ -24,60 +30,50 @@ TARGET static inline rk_v4 SUFFIX(hsum4)(VT a, VT b, VT c, VT d) {
     return __builtin_shufflevector(ab, cd, 0, 1, 4, 5) + __builtin_shufflevector(ab, cd, 2, 3, 6, 7);
 }
 
+// The one-row product of the per-example path (the tutorial's x·Wᵀ and h·W_hhᵀ at every step),
+// accumulated in double and rounded once: a recurrence with large weights amplifies the rounding of
+// each step's sums a hundredfold, and Float sums of 64 terms leave h_T and the logits several times
+// further from a float64 oracle than plain float32 numpy's BLAS gets (the float32 inputs' own
+// rounding is then all that remains). Four rows at a time: each x vector is widened once for all
+// four.
 TARGET void SUFFIX(gemv_n)(int M, int N, const float *A, int lda, const float *x, float *y,
                            int accumulate) {
+    // Half vectors are widened straight from memory (a load folded into the conversion), so each
+    // half costs one conversion and one FMA.
+#define WIDEN(p) __builtin_convertvector(*(const VH *)(p), VD)
+    enum { HW = VW / 2 };
     int i = 0;
-    // Eight rows at once: eight independent FMA chains and eight memory streams, so a matrix
-    // that lives in L2 (a 128×128 recurrent weight is 64 KB) streams at full speed.
-    for (; i + 8 <= M; i += 8) {
-        const float *a0 = A + (size_t)i * lda, *a1 = a0 + lda, *a2 = a1 + lda, *a3 = a2 + lda;
-        const float *a4 = a3 + lda, *a5 = a4 + lda, *a6 = a5 + lda, *a7 = a6 + lda;
-        VT c0 = SPLAT(0), c1 = SPLAT(0), c2 = SPLAT(0), c3 = SPLAT(0);
-        VT c4 = SPLAT(0), c5 = SPLAT(0), c6 = SPLAT(0), c7 = SPLAT(0);
-        int j = 0;
-        for (; j + VW <= N; j += VW) {
-            VT xv = LOADV(x + j);
-            c0 = FMA(LOADV(a0 + j), xv, c0); c1 = FMA(LOADV(a1 + j), xv, c1);
-            c2 = FMA(LOADV(a2 + j), xv, c2); c3 = FMA(LOADV(a3 + j), xv, c3);
-            c4 = FMA(LOADV(a4 + j), xv, c4); c5 = FMA(LOADV(a5 + j), xv, c5);
-            c6 = FMA(LOADV(a6 + j), xv, c6); c7 = FMA(LOADV(a7 + j), xv, c7);
-        }
-        rk_v4 s = SUFFIX(hsum4)(c0, c1, c2, c3), t = SUFFIX(hsum4)(c4, c5, c6, c7);
-        for (; j < N; j++) {
-            s.x += a0[j] * x[j]; s.y += a1[j] * x[j]; s.z += a2[j] * x[j]; s.w += a3[j] * x[j];
-            t.x += a4[j] * x[j]; t.y += a5[j] * x[j]; t.z += a6[j] * x[j]; t.w += a7[j] * x[j];
-        }
-        if (accumulate) { s += *(const rk_v4 *)(y + i); t += *(const rk_v4 *)(y + i + 4); }
-        *(rk_v4 *)(y + i) = s;
-        *(rk_v4 *)(y + i + 4) = t;
-    }
     for (; i + 4 <= M; i += 4) {
         const float *a0 = A + (size_t)i * lda, *a1 = a0 + lda, *a2 = a1 + lda, *a3 = a2 + lda;
-        VT c0 = SPLAT(0), c1 = SPLAT(0), c2 = SPLAT(0), c3 = SPLAT(0);
+        VD l0 = 0, h0 = 0, l1 = 0, h1 = 0, l2 = 0, h2 = 0, l3 = 0, h3 = 0;
         int j = 0;
         for (; j + VW <= N; j += VW) {
-            VT xv = LOADV(x + j);
-            c0 = FMA(LOADV(a0 + j), xv, c0);
-            c1 = FMA(LOADV(a1 + j), xv, c1);
-            c2 = FMA(LOADV(a2 + j), xv, c2);
-            c3 = FMA(LOADV(a3 + j), xv, c3);
+            VD xl = WIDEN(x + j), xh = WIDEN(x + j + HW);
+            l0 = FMA(WIDEN(a0 + j), xl, l0); h0 = FMA(WIDEN(a0 + j + HW), xh, h0);
+            l1 = FMA(WIDEN(a1 + j), xl, l1); h1 = FMA(WIDEN(a1 + j + HW), xh, h1);
+            l2 = FMA(WIDEN(a2 + j), xl, l2); h2 = FMA(WIDEN(a2 + j + HW), xh, h2);
+            l3 = FMA(WIDEN(a3 + j), xl, l3); h3 = FMA(WIDEN(a3 + j + HW), xh, h3);
         }
-        rk_v4 s = SUFFIX(hsum4)(c0, c1, c2, c3);
+        double s[4] = {SUFFIX(hsumd)(l0 + h0), SUFFIX(hsumd)(l1 + h1), SUFFIX(hsumd)(l2 + h2), SUFFIX(hsumd)(l3 + h3)};
         for (; j < N; j++) {
-            s.x += a0[j] * x[j]; s.y += a1[j] * x[j]; s.z += a2[j] * x[j]; s.w += a3[j] * x[j];
+            double xj = x[j];
+            s[0] += (double)a0[j] * xj; s[1] += (double)a1[j] * xj; s[2] += (double)a2[j] * xj; s[3] += (double)a3[j] * xj;
         }
-        if (accumulate) s += *(const rk_v4 *)(y + i);
-        *(rk_v4 *)(y + i) = s;
+        for (int r = 0; r < 4; r++) y[i + r] = (float)(accumulate ? s[r] + (double)y[i + r] : s[r]);
     }
     for (; i < M; i++) {
         const float *a = A + (size_t)i * lda;
-        VT c = SPLAT(0);
+        VD lo = 0, hi = 0;
         int j = 0;
-        for (; j + VW <= N; j += VW) c = FMA(LOADV(a + j), LOADV(x + j), c);
-        float s = SUFFIX(hsum)(c);
-        for (; j < N; j++) s += a[j] * x[j];
-        y[i] = accumulate ? y[i] + s : s;
+        for (; j + VW <= N; j += VW) {
+            lo = FMA(WIDEN(a + j), WIDEN(x + j), lo);
+            hi = FMA(WIDEN(a + j + HW), WIDEN(x + j + HW), hi);
+        }
+        double s = SUFFIX(hsumd)(lo + hi);
+        for (; j < N; j++) s += (double)a[j] * (double)x[j];
+        y[i] = (float)(accumulate ? s + (double)y[i] : s);
     }
+#undef WIDEN
 }
 
 TARGET void SUFFIX(gemm_nt)(int M, int N, int K, const float *A, int lda, const float *B, int ldb, float *C,

@@ -12,7 +12,8 @@
 extern "C" {
 #endif
 
-/// y[i] (+)= sum_j A[i, j] * x[j]  for i < M, j < N.  Dot form: rows of A are contiguous.
+/// y[i] (+)= sum_j A[i, j] * x[j]  for i < M, j < N, summed in double and rounded once. Dot form:
+/// rows of A are contiguous.
 void rk_gemv_n(int M, int N, const float *A, int lda, const float *x, float *y, int accumulate);
 
 /// C[i, j] (+)= sum_k A[i, k] * B[j, k]  (C = A·Bᵀ) for i < M, j < N: x·Wᵀ for a few rows x.

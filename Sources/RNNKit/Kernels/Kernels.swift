@@ -5,7 +5,7 @@ import CRNNKernels
 ///
 /// Dimension letters: M rows and N columns of A; T steps. All matrices are row-major.
 package enum Kernels {
-    /// y = A·x (or y += A·x when `accumulate`); A is (M, N) with row stride `lda`.
+    /// y = A·x (or y += A·x when `accumulate`), summed in Double; A is (M, N) with row stride `lda`.
     @inline(__always)
     package static func gemv(_ M: Int, _ N: Int, _ A: UnsafePointer<Float>, lda: Int,
                             _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
