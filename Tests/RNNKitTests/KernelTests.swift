@@ -6,10 +6,10 @@ import Testing
 // this CPU runs, on odd sizes and padded strides, with guard elements around every output.
 //
 // The level is process-wide state, and other suites run in parallel and compare results bit for bit
-// (determinism, save/load round trips) or against tight oracle tolerances that only the default
-// level meets (see OracleParityTests). So each level-switching check runs in a child process (an
+// (determinism, save/load round trips). So each level-switching check runs in a child process (an
 // exit test): its expectations are reported here as usual, and this process never leaves its best
-// level. The suite is also serialized, and each check puts the best level back when done.
+// level. The suite is also serialized, and each check puts the best level back when done. More
+// checks of this kind: ActivationAccuracyTests, KernelTwinTests, OracleParityTests (every level).
 
 /// Sizes that hit every vector-width remainder (4, 8, 16 lanes) and the unrolled blocks.
 let kernelTestSizes = [1, 3, 7, 17, 33, 64, 65, 100]
