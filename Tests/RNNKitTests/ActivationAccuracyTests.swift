@@ -64,8 +64,8 @@ extension KernelChecks {
     }
 
     /// tanh, σ and exp within their ulp bounds against Double on every 1009th float in [−20, 20]
-    /// (2.2 million, every binade; about 30 s in a debug build, where 37th would take 6 min) and the special
-    /// values; exact on the values that have an exact answer
+    /// (2.2 million, every binade: about 30 s in a debug build, where every 37th takes 6 minutes)
+    /// and the special values; exact on the values that have an exact answer
     static func activationUlps() {
         let xs = activationInputs(stride: 1009)
         let functions: [(name: String, bound: Double,
