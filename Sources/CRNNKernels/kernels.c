@@ -7,10 +7,14 @@
 // ---- portable: 4-wide (SSE2 on x86-64, NEON on arm64); no FMA assumed ----
 typedef float rk_v4 __attribute__((ext_vector_type(4), aligned(4)));
 typedef int rk_i4 __attribute__((ext_vector_type(4), aligned(4)));
+typedef double rk_d2 __attribute__((ext_vector_type(2)));
+typedef float rk_h2 __attribute__((ext_vector_type(2), aligned(4)));
 #define REDUCE4(v) (v)
 #define VW 4
 #define VT rk_v4
 #define VI rk_i4
+#define VD rk_d2
+#define VH rk_h2
 #define SUFFIX(name) rk_portable_##name
 #define TARGET
 #if defined(__aarch64__)
@@ -22,6 +26,8 @@ typedef int rk_i4 __attribute__((ext_vector_type(4), aligned(4)));
 #undef VW
 #undef VT
 #undef VI
+#undef VD
+#undef VH
 #undef SUFFIX
 #undef TARGET
 #undef FMA
@@ -29,11 +35,15 @@ typedef int rk_i4 __attribute__((ext_vector_type(4), aligned(4)));
 #ifdef RK_X86
 typedef float rk_v8 __attribute__((ext_vector_type(8), aligned(4)));
 typedef int rk_i8 __attribute__((ext_vector_type(8), aligned(4)));
+typedef double rk_d4 __attribute__((ext_vector_type(4)));
+typedef float rk_h4 __attribute__((ext_vector_type(4), aligned(4)));
 #undef REDUCE4
 #define REDUCE4(v) ((v).lo + (v).hi)
 #define VW 8
 #define VT rk_v8
 #define VI rk_i8
+#define VD rk_d4
+#define VH rk_h4
 #define SUFFIX(name) rk_avx2_##name
 #define TARGET __attribute__((target("avx2,fma")))
 #define FMA(a, b, c) __builtin_elementwise_fma(a, b, c)
@@ -41,17 +51,23 @@ typedef int rk_i8 __attribute__((ext_vector_type(8), aligned(4)));
 #undef VW
 #undef VT
 #undef VI
+#undef VD
+#undef VH
 #undef SUFFIX
 #undef TARGET
 #undef FMA
 
 typedef float rk_v16 __attribute__((ext_vector_type(16), aligned(4)));
 typedef int rk_i16 __attribute__((ext_vector_type(16), aligned(4)));
+typedef double rk_d8 __attribute__((ext_vector_type(8)));
+typedef float rk_h8 __attribute__((ext_vector_type(8), aligned(4)));
 #undef REDUCE4
 #define REDUCE4(v) (((v).lo + (v).hi).lo + ((v).lo + (v).hi).hi)
 #define VW 16
 #define VT rk_v16
 #define VI rk_i16
+#define VD rk_d8
+#define VH rk_h8
 #define SUFFIX(name) rk_avx512_##name
 #define TARGET __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,fma")))
 #define FMA(a, b, c) __builtin_elementwise_fma(a, b, c)
@@ -59,6 +75,8 @@ typedef int rk_i16 __attribute__((ext_vector_type(16), aligned(4)));
 #undef VW
 #undef VT
 #undef VI
+#undef VD
+#undef VH
 #undef SUFFIX
 #undef TARGET
 #undef FMA
@@ -74,6 +92,7 @@ typedef struct {
                            const float *, float *, int);
     void (*tanh)(int, const float *, float *);
     void (*sigmoid)(int, const float *, float *);
+    void (*exp)(int, const float *, float *);
     float (*softmax)(int, const float *, float *);
     void (*lstm_forward)(int, int, const float *, const float *, float *, float *, float *);
     void (*lstm_backward)(int, int, const float *, float *, const float *, const float *, const float *, float *);
@@ -88,16 +107,17 @@ typedef struct {
     const char *name;
 } rk_table;
 
-#define RK_TABLE(prefix, label) { prefix##gemv_n, prefix##gemv_t_acc, prefix##gemm_nt, prefix##gemm_tn_acc, prefix##gemm_nn_packed, prefix##tanh, prefix##sigmoid, prefix##softmax, \
+#define RK_TABLE(prefix, gemv_prefix, label) { gemv_prefix##gemv_n, prefix##gemv_t_acc, prefix##gemm_nt, prefix##gemm_tn_acc, prefix##gemm_nn_packed, prefix##tanh, prefix##sigmoid, prefix##exp, prefix##softmax, \
     prefix##lstm_forward, prefix##lstm_backward, \
     prefix##tanh_backward, prefix##axpy, prefix##clamp, prefix##sgd_clip_zero, \
     prefix##sumsq, prefix##all_finite, prefix##scale, prefix##adam, label }
 
 static const rk_table rk_tables[] = {
-    RK_TABLE(rk_portable_, "portable"),
+    RK_TABLE(rk_portable_, rk_portable_, "portable"),
 #ifdef RK_X86
-    RK_TABLE(rk_avx2_, "avx2"),
-    RK_TABLE(rk_avx512_, "avx512"),
+    RK_TABLE(rk_avx2_, rk_avx2_, "avx2"),
+    // gemv in double: the 256-bit version widens and reduces faster than the 512-bit one.
+    RK_TABLE(rk_avx512_, rk_avx2_, "avx512"),
 #endif
 };
 
@@ -159,6 +179,7 @@ void rk_axpy(int n, float a, const float *x, float *y) { rk_table_now()->axpy(n,
 void rk_clamp(int n, float lo, float hi, float *x) { rk_table_now()->clamp(n, lo, hi, x); }
 void rk_sgd_clip_zero(int n, float lr, float clip, float *g, float *w) { rk_table_now()->sgd_clip_zero(n, lr, clip, g, w); }
 void rk_sigmoid(int n, const float *x, float *y) { rk_table_now()->sigmoid(n, x, y); }
+void rk_exp(int n, const float *x, float *y) { rk_table_now()->exp(n, x, y); }
 float rk_softmax(int n, const float *y, float *p) { return rk_table_now()->softmax(n, y, p); }
 double rk_sumsq(int n, const float *x) { return rk_table_now()->sumsq(n, x); }
 void rk_scale(int n, float a, float *x) { rk_table_now()->scale(n, a, x); }

@@ -1,6 +1,6 @@
 // Kernel bodies, written once with clang vector extensions and included by kernels.c once per
 // instruction set. Before including, define: VW (floats per vector), VT (vector type), VI (the int
-// vector of the same width), SUFFIX(name), TARGET (a function attribute choosing the instruction
+// vector of the same width), VD (the double vector of half that width), VH (the float vector of half that width), SUFFIX(name), TARGET (a function attribute choosing the instruction
 // set) and FMA(a, b, c) = a*b + c (fused where the instruction set has it).
 
 #define LOADV(p) (*(const VT *)(p))
@@ -16,6 +16,12 @@ TARGET static inline float SUFFIX(hsum)(VT v) {
     return (r.x + r.z) + (r.y + r.w);
 }
 
+TARGET static inline double SUFFIX(hsumd)(VD v) {
+    double s = 0;
+    for (int k = 0; k < VW / 2; k++) s += v[k];
+    return s;
+}
+
 // The four sums of four vectors, as one 4-vector: halve each to 4 lanes, then a 4×4 transpose-add.
 TARGET static inline rk_v4 SUFFIX(hsum4)(VT a, VT b, VT c, VT d) {
     rk_v4 ra = REDUCE4(a), rb = REDUCE4(b), rc = REDUCE4(c), rd = REDUCE4(d);
@@ -24,60 +30,50 @@ TARGET static inline rk_v4 SUFFIX(hsum4)(VT a, VT b, VT c, VT d) {
     return __builtin_shufflevector(ab, cd, 0, 1, 4, 5) + __builtin_shufflevector(ab, cd, 2, 3, 6, 7);
 }
 
+// The one-row product of the per-example path (the tutorial's x·Wᵀ and h·W_hhᵀ at every step),
+// accumulated in double and rounded once: a recurrence with large weights amplifies the rounding of
+// each step's sums a hundredfold, and Float sums of 64 terms leave h_T and the logits several times
+// further from a float64 oracle than plain float32 numpy's BLAS gets (the float32 inputs' own
+// rounding is then all that remains). Four rows at a time: each x vector is widened once for all
+// four.
 TARGET void SUFFIX(gemv_n)(int M, int N, const float *A, int lda, const float *x, float *y,
                            int accumulate) {
+    // Half vectors are widened straight from memory (a load folded into the conversion), so each
+    // half costs one conversion and one FMA.
+#define WIDEN(p) __builtin_convertvector(*(const VH *)(p), VD)
+    enum { HW = VW / 2 };
     int i = 0;
-    // Eight rows at once: eight independent FMA chains and eight memory streams, so a matrix
-    // that lives in L2 (a 128×128 recurrent weight is 64 KB) streams at full speed.
-    for (; i + 8 <= M; i += 8) {
-        const float *a0 = A + (size_t)i * lda, *a1 = a0 + lda, *a2 = a1 + lda, *a3 = a2 + lda;
-        const float *a4 = a3 + lda, *a5 = a4 + lda, *a6 = a5 + lda, *a7 = a6 + lda;
-        VT c0 = SPLAT(0), c1 = SPLAT(0), c2 = SPLAT(0), c3 = SPLAT(0);
-        VT c4 = SPLAT(0), c5 = SPLAT(0), c6 = SPLAT(0), c7 = SPLAT(0);
-        int j = 0;
-        for (; j + VW <= N; j += VW) {
-            VT xv = LOADV(x + j);
-            c0 = FMA(LOADV(a0 + j), xv, c0); c1 = FMA(LOADV(a1 + j), xv, c1);
-            c2 = FMA(LOADV(a2 + j), xv, c2); c3 = FMA(LOADV(a3 + j), xv, c3);
-            c4 = FMA(LOADV(a4 + j), xv, c4); c5 = FMA(LOADV(a5 + j), xv, c5);
-            c6 = FMA(LOADV(a6 + j), xv, c6); c7 = FMA(LOADV(a7 + j), xv, c7);
-        }
-        rk_v4 s = SUFFIX(hsum4)(c0, c1, c2, c3), t = SUFFIX(hsum4)(c4, c5, c6, c7);
-        for (; j < N; j++) {
-            s.x += a0[j] * x[j]; s.y += a1[j] * x[j]; s.z += a2[j] * x[j]; s.w += a3[j] * x[j];
-            t.x += a4[j] * x[j]; t.y += a5[j] * x[j]; t.z += a6[j] * x[j]; t.w += a7[j] * x[j];
-        }
-        if (accumulate) { s += *(const rk_v4 *)(y + i); t += *(const rk_v4 *)(y + i + 4); }
-        *(rk_v4 *)(y + i) = s;
-        *(rk_v4 *)(y + i + 4) = t;
-    }
     for (; i + 4 <= M; i += 4) {
         const float *a0 = A + (size_t)i * lda, *a1 = a0 + lda, *a2 = a1 + lda, *a3 = a2 + lda;
-        VT c0 = SPLAT(0), c1 = SPLAT(0), c2 = SPLAT(0), c3 = SPLAT(0);
+        VD l0 = 0, h0 = 0, l1 = 0, h1 = 0, l2 = 0, h2 = 0, l3 = 0, h3 = 0;
         int j = 0;
         for (; j + VW <= N; j += VW) {
-            VT xv = LOADV(x + j);
-            c0 = FMA(LOADV(a0 + j), xv, c0);
-            c1 = FMA(LOADV(a1 + j), xv, c1);
-            c2 = FMA(LOADV(a2 + j), xv, c2);
-            c3 = FMA(LOADV(a3 + j), xv, c3);
+            VD xl = WIDEN(x + j), xh = WIDEN(x + j + HW);
+            l0 = FMA(WIDEN(a0 + j), xl, l0); h0 = FMA(WIDEN(a0 + j + HW), xh, h0);
+            l1 = FMA(WIDEN(a1 + j), xl, l1); h1 = FMA(WIDEN(a1 + j + HW), xh, h1);
+            l2 = FMA(WIDEN(a2 + j), xl, l2); h2 = FMA(WIDEN(a2 + j + HW), xh, h2);
+            l3 = FMA(WIDEN(a3 + j), xl, l3); h3 = FMA(WIDEN(a3 + j + HW), xh, h3);
         }
-        rk_v4 s = SUFFIX(hsum4)(c0, c1, c2, c3);
+        double s[4] = {SUFFIX(hsumd)(l0 + h0), SUFFIX(hsumd)(l1 + h1), SUFFIX(hsumd)(l2 + h2), SUFFIX(hsumd)(l3 + h3)};
         for (; j < N; j++) {
-            s.x += a0[j] * x[j]; s.y += a1[j] * x[j]; s.z += a2[j] * x[j]; s.w += a3[j] * x[j];
+            double xj = x[j];
+            s[0] += (double)a0[j] * xj; s[1] += (double)a1[j] * xj; s[2] += (double)a2[j] * xj; s[3] += (double)a3[j] * xj;
         }
-        if (accumulate) s += *(const rk_v4 *)(y + i);
-        *(rk_v4 *)(y + i) = s;
+        for (int r = 0; r < 4; r++) y[i + r] = (float)(accumulate ? s[r] + (double)y[i + r] : s[r]);
     }
     for (; i < M; i++) {
         const float *a = A + (size_t)i * lda;
-        VT c = SPLAT(0);
+        VD lo = 0, hi = 0;
         int j = 0;
-        for (; j + VW <= N; j += VW) c = FMA(LOADV(a + j), LOADV(x + j), c);
-        float s = SUFFIX(hsum)(c);
-        for (; j < N; j++) s += a[j] * x[j];
-        y[i] = accumulate ? y[i] + s : s;
+        for (; j + VW <= N; j += VW) {
+            lo = FMA(WIDEN(a + j), WIDEN(x + j), lo);
+            hi = FMA(WIDEN(a + j + HW), WIDEN(x + j + HW), hi);
+        }
+        double s = SUFFIX(hsumd)(lo + hi);
+        for (; j < N; j++) s += (double)a[j] * (double)x[j];
+        y[i] = (float)(accumulate ? s + (double)y[i] : s);
     }
+#undef WIDEN
 }
 
 TARGET void SUFFIX(gemm_nt)(int M, int N, int K, const float *A, int lda, const float *B, int ldb, float *C,
@@ -218,46 +214,11 @@ TARGET void SUFFIX(gemm_tn_acc)(int T, int M, int N, const float *G, int ldg, co
     }
 }
 
-// tanh(x) = x·P(x²)/Q(x²) on [-7.905, 7.905], where float tanh is ±1 beyond; the coefficients are
-// Eigen's (ptanh_float), accurate to a few float ulps. libm's tanhf is a scalar call per element
-// and was the largest single cost of the tutorial's training loop.
-TARGET static inline VT SUFFIX(tanhv)(VT x) {
-    const VT clampv = SPLAT(7.90531110763549805f);
-    VT xc = CLAMPV(x, -clampv, clampv);
-    VT x2 = xc * xc;
-    VT p = FMA(x2, SPLAT(-2.76076847742355e-16f), SPLAT(2.00018790482477e-13f));
-    p = FMA(x2, p, SPLAT(-8.60467152213735e-11f));
-    p = FMA(x2, p, SPLAT(5.12229709037114e-08f));
-    p = FMA(x2, p, SPLAT(1.48572235717979e-05f));
-    p = FMA(x2, p, SPLAT(6.37261928875436e-04f));
-    p = FMA(x2, p, SPLAT(4.89352455891786e-03f));
-    p = xc * p;
-    VT q = FMA(x2, SPLAT(1.19825839466702e-06f), SPLAT(1.18534705686654e-04f));
-    q = FMA(x2, q, SPLAT(2.26843463243900e-03f));
-    q = FMA(x2, q, SPLAT(4.89352518554385e-03f));
-    VT r = p / q;
-    // Below 4e-4, tanh(x) rounds to x in float; returning x keeps tiny values exact.
-    VI tiny = __builtin_elementwise_abs(x) < SPLAT(0.0004f);
-    return (VT)((tiny & (VI)x) | (~tiny & (VI)r));
-}
-
-TARGET void SUFFIX(tanh)(int n, const float *x, float *y) {
-    int i = 0;
-    for (; i + VW <= n; i += VW) STOREV(y + i, SUFFIX(tanhv)(LOADV(x + i)));
-    if (i < n) {
-        VT buf = SPLAT(0);
-        for (int k = 0; i + k < n; k++) buf[k] = x[i + k];
-        buf = SUFFIX(tanhv)(buf);
-        for (int k = 0; i + k < n; k++) y[i + k] = buf[k];
-    }
-}
-
-// e^x for x ≤ 0 (softmax arguments, y − max): x = n·ln 2 + r with |r| ≤ ln 2 / 2, e^r from
-// Cephes' degree-6 polynomial (about 1 ulp), times 2^n built in the exponent bits. Below −87.3 the
-// result would be subnormal; it is returned as 0, which a softmax sum cannot tell apart.
-TARGET static inline VT SUFFIX(exp_nonpositive)(VT x) {
-    VI under = x < SPLAT(-87.3f);
-    VT n = __builtin_elementwise_floor(FMA(x, SPLAT(1.44269504088896341f), SPLAT(0.5f)));
+// e^x = 2^k·e^r for x in [−104, 89]: k = round(x / ln 2) (by the 1.5·2^23 trick, not floor, which
+// SSE2 lacks: a libm call per lane), r = x − k·ln 2 with |r| ≤ ln 2 / 2 (Cody–Waite: k·C1 is
+// exact), e^r from Cephes' degree-7 polynomial (about 1 ulp). Returns e^r and sets *k.
+TARGET static inline VT SUFFIX(exp_reduced)(VT x, VI *k) {
+    VT n = (x * SPLAT(1.44269504088896341f) + SPLAT(12582912.0f)) - SPLAT(12582912.0f);
     VT r = FMA(n, SPLAT(-0.693359375f), x);
     r = FMA(n, SPLAT(2.12194440e-4f), r);
     VT p = FMA(SPLAT(1.9875691500e-4f), r, SPLAT(1.3981999507e-3f));
@@ -265,11 +226,72 @@ TARGET static inline VT SUFFIX(exp_nonpositive)(VT x) {
     p = FMA(p, r, SPLAT(4.1665795894e-2f));
     p = FMA(p, r, SPLAT(1.6666665459e-1f));
     p = FMA(p, r, SPLAT(5.0000001201e-1f));
-    p = FMA(p, r * r, r) + SPLAT(1.0f);
-    VI bits = (__builtin_convertvector(n, VI) + 127) << 23;
-    VT e = p * (VT)bits;
-    return (VT)(~under & (VI)e);
+    *k = __builtin_convertvector(n, VI);
+    return FMA(p, r * r, r) + SPLAT(1.0f);
 }
+
+// 2^k as a float, for −126 ≤ k ≤ 127.
+#define POW2(k) ((VT)(((k) + 127) << 23))
+
+// e^x to about 1 ulp for every float x: 0 below −103.98, +∞ above 88.73, NaN stays NaN. 2^k is
+// applied as two factors 2^⌊k/2⌋·2^⌈k/2⌉, so that results in the subnormal range are rounded once
+// instead of flushed to 0, and e^88.7 overflows to ∞ instead of wrapping the exponent bits.
+TARGET static inline VT SUFFIX(expv)(VT x) {
+    VI k;
+    VT p = SUFFIX(exp_reduced)(CLAMPV(x, SPLAT(-104.0f), SPLAT(89.0f)), &k);  // NaN passes the clamp
+    VI k1 = k >> 1;
+    return p * POW2(k1) * POW2(k - k1);
+}
+
+// tanh(x) to about 1 ulp for every float x, as sign(x)·tanh(|x|) (exactly odd; −0 gives −0).
+// |x| < 0.55: |x| + |x|³·P(x²), a degree-4 minimax fit of (tanh(x) − x)/x³ (relative error 1e-9,
+// far below float's), so tiny and subnormal x give x exactly. Otherwise 1 − 2e/(1 + e) with
+// e = e^−2|x| ≤ 1/3: the subtracted term is at most 1/2, so its rounding costs at most half an ulp
+// of the result. |x| is capped at 10, past 9.01 tanh rounds to 1 (so e is normal and one 2^k
+// does); ±∞ give ±1, NaN stays NaN.
+TARGET static inline VT SUFFIX(tanhv)(VT x) {
+    VT ax = __builtin_elementwise_abs(x);
+    VT x2 = x * x;
+    VT p = FMA(x2, SPLAT(-6.2742093577980995e-3f), SPLAT(2.107166312634945e-2f));
+    p = FMA(x2, p, SPLAT(-5.385230854153633e-2f));
+    p = FMA(x2, p, SPLAT(1.3332585990428925e-1f));
+    p = FMA(x2, p, SPLAT(-3.3333316445350647e-1f));
+    VT small = FMA(ax * x2, p, ax);
+    VI k;
+    VT capped = SELECT(ax > SPLAT(10.0f), SPLAT(10.0f), ax);  // NaN passes
+    VT e = SUFFIX(exp_reduced)(capped * SPLAT(-2.0f), &k) * POW2(k);
+    VT large = SPLAT(1.0f) - (e + e) / (SPLAT(1.0f) + e);
+    VT t = SELECT(ax < SPLAT(0.55f), small, large);
+    return (VT)((VI)t | ((VI)x & (VI)SPLAT(-0.0f)));
+}
+
+// σ(x) = 1/(1 + e^−x) for x ≥ 0 and e^x/(1 + e^x) below, with e = e^−|x| ≤ 1 either way: no
+// overflow, and σ of very negative x keeps its full relative accuracy down to the subnormals
+// (1 + e rounds to 1 there and σ(x) = e^x). About 2 ulps; NaN stays NaN.
+TARGET static inline VT SUFFIX(sigmoidv)(VT x) {
+    VT e = SUFFIX(expv)(-__builtin_elementwise_abs(x));
+    return SELECT(x >= SPLAT(0.0f), SPLAT(1.0f), e) / (SPLAT(1.0f) + e);
+}
+
+// y = f(x) elementwise for a vector function f; the lanes past n go through a copy, so every
+// element sees the same arithmetic.
+#define MAP_UNARY(f, n, x, y)                                                   \
+    do {                                                                        \
+        int i_ = 0;                                                             \
+        for (; i_ + VW <= (n); i_ += VW) STOREV((y) + i_, f(LOADV((x) + i_)));  \
+        if (i_ < (n)) {                                                         \
+            VT buf_ = SPLAT(0);                                                 \
+            for (int k_ = 0; i_ + k_ < (n); k_++) buf_[k_] = (x)[i_ + k_];      \
+            buf_ = f(buf_);                                                     \
+            for (int k_ = 0; i_ + k_ < (n); k_++) (y)[i_ + k_] = buf_[k_];      \
+        }                                                                       \
+    } while (0)
+
+TARGET void SUFFIX(tanh)(int n, const float *x, float *y) { MAP_UNARY(SUFFIX(tanhv), n, x, y); }
+
+TARGET void SUFFIX(sigmoid)(int n, const float *x, float *y) { MAP_UNARY(SUFFIX(sigmoidv), n, x, y); }
+
+TARGET void SUFFIX(exp)(int n, const float *x, float *y) { MAP_UNARY(SUFFIX(expv), n, x, y); }
 
 // p = softmax(y) over n classes; returns log Σ_k exp(y_k) (so −log p_t = result − y_t without
 // taking the log of a rounded probability). Lanes past n go through a copy padded with −∞ (max)
@@ -289,35 +311,23 @@ TARGET float SUFFIX(softmax)(int n, const float *y, float *p) {
     }
     VT ms = SPLAT(m), sv = SPLAT(0);
     for (i = 0; i + VW <= n; i += VW) {
-        VT e = SUFFIX(exp_nonpositive)(LOADV(y + i) - ms);
+        VT e = SUFFIX(expv)(LOADV(y + i) - ms);
         STOREV(p + i, e);
         sv += e;
     }
     if (i < n) {
         VT buf = SPLAT(-__builtin_inff());
         for (int k = 0; i + k < n; k++) buf[k] = y[i + k];
-        VT e = SUFFIX(exp_nonpositive)(buf - ms);  // −∞ lanes give 0
+        VT e = SUFFIX(expv)(buf - ms);  // −∞ lanes give 0
         for (int k = 0; i + k < n; k++) p[i + k] = e[k];
         sv += e;
     }
     float sum = SUFFIX(hsum)(sv);
-    VT inv = SPLAT(1.0f / sum);
-    for (i = 0; i + VW <= n; i += VW) STOREV(p + i, LOADV(p + i) * inv);
-    for (; i < n; i++) p[i] *= inv[0];
+    // Divided, not multiplied by 1/sum: one rounding instead of two.
+    VT sums = SPLAT(sum);
+    for (i = 0; i + VW <= n; i += VW) STOREV(p + i, LOADV(p + i) / sums);
+    for (; i < n; i++) p[i] /= sum;
     return m + __builtin_logf(sum);
-}
-
-// σ(x) = (1 + tanh(x/2)) / 2: exact identity, so the sigmoid shares tanh's accuracy and speed.
-TARGET void SUFFIX(sigmoid)(int n, const float *x, float *y) {
-    int i = 0;
-    for (; i + VW <= n; i += VW)
-        STOREV(y + i, FMA(SUFFIX(tanhv)(LOADV(x + i) * SPLAT(0.5f)), SPLAT(0.5f), SPLAT(0.5f)));
-    if (i < n) {
-        VT buf = SPLAT(0);
-        for (int k = 0; i + k < n; k++) buf[k] = x[i + k];
-        buf = FMA(SUFFIX(tanhv)(buf * SPLAT(0.5f)), SPLAT(0.5f), SPLAT(0.5f));
-        for (int k = 0; i + k < n; k++) y[i + k] = buf[k];
-    }
 }
 
 // The LSTM cell's gate math for B rows (see Sources/RNNKit/Recurrent/LSTMCell.swift for the
@@ -330,9 +340,7 @@ TARGET static inline void SUFFIX(lstm_fwd_chunk)(const float *pre, float *gate, 
     for (int l = 0; l < n; l++) {
         pi[l] = pre[k + l]; pf[l] = pre[H + k + l]; pg[l] = pre[2 * H + k + l]; po[l] = pre[3 * H + k + l]; cv[l] = cp[k + l];
     }
-    VT half = SPLAT(0.5f);
-    VT i = FMA(SUFFIX(tanhv)(pi * half), half, half), f = FMA(SUFFIX(tanhv)(pf * half), half, half);
-    VT g = SUFFIX(tanhv)(pg), o = FMA(SUFFIX(tanhv)(po * half), half, half);
+    VT i = SUFFIX(sigmoidv)(pi), f = SUFFIX(sigmoidv)(pf), g = SUFFIX(tanhv)(pg), o = SUFFIX(sigmoidv)(po);
     VT cn = f * cv + i * g;
     VT hn = o * SUFFIX(tanhv)(cn);
     for (int l = 0; l < n; l++) {
@@ -342,16 +350,13 @@ TARGET static inline void SUFFIX(lstm_fwd_chunk)(const float *pre, float *gate, 
 }
 
 TARGET void SUFFIX(lstm_forward)(int B, int H, const float *pre, const float *c_prev, float *c, float *h, float *gates) {
-    VT half = SPLAT(0.5f);
     for (int b = 0; b < B; b++) {
         const float *p = pre + (size_t)b * 4 * H, *cp = c_prev + (size_t)b * H;
         float *gate = gates + (size_t)b * 4 * H, *cr = c + (size_t)b * H, *hr = h + (size_t)b * H;
         int k = 0;
         for (; k + VW <= H; k += VW) {
-            VT i = FMA(SUFFIX(tanhv)(LOADV(p + k) * half), half, half);
-            VT f = FMA(SUFFIX(tanhv)(LOADV(p + H + k) * half), half, half);
-            VT g = SUFFIX(tanhv)(LOADV(p + 2 * H + k));
-            VT o = FMA(SUFFIX(tanhv)(LOADV(p + 3 * H + k) * half), half, half);
+            VT i = SUFFIX(sigmoidv)(LOADV(p + k)), f = SUFFIX(sigmoidv)(LOADV(p + H + k));
+            VT g = SUFFIX(tanhv)(LOADV(p + 2 * H + k)), o = SUFFIX(sigmoidv)(LOADV(p + 3 * H + k));
             VT cn = f * LOADV(cp + k) + i * g;
             STOREV(gate + k, i); STOREV(gate + H + k, f); STOREV(gate + 2 * H + k, g); STOREV(gate + 3 * H + k, o);
             STOREV(cr + k, cn);
@@ -615,6 +620,8 @@ TARGET void SUFFIX(gemm_nn_packed)(int M, int N, int Kp, int k0, int K1, const f
 #undef NN_SUB
 #undef NN_ROWS
 
+#undef MAP_UNARY
+#undef POW2
 #undef SELECT
 #undef CLAMPV
 #undef LOADV

@@ -54,7 +54,7 @@ struct Bench: ParsableCommand {
         #if DEBUG
         printError("warning: this is a debug build; measure with `swift run -c release rnn bench …`.")
         #endif
-        print("BLAS: \(BLAS.shared.description); kernels: \(Kernels.instructionSet)")
+        print("BLAS: \(RNNKitRuntime.blas); kernels: \(RNNKitRuntime.instructionSet)")
         let dataDir = workload == .sgemm ? "" : try resolvedDataDir()
         switch workload {
         case .sgemm: sgemm()
@@ -90,7 +90,7 @@ struct Bench: ParsableCommand {
         let start = clock.now
         for _ in 0..<repeats { run() }
         let seconds = (clock.now - start).secondsValue / Double(repeats)
-        print(String(format: "sgemm_2048_gflops: %.1f (%d threads)", 2 * Double(n * n * n) / seconds / 1e9, Parallel.threads))
+        print(String(format: "sgemm_2048_gflops: %.1f (%d threads)", 2 * Double(n * n * n) / seconds / 1e9, RNNKitRuntime.threadCount))
     }
 
     private func charlm(_ dataDir: String) throws {
@@ -112,7 +112,7 @@ struct Bench: ParsableCommand {
         print(String(format: "%@_train_chars_per_s: %.0f", name, summary.tokensPerSecond))
         print(String(format: "%@_gflops: %.1f (%.2f MFLOP per character, %d threads)", name,
                      summary.tokensPerSecond * Double(6 * weightsPerChar) / 1e9, Double(6 * weightsPerChar) / 1e6,
-                     Parallel.threads))
+                     RNNKitRuntime.threadCount))
     }
 
     private func movie(_ dataDir: String) throws {

@@ -11,8 +11,8 @@ struct Info: ParsableCommand {
 
     func run() throws {
         print("RNNKit \(rnnKitVersion)")
-        print("BLAS: \(BLAS.shared.description)")
-        print("Threads: \(Parallel.threads) (RNNKIT_THREADS=N or --threads N to change)")
-        print("Kernels: \(Kernels.instructionSet)")
+        print("BLAS: \(RNNKitRuntime.blas)")
+        print("Threads: \(RNNKitRuntime.threadCount) (RNNKIT_THREADS=N or --threads N to change)")
+        print("Kernels: \(RNNKitRuntime.instructionSet)")
     }
 }

@@ -209,6 +209,6 @@ struct ThreadOptions: ParsableArguments {
 
     /// Makes the choice take effect for the rest of the process.
     func apply() {
-        if let threads { Parallel.threads = threads }
+        if let threads { try? RNNKitRuntime.setThreadCount(threads) }  // validate() has checked it
     }
 }

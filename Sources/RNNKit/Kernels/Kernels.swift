@@ -4,30 +4,30 @@ import CRNNKernels
 /// found at run time. Each has a naive twin in `Reference.swift`; `KernelTests` compares them.
 ///
 /// Dimension letters: M rows and N columns of A; T steps. All matrices are row-major.
-public enum Kernels {
-    /// y = A·x (or y += A·x when `accumulate`); A is (M, N) with row stride `lda`.
+package enum Kernels {
+    /// y = A·x (or y += A·x when `accumulate`), summed in Double; A is (M, N) with row stride `lda`.
     @inline(__always)
-    public static func gemv(_ M: Int, _ N: Int, _ A: UnsafePointer<Float>, lda: Int,
+    package static func gemv(_ M: Int, _ N: Int, _ A: UnsafePointer<Float>, lda: Int,
                             _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
         rk_gemv_n(Int32(M), Int32(N), A, Int32(lda), x, y, accumulate ? 1 : 0)
     }
 
     /// C = A·Bᵀ (or C += A·Bᵀ); A is (M, K), B is (N, K), C is (M, N).
     @inline(__always)
-    public static func gemmNT(_ M: Int, _ N: Int, _ K: Int, _ A: UnsafePointer<Float>, lda: Int, _ B: UnsafePointer<Float>,
+    package static func gemmNT(_ M: Int, _ N: Int, _ K: Int, _ A: UnsafePointer<Float>, lda: Int, _ B: UnsafePointer<Float>,
                               ldb: Int, _ C: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool = false) {
         rk_gemm_nt(Int32(M), Int32(N), Int32(K), A, Int32(lda), B, Int32(ldb), C, Int32(ldc), accumulate ? 1 : 0)
     }
 
     /// Floats `pack` writes for a (K, N) matrix: whole panels of `RK_PANEL` columns.
     @inline(__always)
-    public static func packedSize(_ K: Int, _ N: Int) -> Int { Int(rk_packed_size(Int32(K), Int32(N))) }
+    package static func packedSize(_ K: Int, _ N: Int) -> Int { Int(rk_packed_size(Int32(K), Int32(N))) }
 
     /// Packs B (K, N) — stored as `source` (K, N), or (N, K) when `transposed` — into panels of
     /// `RK_PANEL` columns for `gemmPacked`, as rows `rowOffset ..< rowOffset + K` of a packed matrix
     /// of `packedRows` rows (default K): two calls stack two matrices, e.g. [W_ih W_hh]ᵀ.
     @inline(__always)
-    public static func pack(_ K: Int, _ N: Int, _ source: UnsafePointer<Float>, ld: Int, transposed: Bool,
+    package static func pack(_ K: Int, _ N: Int, _ source: UnsafePointer<Float>, ld: Int, transposed: Bool,
                             into packed: UnsafeMutablePointer<Float>, rowOffset: Int = 0, packedRows: Int? = nil) {
         rk_pack_panels(Int32(K), Int32(N), source, Int32(ld), transposed ? 1 : 0, packed, Int32(rowOffset),
                        Int32(packedRows ?? K))
@@ -38,7 +38,7 @@ public enum Kernels {
     /// is (M, N). Row i of C depends only on row i of A1 and A2, bit for bit, however many rows are
     /// computed together.
     @inline(__always)
-    public static func gemmPacked(_ M: Int, _ N: Int, _ A1: UnsafePointer<Float>, lda1: Int, k1: Int,
+    package static func gemmPacked(_ M: Int, _ N: Int, _ A1: UnsafePointer<Float>, lda1: Int, k1: Int,
                                   and A2: UnsafePointer<Float>? = nil, lda2: Int = 0, k2: Int = 0,
                                   packed: UnsafePointer<Float>, packedRows: Int, rowOffset: Int = 0,
                                   bias: UnsafePointer<Float>?, _ C: UnsafeMutablePointer<Float>, ldc: Int) {
@@ -48,88 +48,122 @@ public enum Kernels {
 
     /// C += A·B; A is (M, K), B (K, N) packed by `pack`, C is (M, N).
     @inline(__always)
-    public static func gemmPackedAccumulate(_ M: Int, _ N: Int, _ K: Int, _ A: UnsafePointer<Float>, lda: Int,
+    package static func gemmPackedAccumulate(_ M: Int, _ N: Int, _ K: Int, _ A: UnsafePointer<Float>, lda: Int,
                                             _ packed: UnsafePointer<Float>, _ C: UnsafeMutablePointer<Float>, ldc: Int) {
         gemmPacked(M, N, A, lda1: lda, k1: K, packed: packed, packedRows: K, bias: nil, C, ldc: ldc)
     }
 
     /// y += Aᵀ·x; A is (M, N), x has M elements, y has N.
     @inline(__always)
-    public static func gemvTransposedAccumulate(_ M: Int, _ N: Int, _ A: UnsafePointer<Float>, lda: Int,
+    package static func gemvTransposedAccumulate(_ M: Int, _ N: Int, _ A: UnsafePointer<Float>, lda: Int,
                                                 _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
         rk_gemv_t_acc(Int32(M), Int32(N), A, Int32(lda), x, y)
     }
 
     /// W += Gᵀ·X; G is (T, M), X is (T, N), W is (M, N). The weight gradient of T steps at once.
     @inline(__always)
-    public static func gemmTNAccumulate(_ T: Int, _ M: Int, _ N: Int, _ G: UnsafePointer<Float>, ldg: Int,
+    package static func gemmTNAccumulate(_ T: Int, _ M: Int, _ N: Int, _ G: UnsafePointer<Float>, ldg: Int,
                                         _ X: UnsafePointer<Float>, ldx: Int, _ W: UnsafeMutablePointer<Float>, ldw: Int) {
         rk_gemm_tn_acc(Int32(T), Int32(M), Int32(N), G, Int32(ldg), X, Int32(ldx), W, Int32(ldw))
     }
 
     /// y = tanh(x); y may be x.
     @inline(__always)
-    public static func tanh(_ n: Int, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+    package static func tanh(_ n: Int, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
         rk_tanh(Int32(n), x, y)
     }
 
     /// y = σ(x) = 1/(1 + e^−x); y may be x.
     @inline(__always)
-    public static func sigmoid(_ n: Int, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+    package static func sigmoid(_ n: Int, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
         rk_sigmoid(Int32(n), x, y)
+    }
+
+    /// y = eˣ; y may be x.
+    @inline(__always)
+    package static func exp(_ n: Int, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+        rk_exp(Int32(n), x, y)
     }
 
     /// p = softmax(y) over n classes; returns log Σ exp(y), so −log p_t = result − y_t.
     @inline(__always)
-    public static func softmax(_ n: Int, _ y: UnsafePointer<Float>, _ p: UnsafeMutablePointer<Float>) -> Float {
+    package static func softmax(_ n: Int, _ y: UnsafePointer<Float>, _ p: UnsafeMutablePointer<Float>) -> Float {
         rk_softmax(Int32(n), y, p)
     }
 
     /// g = (1 − h²)·dh; g may be dh.
     @inline(__always)
-    public static func tanhBackward(_ n: Int, _ h: UnsafePointer<Float>, _ dh: UnsafePointer<Float>,
+    package static func tanhBackward(_ n: Int, _ h: UnsafePointer<Float>, _ dh: UnsafePointer<Float>,
                                     _ g: UnsafeMutablePointer<Float>) {
         rk_tanh_backward(Int32(n), h, dh, g)
     }
 
     /// y += a·x.
     @inline(__always)
-    public static func axpy(_ n: Int, _ a: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+    package static func axpy(_ n: Int, _ a: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
         rk_axpy(Int32(n), a, x, y)
     }
 
     /// x = min(max(x, lo), hi).
     @inline(__always)
-    public static func clamp(_ n: Int, _ lo: Float, _ hi: Float, _ x: UnsafeMutablePointer<Float>) {
+    package static func clamp(_ n: Int, _ lo: Float, _ hi: Float, _ x: UnsafeMutablePointer<Float>) {
         rk_clamp(Int32(n), lo, hi, x)
     }
 
     /// w −= lr·clamp(g, −clip, clip); g = 0.
     @inline(__always)
-    public static func sgdClipZero(_ n: Int, learningRate: Float, clip: Float, gradient g: UnsafeMutablePointer<Float>,
+    package static func sgdClipZero(_ n: Int, learningRate: Float, clip: Float, gradient g: UnsafeMutablePointer<Float>,
                                    weight w: UnsafeMutablePointer<Float>) {
         rk_sgd_clip_zero(Int32(n), learningRate, clip, g, w)
     }
 
     /// Σ x², accumulated in Double.
     @inline(__always)
-    public static func sumOfSquares(_ n: Int, _ x: UnsafePointer<Float>) -> Double { rk_sumsq(Int32(n), x) }
+    package static func sumOfSquares(_ n: Int, _ x: UnsafePointer<Float>) -> Double { rk_sumsq(Int32(n), x) }
 
     /// Whether no element is NaN or infinite.
     @inline(__always)
-    public static func allFinite(_ n: Int, _ x: UnsafePointer<Float>) -> Bool { rk_all_finite(Int32(n), x) != 0 }
+    package static func allFinite(_ n: Int, _ x: UnsafePointer<Float>) -> Bool { rk_all_finite(Int32(n), x) != 0 }
 
     /// x *= a.
     @inline(__always)
-    public static func scale(_ n: Int, _ a: Float, _ x: UnsafeMutablePointer<Float>) { rk_scale(Int32(n), a, x) }
+    package static func scale(_ n: Int, _ a: Float, _ x: UnsafeMutablePointer<Float>) { rk_scale(Int32(n), a, x) }
+
+    /// One Adam/AdamW step without AMSGrad, for first-moment weights below 0.5 (`AdamCore`'s
+    /// order of operations, see `rk_adam`): θ' = shrink ? θ·decay : θ, g' = g + l2·θ',
+    /// m += mWeight·(g' − m), v = v·β2 + vScale·g'², θ = θ' + negStep·m / (√v / bc2Sqrt + eps).
+    @inline(__always)
+    package static func adam(_ n: Int, weight w: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>,
+                             m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>, mWeight: Float,
+                             beta2: Float, vScale: Float, l2: Float, shrink: Bool, decay: Float, bc2Sqrt: Float,
+                             negStep: Float, eps: Float) {
+        rk_adam(Int32(n), w, g, m, v, mWeight, beta2, vScale, l2, shrink ? 1 : 0, decay, bc2Sqrt, negStep, eps)
+    }
+
+    /// LSTM gate math for B rows (see `LSTMCell`): pre (B, 4H) in gate order i, f, g, o; writes
+    /// gates (B, 4H), c = f·c_prev + i·g and h = o·tanh(c), (B, H) each.
+    @inline(__always)
+    package static func lstmForward(_ B: Int, _ H: Int, pre: UnsafePointer<Float>, cPrev: UnsafePointer<Float>,
+                                    c: UnsafeMutablePointer<Float>, h: UnsafeMutablePointer<Float>,
+                                    gates: UnsafeMutablePointer<Float>) {
+        rk_lstm_forward(Int32(B), Int32(H), pre, cPrev, c, h, gates)
+    }
+
+    /// Its backward: from dh and dc (B, H; dc is replaced by the gradient for c_prev), dPre (B, 4H).
+    @inline(__always)
+    package static func lstmBackward(_ B: Int, _ H: Int, dh: UnsafePointer<Float>, dc: UnsafeMutablePointer<Float>,
+                                     cPrev: UnsafePointer<Float>, c: UnsafePointer<Float>, gates: UnsafePointer<Float>,
+                                     dPre: UnsafeMutablePointer<Float>) {
+        rk_lstm_backward(Int32(B), Int32(H), dh, dc, cPrev, c, gates, dPre)
+    }
 
     /// The instruction set the kernels use: "avx512", "avx2" or "portable".
-    public static var instructionSet: String { String(cString: rk_kernel_isa()) }
+    package static var instructionSet: String { String(cString: rk_kernel_isa()) }
 
     /// The instruction sets this CPU can run, from portable up; tests run every one.
-    public static var availableLevels: [Int] { Array(0...Int(rk_cpu_kernel_level())) }
+    package static var availableLevels: [Int] { Array(0...Int(rk_cpu_kernel_level())) }
 
     /// Switches the instruction set (0 portable, 1 avx2, 2 avx512); returns the level now in use.
     @discardableResult
-    public static func setLevel(_ level: Int) -> Int { Int(rk_set_kernel_level(Int32(level))) }
+    package static func setLevel(_ level: Int) -> Int { Int(rk_set_kernel_level(Int32(level))) }
 }

@@ -1,7 +1,7 @@
 /// The three matrix products a recurrent network needs, each sent to the fastest engine for its
 /// shape: our vectorized kernels for one row (the per-example path, where a BLAS call costs more
 /// than the work) or few summed steps, the BLAS otherwise. All row-major.
-public enum MatMul {
+package enum MatMul {
     /// Below this many multiply-adds a BLAS call costs more than it saves (call overhead, and
     /// OpenBLAS's worker threads spinning on a 2-core machine); our kernels take those.
     static let blasThreshold = 1 << 17
@@ -58,7 +58,7 @@ public enum MatMul {
 
     /// C (M, N) = A (M, K) · B (K, N), dense row-major, on `Parallel.threads` threads: the path
     /// RNNKit's large products take (`rnn bench sgemm` measures it).
-    public static func product(_ M: Int, _ N: Int, _ K: Int, _ A: UnsafePointer<Float>, _ B: UnsafePointer<Float>,
+    package static func product(_ M: Int, _ N: Int, _ K: Int, _ A: UnsafePointer<Float>, _ B: UnsafePointer<Float>,
                                _ C: UnsafeMutablePointer<Float>) {
         splitRows(M, N, K) { rows in
             BLAS.shared.sgemm(.none, .none, rows.count, N, K, alpha: 1, A + rows.lowerBound * K, lda: K, B, ldb: N,

@@ -11,14 +11,14 @@ import Foundation
 /// single-threaded BLAS call), row-wise work (softmax, embedding lookup) and column blocks of
 /// reductions over rows (bias and embedding gradients). RNNKit keeps the BLAS itself on one
 /// thread: OpenBLAS's own workers spin between calls and would compete with ours.
-public enum Parallel {
+package enum Parallel {
     /// Threads used for training and evaluation: `RNNKIT_THREADS` or, by default, every core.
     /// Same seed, data and thread count give a bit-identical model. Set it before training; it is
     /// read at the start of each parallel region.
-    nonisolated(unsafe) public static var threads: Int = defaultThreads
+    nonisolated(unsafe) package static var threads: Int = defaultThreads
 
     /// `RNNKIT_THREADS` if set to a positive number, else the active cores.
-    public static var defaultThreads: Int {
+    package static var defaultThreads: Int {
         if let raw = getenv("RNNKIT_THREADS"), let n = Int(String(cString: raw)), n > 0 { return n }
         return max(ProcessInfo.processInfo.activeProcessorCount, 1)
     }

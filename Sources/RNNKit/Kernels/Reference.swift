@@ -5,8 +5,8 @@ import Darwin
 #endif
 
 /// Scalars the naive reference code runs in: Float to compare with the kernels, Double for
-/// finite-difference gradient checks.
-public protocol ReferenceScalar: BinaryFloatingPoint {
+/// finite-difference gradient checks. Public because `ReferenceRNNClassifier` is.
+package protocol ReferenceScalar: BinaryFloatingPoint {
     static func tanh(_ x: Self) -> Self
     static func exp(_ x: Self) -> Self
     static func log(_ x: Self) -> Self
@@ -32,11 +32,12 @@ private func libmTanh(_ x: Double) -> Double { tanh(x) }
 private func libmExp(_ x: Double) -> Double { exp(x) }
 private func libmLog(_ x: Double) -> Double { log(x) }
 
-/// The naive twins of `Kernels`: plain loops in the order the math is written, on arrays.
-/// Slow on purpose; they define what the fast kernels must compute.
-public enum ReferenceKernels {
+/// The naive twins of `Kernels` (and of the gate kernels the cells run): plain loops in the order
+/// the math is written, on arrays, with libm's tanh and exp. Slow on purpose; they define what the
+/// fast kernels must compute, and `KernelTests` compares each pair at every instruction set.
+package enum ReferenceKernels {
     /// y = A·x (+ y).
-    public static func gemv<S: ReferenceScalar>(_ M: Int, _ N: Int, _ A: [S], _ x: [S], _ y: inout [S], accumulate: Bool) {
+    package static func gemv<S: ReferenceScalar>(_ M: Int, _ N: Int, _ A: [S], _ x: [S], _ y: inout [S], accumulate: Bool) {
         for i in 0..<M {
             var s: S = 0
             for j in 0..<N { s += A[i * N + j] * x[j] }
@@ -45,14 +46,14 @@ public enum ReferenceKernels {
     }
 
     /// y += Aᵀ·x.
-    public static func gemvTransposedAccumulate<S: ReferenceScalar>(_ M: Int, _ N: Int, _ A: [S], _ x: [S], _ y: inout [S]) {
+    package static func gemvTransposedAccumulate<S: ReferenceScalar>(_ M: Int, _ N: Int, _ A: [S], _ x: [S], _ y: inout [S]) {
         for j in 0..<N {
             for i in 0..<M { y[j] += A[i * N + j] * x[i] }
         }
     }
 
     /// C += A·B; A (M, K), B (K, N) as stored (the packed kernel's matrix before packing).
-    public static func gemmNNAccumulate<S: ReferenceScalar>(_ M: Int, _ N: Int, _ K: Int, _ A: [S], _ B: [S], _ C: inout [S]) {
+    package static func gemmNNAccumulate<S: ReferenceScalar>(_ M: Int, _ N: Int, _ K: Int, _ A: [S], _ B: [S], _ C: inout [S]) {
         for i in 0..<M {
             for j in 0..<N {
                 for k in 0..<K { C[i * N + j] += A[i * K + k] * B[k * N + j] }
@@ -60,8 +61,24 @@ public enum ReferenceKernels {
         }
     }
 
+    /// C = bias + [A1 A2]·B: A1 (M, K1), A2 (M, K2), B (K1 + K2, N) as stored, bias (N): the
+    /// packed product's form in the batched forward pass, [x h]·[W_ih W_hh]ᵀ + b.
+    package static func gemmNNBias<S: ReferenceScalar>(_ M: Int, _ N: Int, _ K1: Int, _ A1: [S], _ K2: Int, _ A2: [S],
+                                                       _ B: [S], bias: [S]) -> [S] {
+        var C = [S](repeating: 0, count: M * N)
+        for i in 0..<M {
+            for j in 0..<N {
+                var s = bias[j]
+                for k in 0..<K1 { s += A1[i * K1 + k] * B[k * N + j] }
+                for k in 0..<K2 { s += A2[i * K2 + k] * B[(K1 + k) * N + j] }
+                C[i * N + j] = s
+            }
+        }
+        return C
+    }
+
     /// W += Gᵀ·X.
-    public static func gemmTNAccumulate<S: ReferenceScalar>(_ T: Int, _ M: Int, _ N: Int, _ G: [S], _ X: [S], _ W: inout [S]) {
+    package static func gemmTNAccumulate<S: ReferenceScalar>(_ T: Int, _ M: Int, _ N: Int, _ G: [S], _ X: [S], _ W: inout [S]) {
         for i in 0..<M {
             for j in 0..<N {
                 for t in 0..<T { W[i * N + j] += G[t * M + i] * X[t * N + j] }
@@ -69,42 +86,156 @@ public enum ReferenceKernels {
         }
     }
 
-    public static func tanh<S: ReferenceScalar>(_ x: [S]) -> [S] { x.map { S.tanh($0) } }
+    package static func tanh<S: ReferenceScalar>(_ x: [S]) -> [S] { x.map { S.tanh($0) } }
 
-    public static func sigmoid<S: ReferenceScalar>(_ x: [S]) -> [S] { x.map { 1 / (1 + S.exp(-$0)) } }
+    package static func sigmoid<S: ReferenceScalar>(_ x: [S]) -> [S] { x.map(sigmoid) }
+
+    /// σ(x) = 1/(1 + e^−x), written so that e^−x cannot overflow (e^x/(1 + e^x) below 0).
+    package static func sigmoid<S: ReferenceScalar>(_ x: S) -> S {
+        x >= 0 ? 1 / (1 + S.exp(-x)) : S.exp(x) / (1 + S.exp(x))
+    }
+
+    package static func exp<S: ReferenceScalar>(_ x: [S]) -> [S] { x.map { S.exp($0) } }
 
     /// p = softmax(y) and log Σ exp(y), the naive way (after subtracting the max).
-    public static func softmax<S: ReferenceScalar>(_ y: [S]) -> (p: [S], logSumExp: S) {
+    package static func softmax<S: ReferenceScalar>(_ y: [S]) -> (p: [S], logSumExp: S) {
         let m = y.max()!
         let e = y.map { S.exp($0 - m) }
         let sum = e.reduce(0, +)
         return (e.map { $0 / sum }, m + S.log(sum))
     }
 
-    public static func tanhBackward<S: ReferenceScalar>(_ h: [S], _ dh: [S]) -> [S] {
+    package static func tanhBackward<S: ReferenceScalar>(_ h: [S], _ dh: [S]) -> [S] {
         zip(h, dh).map { (1 - $0 * $0) * $1 }
     }
 
-    public static func axpy<S: ReferenceScalar>(_ a: S, _ x: [S], _ y: inout [S]) {
+    package static func axpy<S: ReferenceScalar>(_ a: S, _ x: [S], _ y: inout [S]) {
         for i in y.indices { y[i] += a * x[i] }
     }
 
     /// w −= lr·clamp(g, −clip, clip); g = 0.
-    public static func sgdClipZero<S: ReferenceScalar>(learningRate: S, clip: S, gradient g: inout [S], weight w: inout [S]) {
+    package static func sgdClipZero<S: ReferenceScalar>(learningRate: S, clip: S, gradient g: inout [S], weight w: inout [S]) {
         for i in w.indices {
             w[i] -= learningRate * min(max(g[i], -clip), clip)
             g[i] = 0
         }
     }
 
-    public static func clamp<S: ReferenceScalar>(_ lo: S, _ hi: S, _ x: inout [S]) {
+    package static func clamp<S: ReferenceScalar>(_ lo: S, _ hi: S, _ x: inout [S]) {
         for i in x.indices { x[i] = min(max(x[i], lo), hi) }
+    }
+}
+
+// The recurrent cells' gate math (`LSTMCell`, `GRUCell`), one element at a time.
+extension ReferenceKernels {
+    /// LSTM gates for B rows: pre (B, 4H) in gate order i, f, g, o; returns gates (B, 4H),
+    /// c = f·c_prev + i·g and h = o·tanh(c), (B, H) each.
+    package static func lstmForward<S: ReferenceScalar>(_ B: Int, _ H: Int, pre: [S], cPrev: [S])
+        -> (gates: [S], c: [S], h: [S]) {
+        var gates = [S](repeating: 0, count: B * 4 * H), c = [S](repeating: 0, count: B * H), h = c
+        for b in 0..<B {
+            for k in 0..<H {
+                let p = b * 4 * H + k
+                let i = sigmoid(pre[p]), f = sigmoid(pre[p + H]), g = S.tanh(pre[p + 2 * H]), o = sigmoid(pre[p + 3 * H])
+                gates[p] = i; gates[p + H] = f; gates[p + 2 * H] = g; gates[p + 3 * H] = o
+                c[b * H + k] = f * cPrev[b * H + k] + i * g
+                h[b * H + k] = o * S.tanh(c[b * H + k])
+            }
+        }
+        return (gates, c, h)
+    }
+
+    /// Its backward, from dh and dc (B, H), the forward's c_prev, c and gates: returns dPre (B, 4H)
+    /// and dc_prev (B, H).
+    ///     dc_total = dc + dh·o·(1 − tanh²c)
+    ///     di = dc_total·g·i(1−i)   df = dc_total·c_prev·f(1−f)   dg = dc_total·i·(1−g²)
+    ///     do = dh·tanh(c)·o(1−o)   dc_prev = dc_total·f
+    package static func lstmBackward<S: ReferenceScalar>(_ B: Int, _ H: Int, dh: [S], dc: [S], cPrev: [S], c: [S],
+                                                         gates: [S]) -> (dPre: [S], dcPrev: [S]) {
+        var dPre = [S](repeating: 0, count: B * 4 * H), dcPrev = [S](repeating: 0, count: B * H)
+        for b in 0..<B {
+            for k in 0..<H {
+                let p = b * 4 * H + k, q = b * H + k
+                let i = gates[p], f = gates[p + H], g = gates[p + 2 * H], o = gates[p + 3 * H]
+                let tc = S.tanh(c[q])
+                let total = dc[q] + dh[q] * o * (1 - tc * tc)
+                dPre[p] = total * g * i * (1 - i)
+                dPre[p + H] = total * cPrev[q] * f * (1 - f)
+                dPre[p + 2 * H] = total * i * (1 - g * g)
+                dPre[p + 3 * H] = dh[q] * tc * o * (1 - o)
+                dcPrev[q] = total * f
+            }
+        }
+        return (dPre, dcPrev)
+    }
+
+    /// GRU gates for B rows from preX (B, 3H) = W_i·x + b_i and preH (B, 3H) = W_h·h + b_h in gate
+    /// order r, z, n: returns gates r, z, n (B, 3H) and h' = (1 − z)·n + z·h (B, H), with
+    /// r = σ(preX_r + preH_r), z = σ(preX_z + preH_z), n = tanh(preX_n + r·preH_n).
+    package static func gruForward<S: ReferenceScalar>(_ B: Int, _ H: Int, preX: [S], preH: [S], hPrev: [S])
+        -> (gates: [S], h: [S]) {
+        var gates = [S](repeating: 0, count: B * 3 * H), h = [S](repeating: 0, count: B * H)
+        for b in 0..<B {
+            for k in 0..<H {
+                let p = b * 3 * H + k, q = b * H + k
+                let r = sigmoid(preX[p] + preH[p]), z = sigmoid(preX[p + H] + preH[p + H])
+                let n = S.tanh(preX[p + 2 * H] + r * preH[p + 2 * H])
+                gates[p] = r; gates[p + H] = z; gates[p + 2 * H] = n
+                h[q] = (1 - z) * n + z * hPrev[q]
+            }
+        }
+        return (gates, h)
+    }
+
+    /// Its backward from dh (B, H): returns dPreX, dPreH (B, 3H) and the part of dh_prev that flows
+    /// through z (B, H), hn being preH_n:
+    ///     dn = dh·(1 − z)·(1 − n²)   dz = dh·(h − n)·z(1 − z)   dr = dn·hn·r(1 − r)
+    ///     dPreX = (dr, dz, dn)        dPreH = (dr, dz, dn·r)      dh_prev = dh·z
+    package static func gruBackward<S: ReferenceScalar>(_ B: Int, _ H: Int, dh: [S], hPrev: [S], gates: [S], hn: [S])
+        -> (dPreX: [S], dPreH: [S], dhPrev: [S]) {
+        var dPreX = [S](repeating: 0, count: B * 3 * H), dPreH = dPreX, dhPrev = [S](repeating: 0, count: B * H)
+        for b in 0..<B {
+            for k in 0..<H {
+                let p = b * 3 * H + k, q = b * H + k
+                let r = gates[p], z = gates[p + H], n = gates[p + 2 * H]
+                let dn = dh[q] * (1 - z) * (1 - n * n)
+                let dz = dh[q] * (hPrev[q] - n) * z * (1 - z)
+                let dr = dn * hn[q] * r * (1 - r)
+                dPreX[p] = dr; dPreH[p] = dr
+                dPreX[p + H] = dz; dPreH[p + H] = dz
+                dPreX[p + 2 * H] = dn; dPreH[p + 2 * H] = dn * r
+                dhPrev[q] = dh[q] * z
+            }
+        }
+        return (dPreX, dPreH, dhPrev)
+    }
+}
+
+extension ReferenceKernels {
+    /// One Adam/AdamW step (no AMSGrad) in `Kernels.adam`'s order of operations, on Float, so
+    /// that the two agree to the bit (neither contracts into FMAs):
+    ///     θ' = shrink ? θ·decay : θ      g' = l2 ≠ 0 ? g + l2·θ' : g
+    ///     m = m + mWeight·(g' − m)       v = v·β2 + vScale·g'·g'
+    ///     θ = θ' + negStep·m / (√v / bc2Sqrt + eps)
+    package static func adam(weight w: inout [Float], gradient g: [Float], m: inout [Float], v: inout [Float],
+                             mWeight: Float, beta2: Float, vScale: Float, l2: Float, shrink: Bool, decay: Float,
+                             bc2Sqrt: Float, negStep: Float, eps: Float) {
+        for i in w.indices {
+            let th = shrink ? w[i] * decay : w[i]
+            let gv = l2 != 0 ? g[i] + l2 * th : g[i]
+            let mv = m[i] + mWeight * (gv - m[i])
+            let vv = v[i] * beta2 + vScale * gv * gv
+            let denom = vv.squareRoot() / bc2Sqrt + eps
+            w[i] = th + negStep * mv / denom
+            m[i] = mv
+            v[i] = vv
+        }
     }
 }
 
 extension ReferenceKernels {
     /// C = α·op(A)·op(B) + β·C, the textbook triple loop.
-    public static func gemm<S: ReferenceScalar>(transA: Bool, transB: Bool, _ M: Int, _ N: Int, _ K: Int,
+    package static func gemm<S: ReferenceScalar>(transA: Bool, transB: Bool, _ M: Int, _ N: Int, _ K: Int,
                                                 alpha: S, _ A: [S], lda: Int, _ B: [S], ldb: Int,
                                                 beta: S, _ C: inout [S], ldc: Int) {
         for i in 0..<M {
