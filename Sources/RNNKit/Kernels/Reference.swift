@@ -88,7 +88,7 @@ package enum ReferenceKernels {
 
     package static func tanh<S: ReferenceScalar>(_ x: [S]) -> [S] { x.map { S.tanh($0) } }
 
-    package static func sigmoid<S: ReferenceScalar>(_ x: [S]) -> [S] { x.map(sigmoid) }
+    package static func sigmoid<S: ReferenceScalar>(_ x: [S]) -> [S] { x.map { sigmoid($0) } }
 
     /// σ(x) = 1/(1 + e^−x), written so that e^−x cannot overflow (e^x/(1 + e^x) below 0).
     package static func sigmoid<S: ReferenceScalar>(_ x: S) -> S {
