@@ -301,9 +301,12 @@ package final class RecurrentLayer: @unchecked Sendable {
         forEachStepOfEachPart(batch, backward: true) { s, t, lo, m, base in
             let dhRows = dh + lo * H, carry = dhCarry + lo * H
             // dL/dh_t = from above (or the head) + from step t+1 through W_hh (and GRU's z ⊙ dh).
-            dhRows.update(from: dOut + base * H, count: m * H)
-            Kernels.axpy(m * H, 1, carry, dhRows)
-            carry.update(repeating: 0, count: m * H)
+            // One pass: dh = from above + carry, and the carry reset for this step's dh_{t−1}.
+            let above = dOut + base * H
+            for k in 0..<m * H {
+                dhRows[k] = above[k] + carry[k]
+                carry[k] = 0
+            }
             cell.backwardStep(B: m, H: H, dh: dhRows, dc: dc.map { $0 + lo * H }, hPrev: hPrev + base * H,
                               cPrev: cPrev.map { $0 + base * H }, h: out + base * H, c: c.map { $0 + base * H },
                               gates: gates + base * GH, extra: extra.map { $0 + base * H },
@@ -339,7 +342,7 @@ package final class RecurrentLayer: @unchecked Sendable {
             }
         }
         let half = GH / 32 * 16
-        let oneHot = oneHotInput
+        let oneHot = oneHotInput, zeroInitialRow = self.zeroInitialRow
         Parallel.both(work: N * GH * (H + I), {
             if let zero = zeroInitialRow {
                 // dW_hh starts at +0 and never holds −0, so leaving out the row's ±0 terms changes nothing.
