@@ -34,8 +34,8 @@ TARGET static inline rk_v4 SUFFIX(hsum4)(VT a, VT b, VT c, VT d) {
 // accumulated in double and rounded once: a recurrence with large weights amplifies the rounding of
 // each step's sums a hundredfold, and Float sums of 64 terms leave h_T and the logits several times
 // further from a float64 oracle than plain float32 numpy's BLAS gets (the float32 inputs' own
-// rounding is then all that remains). Four rows at a time: each x vector is widened once for all
-// four.
+// rounding is then all that remains). Eight rows at a time, then four, then one: each x vector
+// is widened once for all the rows of a block.
 TARGET void SUFFIX(gemv_n)(int M, int N, const float *A, int lda, const float *x, float *y,
                            int accumulate) {
     // Half vectors are widened straight from memory (a load folded into the conversion), so each
@@ -43,6 +43,31 @@ TARGET void SUFFIX(gemv_n)(int M, int N, const float *A, int lda, const float *x
 #define WIDEN(p) __builtin_convertvector(*(const VH *)(p), VD)
     enum { HW = VW / 2 };
     int i = 0;
+    // Eight rows with one accumulator each: the widening of x is shared by eight rows (the
+    // conversions, not the FMAs, bound this loop), and eight chains hide the FMA latency.
+    for (; i + 8 <= M; i += 8) {
+        const float *a = A + (size_t)i * lda;
+        VD s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+        int j = 0;
+        for (; j + HW <= N; j += HW) {
+            VD xv = WIDEN(x + j);
+            s0 = FMA(WIDEN(a + j), xv, s0);
+            s1 = FMA(WIDEN(a + (size_t)lda + j), xv, s1);
+            s2 = FMA(WIDEN(a + (size_t)2 * lda + j), xv, s2);
+            s3 = FMA(WIDEN(a + (size_t)3 * lda + j), xv, s3);
+            s4 = FMA(WIDEN(a + (size_t)4 * lda + j), xv, s4);
+            s5 = FMA(WIDEN(a + (size_t)5 * lda + j), xv, s5);
+            s6 = FMA(WIDEN(a + (size_t)6 * lda + j), xv, s6);
+            s7 = FMA(WIDEN(a + (size_t)7 * lda + j), xv, s7);
+        }
+        double s[8] = {SUFFIX(hsumd)(s0), SUFFIX(hsumd)(s1), SUFFIX(hsumd)(s2), SUFFIX(hsumd)(s3),
+                       SUFFIX(hsumd)(s4), SUFFIX(hsumd)(s5), SUFFIX(hsumd)(s6), SUFFIX(hsumd)(s7)};
+        for (; j < N; j++) {
+            double xj = x[j];
+            for (int r = 0; r < 8; r++) s[r] += (double)a[(size_t)r * lda + j] * xj;
+        }
+        for (int r = 0; r < 8; r++) y[i + r] = (float)(accumulate ? s[r] + (double)y[i + r] : s[r]);
+    }
     for (; i + 4 <= M; i += 4) {
         const float *a0 = A + (size_t)i * lda, *a1 = a0 + lda, *a2 = a1 + lda, *a3 = a2 + lda;
         VD l0 = 0, h0 = 0, l1 = 0, h1 = 0, l2 = 0, h2 = 0, l3 = 0, h3 = 0;
@@ -439,7 +464,11 @@ TARGET void SUFFIX(sgd_clip_zero)(int n, float lr, float clip, float *g, float *
     int i = 0;
     VT lrv = SPLAT(-lr), lo = SPLAT(-clip), hi = SPLAT(clip);
     for (; i + VW <= n; i += VW) {
-        VT gv = CLAMPV(LOADV(g + i), lo, hi);
+        VT graw = LOADV(g + i);
+        // All +0 (the rows of W_ih for words not in the example): w + (−lr)·(+0) = w bit for bit
+        // and g is already zero, so the two stores are skipped.
+        if (__builtin_reduce_or((VI)graw) == 0) continue;
+        VT gv = CLAMPV(graw, lo, hi);
         STOREV(w + i, FMA(lrv, gv, LOADV(w + i)));
         STOREV(g + i, SPLAT(0));
     }

@@ -390,6 +390,27 @@ enum KernelChecks {
                     expectKernelClose(w.values, expectedW, scale: scale, tolerance: 1e-6, what)
                 }
             }
+            // Blocks of +0 gradient (W_ih's rows for absent words) leave w as it was, bit for bit,
+            // −0 included; a −0 or any other gradient in a block still steps it.
+            var g0 = randomFloats(100, &rng, scale: 2), w0 = randomFloats(100, &rng)
+            for i in 0..<48 { g0[i] = 0 }
+            g0[40] = -0.0
+            w0[3] = -0.0
+            w0[20] = 0
+            var expectedG = doubles(g0), expectedW = doubles(w0)
+            ReferenceKernels.sgdClipZero(learningRate: 0.02, clip: 1, gradient: &expectedG, weight: &expectedW)
+            let what = "sgdClipZero level \(level) zero blocks"
+            let w = withGuarded(w0, what) { wp in
+                withGuarded(g0, what + " (gradient)") { gp in
+                    Kernels.sgdClipZero(100, learningRate: 0.02, clip: 1, gradient: gp, weight: wp)
+                }.values
+            }
+            #expect(w.result.allSatisfy { $0 == 0 }, "\(what): gradient not reset to zero")
+            for i in 0..<48 where i != 40 {
+                #expect(w.values[i].bitPattern == w0[i].bitPattern, "\(what): weight \(i) changed by a zero gradient")
+            }
+            let scale = zip(w0, g0).map { Double(abs($0)) + 0.02 * Double(min(abs($1), 1)) }
+            expectKernelClose(w.values, expectedW, scale: scale, tolerance: 1e-6, what)
         }
     }
 

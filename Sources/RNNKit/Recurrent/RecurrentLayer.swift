@@ -48,6 +48,9 @@ package final class RecurrentLayer: @unchecked Sendable {
     private let biasSum = Scratch(), biasGrad = Scratch()                 // (G·H)
     private let zeroBias = Scratch()                                      // (G·H)
     private let packedForward = Scratch(), packedHHBackward = Scratch(), packedIHBackward = Scratch()
+    /// The packed row of the last forward whose h_{t−1} is zero (a lone sequence from h0 = 0): its
+    /// terms of dW_hh are zero and are skipped.
+    private var zeroInitialRow: Int?
 
     package init(cell: CellKind, inputSize: Int, hiddenSize: Int, layer: Int = 0, reverse: Bool = false,
                 oneHotInput: Bool = false, separateRecurrentBias: Bool = true) {
@@ -148,6 +151,7 @@ package final class RecurrentLayer: @unchecked Sendable {
         let weightHH = UnsafePointer(self.weightHH.value.data)
         let cell = self.cell, reverse = self.reverse
         let sizes = batch.batchSizes, offsets = batch.offsets
+        zeroInitialRow = B == 1 && h0 == nil ? (reverse ? N - 1 : 0) : nil
 
         forEachStepOfEachPart(batch, backward: false) { _, t, lo, m, base in
             let hi = lo + m
@@ -189,6 +193,10 @@ package final class RecurrentLayer: @unchecked Sendable {
                 if let packed {
                     Kernels.gemmPacked(m, GH, h, lda1: H, k1: H, packed: packed, packedRows: packedRows, rowOffset: hRow0,
                                        bias: nil, target, ldc: GH)
+                } else if fromPrev == 0 && h0 == nil {
+                    // h_{t−1} = 0: W_hh·h_{t−1} is zero. Adding +0 keeps the one effect the product
+                    // had (−0 becomes +0), so the result is the same bit for bit.
+                    for k in 0..<m * GH { target[k] += 0 }
                 } else {
                     MatMul.nt(m, GH, H, h, lda: H, weightHH, ldb: H, target, ldc: GH, accumulate: true)
                 }
@@ -293,9 +301,12 @@ package final class RecurrentLayer: @unchecked Sendable {
         forEachStepOfEachPart(batch, backward: true) { s, t, lo, m, base in
             let dhRows = dh + lo * H, carry = dhCarry + lo * H
             // dL/dh_t = from above (or the head) + from step t+1 through W_hh (and GRU's z ⊙ dh).
-            dhRows.update(from: dOut + base * H, count: m * H)
-            Kernels.axpy(m * H, 1, carry, dhRows)
-            carry.update(repeating: 0, count: m * H)
+            // One pass: dh = from above + carry, and the carry reset for this step's dh_{t−1}.
+            let above = dOut + base * H
+            for k in 0..<m * H {
+                dhRows[k] = above[k] + carry[k]
+                carry[k] = 0
+            }
             cell.backwardStep(B: m, H: H, dh: dhRows, dc: dc.map { $0 + lo * H }, hPrev: hPrev + base * H,
                               cPrev: cPrev.map { $0 + base * H }, h: out + base * H, c: c.map { $0 + base * H },
                               gates: gates + base * GH, extra: extra.map { $0 + base * H },
@@ -331,9 +342,16 @@ package final class RecurrentLayer: @unchecked Sendable {
             }
         }
         let half = GH / 32 * 16
-        let oneHot = oneHotInput
+        let oneHot = oneHotInput, zeroInitialRow = self.zeroInitialRow
         Parallel.both(work: N * GH * (H + I), {
-            MatMul.tnAccumulate(GH, H, N, dPreH, lda: GH, hPrev, ldb: H, dWhh, ldc: H, split: false)
+            if let zero = zeroInitialRow {
+                // dW_hh starts at +0 and never holds −0, so leaving out the row's ±0 terms changes nothing.
+                let first = zero == 0 ? 1 : 0
+                MatMul.tnAccumulate(GH, H, N - 1, dPreH + first * GH, lda: GH, hPrev + first * H, ldb: H, dWhh, ldc: H,
+                                    split: false)
+            } else {
+                MatMul.tnAccumulate(GH, H, N, dPreH, lda: GH, hPrev, ldb: H, dWhh, ldc: H, split: false)
+            }
             biasGradients(0, half)
         }, {
             if oneHot {
