@@ -23,6 +23,10 @@ public final class ClassifierTraining {
     /// makes the network with its initial weights (seeded by `recipe.training.seed`). Without
     /// `validation`, `recipe.validationFraction` of `train` is held out (seeded, stratified).
     /// - Parameters:
+    ///   - train: the training texts; they decide the vocabulary and the label set.
+    ///   - validation: texts that choose the best epoch and stop early; nil to hold some out.
+    ///   - test: texts scored at every report, never used for choices.
+    ///   - recipe: tokens, network and training settings.
     ///   - sources: names of the three sets for error messages (file paths, usually).
     /// - Throws: `TrainingError.invalidRecipe` for a recipe that cannot train; `DataFileError`
     ///   for fewer than two labels, or a validation or test label that training never saw.
@@ -57,6 +61,7 @@ public final class ClassifierTraining {
     ///   - checkpoint: when given, the complete training state is written there (atomically)
     ///     after every epoch, and with `resume` training continues from it if it exists (the
     ///     recipe and data must be the ones that wrote it; `CheckpointError` says what differs).
+    ///   - resume: continue from `checkpoint` when it exists, instead of starting afresh.
     ///   - event: called as training goes: at the start, after every batch, after every
     ///     evaluation (every `reportEvery` epochs and the last). Whatever it throws stops training.
     @discardableResult

@@ -39,6 +39,9 @@ public final class LanguageModelTraining {
     ///     continues from it exactly where it stopped. The epochs and time budget are totals
     ///     over all parts of the run; everything else must match (`CheckpointError` says what
     ///     differs).
+    ///   - resume: continue from `checkpoint` when it exists, instead of starting afresh.
+    ///   - event: called at the start, after every batch, at every evaluation and for every
+    ///     skipped step; whatever it throws stops training where it is.
     /// - Throws: `TrainingError` for a text too short for one batch, or whatever `event` throws
     ///   (which stops training where it is).
     @discardableResult

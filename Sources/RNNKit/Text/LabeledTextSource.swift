@@ -23,6 +23,9 @@ public struct LabeledTextSource: Sendable, Equatable, CustomStringConvertible {
     /// number (an integer), e.g. `.file("train.tsv", text: "text", label: "score", threshold: 0)`.
     ///
     /// - Parameters:
+    ///   - path: the file.
+    ///   - text: the text column (or JSON key).
+    ///   - label: the label column (or JSON key).
     ///   - threshold: numeric labels above it become `positive`, below it `negative`; equal ones are dropped.
     ///   - format: nil to tell it from the extension.
     ///   - hasHeader: false when the first line is an example; then select columns by number.

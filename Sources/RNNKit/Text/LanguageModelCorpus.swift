@@ -14,6 +14,8 @@ public struct LanguageModelCorpus: Sendable {
     public var unknownValidationTokens: Int
 
     /// - Parameters:
+    ///   - text: the whole text; its end is held out for validation.
+    ///   - level: characters (Unicode scalars) or words.
     ///   - validationFraction: the share of tokens (from the end) held out, in [0, 1).
     ///   - minCount: rarer tokens are left out of the vocabulary (word level, mostly).
     public init(text: String, level: TokenLevel, validationFraction: Double, minCount: Int = 1) {
