@@ -197,6 +197,29 @@ func formatDuration(_ seconds: Double) -> String {
     return "\(s / 3600)h\(String(format: "%02d", (s % 3600) / 60))m"
 }
 
+/// Where a training run keeps its complete state, and whether to continue from it: shared by
+/// `train` and `train-lm`.
+struct CheckpointOptions: ParsableArguments {
+    @Option(help: "Save the complete training state here after every epoch (and where --max-time stops a run).")
+    var checkpointDir: String?
+
+    @Flag(help: "Continue from the checkpoint in --checkpoint-dir, if there is one.")
+    var resume = false
+
+    func validate() throws {
+        if resume && checkpointDir == nil { throw ValidationError("--resume needs --checkpoint-dir.") }
+    }
+
+    /// The checkpoint file in --checkpoint-dir, creating the folder; nil without the option.
+    func checkpointPath() throws -> String? {
+        guard let checkpointDir else { return nil }
+        do { try FileManager.default.createDirectory(atPath: checkpointDir, withIntermediateDirectories: true) } catch {
+            throw CommandError(error)
+        }
+        return (checkpointDir as NSString).appendingPathComponent("checkpoint.safetensors")
+    }
+}
+
 /// How many threads to train and evaluate on: shared by the commands that do heavy work.
 struct ThreadOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Threads to use; the same seed, data and thread count give the same model. (default: RNNKIT_THREADS, or every core)",

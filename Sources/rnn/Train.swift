@@ -78,10 +78,7 @@ struct Train: ParsableCommand {
     var patience: Int?
     @Option(help: "Evaluate and report every N epochs. (default: 100 without --data, 1 with)")
     var reportEvery: Int?
-    @Option(help: "Save the complete training state here after every epoch.")
-    var checkpointDir: String?
-    @Flag(help: "Continue from the checkpoint in --checkpoint-dir, if there is one.")
-    var resume = false
+    @OptionGroup(title: "Checkpoints") var checkpoints: CheckpointOptions
     @Flag(help: "Print nothing but the final results.")
     var quiet = false
 
@@ -114,7 +111,6 @@ struct Train: ParsableCommand {
         }
         if validation != nil && validationSplit != nil { throw ValidationError("give --validation or --validation-split, not both.") }
         if tutorial && validationSplit != nil { throw ValidationError("--validation-split needs --data.") }
-        if resume && checkpointDir == nil { throw ValidationError("--resume needs --checkpoint-dir.") }
         if backward == .tutorial, let cell = network.cell, cell != .rnn { throw ValidationError("--backward tutorial exists for --cell rnn only.") }
         if let output, output.hasSuffix("/") || output.isEmpty {
             throw ValidationError("--output must name a file, e.g. model.safetensors (got \"\(output)\").")
@@ -183,12 +179,7 @@ struct Train: ParsableCommand {
         }
         if tutorial { print("\(prepared.vocabulary.count) unique words found") }
 
-        let checkpoint = checkpointDir.map { ($0 as NSString).appendingPathComponent("checkpoint.safetensors") }
-        if let checkpointDir {
-            try reportingErrors {
-                try FileManager.default.createDirectory(atPath: checkpointDir, withIntermediateDirectories: true)
-            }
-        }
+        let checkpoint = try checkpoints.checkpointPath()
         if !tutorial && !quiet {
             print("\(prepared.train.count) training examples, \(prepared.validation?.count ?? 0) validation, "
                   + "\(prepared.test?.count ?? 0) test; \(prepared.vocabulary.count) words; labels: "
@@ -198,7 +189,7 @@ struct Train: ParsableCommand {
         let live = !quiet && !tutorial && stdoutIsTerminal
         let out = ProgressOutput(quiet: quiet)
         let summary = try reportingErrors {
-            try run.fit(checkpoint: checkpoint, resume: resume) { event in
+            try run.fit(checkpoint: checkpoint, resume: checkpoints.resume) { event in
                 switch event {
                 case .batch(let p):
                     guard live else { return }

@@ -60,11 +60,7 @@ struct TrainLM: ParsableCommand {
     @Option(help: "Tokens (words, or characters) seen fewer times in training become <unk>.")
     var minCount = 1
 
-    @Option(help: "Save the complete training state here after every epoch (and at a --max-time stop).")
-    var checkpointDir: String?
-
-    @Flag(help: "Continue from the checkpoint in --checkpoint-dir, if there is one.")
-    var resume = false
+    @OptionGroup(title: "Checkpoints") var checkpoints: CheckpointOptions
 
     @Flag(help: "Print nothing but errors and warnings.")
     var quiet = false
@@ -85,7 +81,6 @@ struct TrainLM: ParsableCommand {
             throw ValidationError("--validation-fraction must be in [0, 1) (got \(validationFraction)).")
         }
         guard minCount >= 1 else { throw ValidationError("--min-count must be at least 1 (got \(minCount)).") }
-        if resume && checkpointDir == nil { throw ValidationError("--resume needs --checkpoint-dir.") }
         if output.isEmpty || output.hasSuffix("/") {
             throw ValidationError("--output must name a file, e.g. lm.safetensors (got \"\(output)\").")
         }
@@ -143,18 +138,13 @@ struct TrainLM: ParsableCommand {
                        + "; they are scored as <unk>.")
         }
 
-        let checkpoint = checkpointDir.map { ($0 as NSString).appendingPathComponent("checkpoint.safetensors") }
-        if let checkpointDir {
-            try reportingErrors {
-                try FileManager.default.createDirectory(atPath: checkpointDir, withIntermediateDirectories: true)
-            }
-        }
+        let checkpoint = try checkpoints.checkpointPath()
 
         let live = !quiet && stdoutIsTerminal
         var lastDraw = -1.0
         let summary = try reportingErrors {
             do {
-                return try run.fit(checkpoint: checkpoint, resume: resume) { event in
+                return try run.fit(checkpoint: checkpoint, resume: checkpoints.resume) { event in
                     switch event {
                     case .started(let plan):
                         let budget = [plan.epochs.map { "\($0) epoch\($0 == 1 ? "" : "s")" },
