@@ -143,20 +143,15 @@ public final class TextClassifier: @unchecked Sendable {
     /// tensors are converted.
     public static func importPyTorch(weights: Safetensors, configuration: ClassifierConfiguration, vocabulary: Vocabulary,
                                      labels: [String], tokenizer: Tokenizer, path: String = "<memory>") throws -> TextClassifier {
-        func fail(_ detail: String) -> ModelFileError { ModelFileError(kind: .inconsistent, path: path, detail: detail) }
-        if let problem = configuration.problem { throw fail("the configuration is not usable: \(problem).") }
-        guard vocabulary.count == configuration.vocabularySize else {
-            throw fail("the vocabulary has \(vocabulary.count) entries but the configuration says vocab_size \(configuration.vocabularySize).")
-        }
-        guard labels.count == configuration.numClasses else {
-            throw fail("\(labels.count) labels for num_classes \(configuration.numClasses).")
-        }
+        try ModelFile.checkUsable(configuration.problem, path: path)
+        try ModelFile.checkAgreement(vocabulary: vocabulary, vocabularySize: configuration.vocabularySize, labels: labels,
+                                     classes: configuration.numClasses, path: path)
         let model = SequenceClassifier(configuration)
         try StateDict.load(weights.tensors, into: model.parameters, stack: model.rnn, path: path)
         let expected = Set(StateDict.entries(parameters: model.parameters, stack: model.rnn).keys)
         let extra = Set(weights.tensors.keys).subtracting(expected).sorted()
         guard extra.isEmpty else {
-            throw fail("holds tensors the configuration has no place for: \(extra.joined(separator: ", ")). Check num_layers, bidirectional and the module's attribute names (embedding, rnn, fc).")
+            throw ModelFileError(kind: .inconsistent, path: path, detail: "holds tensors the configuration has no place for: \(extra.joined(separator: ", ")). Check num_layers, bidirectional and the module's attribute names (embedding, rnn, fc).")
         }
         return TextClassifier(model: model, vocabulary: vocabulary, labels: labels, tokenizer: tokenizer)
     }
@@ -173,9 +168,7 @@ public final class TextClassifier: @unchecked Sendable {
         let contents: ModelFile.Contents<ClassifierConfiguration, StoredExtra> = try ModelFile.contents(
             of: file, task: .classify, path: path, vocabularySize: \.vocabularySize, classes: \.numClasses)
         let config = contents.configuration.network
-        if let problem = config.problem {
-            throw ModelFileError(kind: .inconsistent, path: path, detail: "the configuration is not usable: \(problem).")
-        }
+        try ModelFile.checkUsable(config.problem, path: path)
         let model = SequenceClassifier(config)
         try StateDict.load(file.tensors, into: model.parameters, stack: model.rnn, path: path)
         self.init(model: model, vocabulary: contents.vocabulary, labels: contents.labels!,

@@ -82,9 +82,7 @@ public final class TextLanguageModel: @unchecked Sendable {
         let contents: ModelFile.Contents<LanguageModelConfiguration, StoredExtra> = try ModelFile.contents(
             of: file, task: .languageModel, path: path, vocabularySize: \.vocabularySize)
         let config = contents.configuration.network
-        if let problem = config.problem {
-            throw ModelFileError(kind: .inconsistent, path: path, detail: "the configuration is not usable: \(problem).")
-        }
+        try ModelFile.checkUsable(config.problem, path: path)
         let model = LanguageModel(config)
         try StateDict.load(file.tensors, into: model.parameters, stack: model.rnn, path: path)
         let extra = contents.configuration.extra

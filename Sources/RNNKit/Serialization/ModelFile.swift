@@ -120,20 +120,32 @@ enum ModelFile {
         guard let vocabulary = Vocabulary(tokens: tokens) else {
             throw fail(.inconsistent, "the vocabulary lists a token twice.")
         }
-        let size = vocabularySize(configuration.network)
-        guard vocabulary.count == size else {
-            throw fail(.inconsistent, "the vocabulary has \(vocabulary.count) tokens but the configuration says vocab_size \(size).")
-        }
-        var labels: [String]?
-        if let classes {
-            let list = try decode("rnnkit.labels", as: [String].self)
-            let count = classes(configuration.network)
-            guard list.count == count, Set(list).count == list.count else {
-                throw fail(.inconsistent, "the labels \(list) are not the configuration's \(count) distinct classes.")
-            }
-            labels = list
-        }
+        let labels = try classes.map { _ in try decode("rnnkit.labels", as: [String].self) }
+        try checkAgreement(vocabulary: vocabulary, vocabularySize: vocabularySize(configuration.network),
+                           labels: labels, classes: classes?(configuration.network), path: path)
         return Contents(configuration: configuration, vocabulary: vocabulary, labels: labels)
+    }
+
+    /// Checks that a vocabulary (and a classifier's labels) fit the configuration that will use
+    /// them: every model, whether loaded or imported, passes this.
+    /// - Throws: `ModelFileError.Kind.inconsistent`, saying what disagrees.
+    static func checkAgreement(vocabulary: Vocabulary, vocabularySize: Int, labels: [String]? = nil, classes: Int? = nil,
+                               path: String) throws {
+        guard vocabulary.count == vocabularySize else {
+            throw ModelFileError(kind: .inconsistent, path: path, detail:
+                "the vocabulary has \(vocabulary.count) tokens but the configuration says vocab_size \(vocabularySize).")
+        }
+        if let labels, let classes, !(labels.count == classes && Set(labels).count == labels.count) {
+            throw ModelFileError(kind: .inconsistent, path: path,
+                                 detail: "the labels \(labels) are not the configuration's \(classes) distinct classes.")
+        }
+    }
+
+    /// Throws when a configuration cannot make a model (`problem` is its reason).
+    static func checkUsable(_ problem: String?, path: String) throws {
+        if let problem {
+            throw ModelFileError(kind: .inconsistent, path: path, detail: "the configuration is not usable: \(problem).")
+        }
     }
 
     /// A decoding error as a short phrase naming the key, not Foundation's paragraph.
