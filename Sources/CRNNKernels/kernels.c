@@ -100,8 +100,10 @@ typedef struct {
     void (*axpy)(int, float, const float *, float *);
     void (*clamp)(int, float, float, float *);
     void (*sgd_clip_zero)(int, float, float, float *, float *);
+    void (*sgd_outer)(int, int, int, const float *, int, const float *, int, float *, int, float, float);
     double (*sumsq)(int, const float *);
     int (*all_finite)(int, const float *);
+    float (*max_abs)(int, const float *);
     void (*scale)(int, float, float *);
     void (*adam)(int, float *, const float *, float *, float *, float, float, float, float, int, float, float, float, float);
     const char *name;
@@ -109,8 +111,8 @@ typedef struct {
 
 #define RK_TABLE(prefix, gemv_prefix, label) { gemv_prefix##gemv_n, prefix##gemv_t_acc, prefix##gemm_nt, prefix##gemm_tn_acc, prefix##gemm_nn_packed, prefix##tanh, prefix##sigmoid, prefix##exp, prefix##softmax, \
     prefix##lstm_forward, prefix##lstm_backward, \
-    prefix##tanh_backward, prefix##axpy, prefix##clamp, prefix##sgd_clip_zero, \
-    prefix##sumsq, prefix##all_finite, prefix##scale, prefix##adam, label }
+    prefix##tanh_backward, prefix##axpy, prefix##clamp, prefix##sgd_clip_zero, prefix##sgd_outer, \
+    prefix##sumsq, prefix##all_finite, prefix##max_abs, prefix##scale, prefix##adam, label }
 
 static const rk_table rk_tables[] = {
     RK_TABLE(rk_portable_, rk_portable_, "portable"),
@@ -178,6 +180,10 @@ void rk_tanh_backward(int n, const float *h, const float *dh, float *g) { rk_tab
 void rk_axpy(int n, float a, const float *x, float *y) { rk_table_now()->axpy(n, a, x, y); }
 void rk_clamp(int n, float lo, float hi, float *x) { rk_table_now()->clamp(n, lo, hi, x); }
 void rk_sgd_clip_zero(int n, float lr, float clip, float *g, float *w) { rk_table_now()->sgd_clip_zero(n, lr, clip, g, w); }
+void rk_sgd_outer(int T, int M, int N, const float *G, int ldg, const float *X, int ldx, float *W, int ldw, float lr,
+                  float clip) {
+    rk_table_now()->sgd_outer(T, M, N, G, ldg, X, ldx, W, ldw, lr, clip);
+}
 void rk_sigmoid(int n, const float *x, float *y) { rk_table_now()->sigmoid(n, x, y); }
 void rk_exp(int n, const float *x, float *y) { rk_table_now()->exp(n, x, y); }
 float rk_softmax(int n, const float *y, float *p) { return rk_table_now()->softmax(n, y, p); }
@@ -188,6 +194,7 @@ void rk_adam(int n, float *w, const float *g, float *m, float *v, float m_weight
     rk_table_now()->adam(n, w, g, m, v, m_weight, beta2, v_scale, l2, shrink, decay, bc2_sqrt, neg_step, eps);
 }
 int rk_all_finite(int n, const float *x) { return rk_table_now()->all_finite(n, x); }
+float rk_max_abs(int n, const float *x) { return rk_table_now()->max_abs(n, x); }
 void rk_gemm_nt(int M, int N, int K, const float *A, int lda, const float *B, int ldb, float *C, int ldc, int accumulate) {
     rk_table_now()->gemm_nt(M, N, K, A, lda, B, ldb, C, ldc, accumulate);
 }

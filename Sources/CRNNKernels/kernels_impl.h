@@ -184,17 +184,29 @@ TARGET void SUFFIX(gemv_t_acc)(int M, int N, const float *A, int lda, const floa
     }
 }
 
-TARGET void SUFFIX(gemm_tn_acc)(int T, int M, int N, const float *G, int ldg, const float *X, int ldx,
-                                float *W, int ldw) {
-    // Each element of W is loaded and stored once for all T steps (T outer products would touch
-    // it T times), and each loaded piece of X serves two rows of W.
+// The body of gemm_tn_acc and sgd_outer, one code so that their sums agree bit for bit: each
+// element of W is the chain of FMAs over the T steps in order, started from W (gemm_tn_acc) or from
+// +0 and then applied as an SGD step, w + (−lr)·clamp(sum), the update of sgd_clip_zero (sgd).
+// Each element of W is loaded and stored once for all T steps (T outer products would touch it T
+// times), and each loaded piece of X serves two rows of W.
+TARGET static inline __attribute__((always_inline)) void SUFFIX(gemm_tn_body)(
+    int T, int M, int N, const float *G, int ldg, const float *X, int ldx, float *W, int ldw, int sgd, float lr,
+    float clip) {
+    VT lrv = SPLAT(-lr), lo = SPLAT(-clip), hi = SPLAT(clip);
+#define START(p) (sgd ? SPLAT(0) : LOADV(p))
+#define FINISH(p, acc) STOREV(p, sgd ? FMA(lrv, CLAMPV(acc, lo, hi), LOADV(p)) : (acc))
+#define START1(p) (sgd ? 0.0f : *(p))
+#define FINISH1(p, acc) do { \
+        if (sgd) { float gv = (acc) < -clip ? -clip : ((acc) > clip ? clip : (acc)); *(p) += -lr * gv; } \
+        else *(p) = (acc); \
+    } while (0)
     int i = 0;
     for (; i + 2 <= M; i += 2) {
         float *w0 = W + (size_t)i * ldw, *w1 = w0 + ldw;
         int j = 0;
         for (; j + 4 * VW <= N; j += 4 * VW) {
-            VT a0 = LOADV(w0 + j), a1 = LOADV(w0 + j + VW), a2 = LOADV(w0 + j + 2 * VW), a3 = LOADV(w0 + j + 3 * VW);
-            VT b0 = LOADV(w1 + j), b1 = LOADV(w1 + j + VW), b2 = LOADV(w1 + j + 2 * VW), b3 = LOADV(w1 + j + 3 * VW);
+            VT a0 = START(w0 + j), a1 = START(w0 + j + VW), a2 = START(w0 + j + 2 * VW), a3 = START(w0 + j + 3 * VW);
+            VT b0 = START(w1 + j), b1 = START(w1 + j + VW), b2 = START(w1 + j + 2 * VW), b3 = START(w1 + j + 3 * VW);
             for (int t = 0; t < T; t++) {
                 const float *xr = X + (size_t)t * ldx + j;
                 VT x0 = LOADV(xr), x1 = LOADV(xr + VW), x2 = LOADV(xr + 2 * VW), x3 = LOADV(xr + 3 * VW);
@@ -202,41 +214,58 @@ TARGET void SUFFIX(gemm_tn_acc)(int T, int M, int N, const float *G, int ldg, co
                 a0 = FMA(x0, ga, a0); a1 = FMA(x1, ga, a1); a2 = FMA(x2, ga, a2); a3 = FMA(x3, ga, a3);
                 b0 = FMA(x0, gb, b0); b1 = FMA(x1, gb, b1); b2 = FMA(x2, gb, b2); b3 = FMA(x3, gb, b3);
             }
-            STOREV(w0 + j, a0); STOREV(w0 + j + VW, a1); STOREV(w0 + j + 2 * VW, a2); STOREV(w0 + j + 3 * VW, a3);
-            STOREV(w1 + j, b0); STOREV(w1 + j + VW, b1); STOREV(w1 + j + 2 * VW, b2); STOREV(w1 + j + 3 * VW, b3);
+            FINISH(w0 + j, a0); FINISH(w0 + j + VW, a1); FINISH(w0 + j + 2 * VW, a2); FINISH(w0 + j + 3 * VW, a3);
+            FINISH(w1 + j, b0); FINISH(w1 + j + VW, b1); FINISH(w1 + j + 2 * VW, b2); FINISH(w1 + j + 3 * VW, b3);
         }
         for (; j + VW <= N; j += VW) {
-            VT a = LOADV(w0 + j), b = LOADV(w1 + j);
+            VT a = START(w0 + j), b = START(w1 + j);
             for (int t = 0; t < T; t++) {
                 VT x = LOADV(X + (size_t)t * ldx + j);
                 a = FMA(x, SPLAT(G[(size_t)t * ldg + i]), a);
                 b = FMA(x, SPLAT(G[(size_t)t * ldg + i + 1]), b);
             }
-            STOREV(w0 + j, a); STOREV(w1 + j, b);
+            FINISH(w0 + j, a); FINISH(w1 + j, b);
         }
         for (; j < N; j++) {
-            float sa = w0[j], sb = w1[j];
+            float sa = START1(w0 + j), sb = START1(w1 + j);
             for (int t = 0; t < T; t++) {
                 sa += G[(size_t)t * ldg + i] * X[(size_t)t * ldx + j];
                 sb += G[(size_t)t * ldg + i + 1] * X[(size_t)t * ldx + j];
             }
-            w0[j] = sa; w1[j] = sb;
+            FINISH1(w0 + j, sa); FINISH1(w1 + j, sb);
         }
     }
     for (; i < M; i++) {
         float *w = W + (size_t)i * ldw;
         int j = 0;
         for (; j + VW <= N; j += VW) {
-            VT c = LOADV(w + j);
+            VT c = START(w + j);
             for (int t = 0; t < T; t++) c = FMA(LOADV(X + (size_t)t * ldx + j), SPLAT(G[(size_t)t * ldg + i]), c);
-            STOREV(w + j, c);
+            FINISH(w + j, c);
         }
         for (; j < N; j++) {
-            float s = w[j];
+            float s = START1(w + j);
             for (int t = 0; t < T; t++) s += G[(size_t)t * ldg + i] * X[(size_t)t * ldx + j];
-            w[j] = s;
+            FINISH1(w + j, s);
         }
     }
+#undef START
+#undef FINISH
+#undef START1
+#undef FINISH1
+}
+
+TARGET void SUFFIX(gemm_tn_acc)(int T, int M, int N, const float *G, int ldg, const float *X, int ldx,
+                                float *W, int ldw) {
+    SUFFIX(gemm_tn_body)(T, M, N, G, ldg, X, ldx, W, ldw, 0, 0, 0);
+}
+
+// W −= lr·clamp(Gᵀ·X, −clip, clip): gemm_tn_acc into a zero gradient and then sgd_clip_zero, without
+// the gradient ever stored (the per-example SGD step applies W_hh's gradient so). The +0 blocks
+// sgd_clip_zero skips would give w + (−lr)·(+0) = w here, so the weights agree bit for bit.
+TARGET void SUFFIX(sgd_outer)(int T, int M, int N, const float *G, int ldg, const float *X, int ldx,
+                              float *W, int ldw, float lr, float clip) {
+    SUFFIX(gemm_tn_body)(T, M, N, G, ldg, X, ldx, W, ldw, 1, lr, clip);
 }
 
 // e^x = 2^k·e^r for x in [−104, 89]: k = round(x / ln 2) (by the 1.5·2^23 trick, not floor, which
@@ -521,6 +550,35 @@ TARGET int SUFFIX(all_finite)(int n, const float *x) {
     float total = tail;
     for (int k = 0; k < VW; k++) total += acc[k];
     return total == total;
+}
+
+// max |x_i|, or NaN when an element is not finite (the x·0 sum of all_finite rides along).
+TARGET float SUFFIX(max_abs)(int n, const float *x) {
+    VT m0 = SPLAT(0), m1 = SPLAT(0), z0 = SPLAT(0), z1 = SPLAT(0);
+    VI magnitude = (VI)(0x7fffffff);
+    int i = 0;
+    for (; i + 2 * VW <= n; i += 2 * VW) {
+        VT v0 = LOADV(x + i), v1 = LOADV(x + i + VW);
+        VT a0 = (VT)((VI)v0 & magnitude), a1 = (VT)((VI)v1 & magnitude);
+        m0 = SELECT(a0 > m0, a0, m0);
+        m1 = SELECT(a1 > m1, a1, m1);
+        z0 = z0 + v0 * SPLAT(0.0f);
+        z1 = z1 + v1 * SPLAT(0.0f);
+    }
+    for (; i + VW <= n; i += VW) {
+        VT v = LOADV(x + i), a = (VT)((VI)v & magnitude);
+        m0 = SELECT(a > m0, a, m0);
+        z0 = z0 + v * SPLAT(0.0f);
+    }
+    VT mv = SELECT(m1 > m0, m1, m0), zv = z0 + z1;
+    float m = 0, z = 0;
+    for (int k = 0; k < VW; k++) { m = mv[k] > m ? mv[k] : m; z += zv[k]; }
+    for (; i < n; i++) {
+        float a = x[i] < 0 ? -x[i] : x[i];
+        m = a > m ? a : m;
+        z += x[i] * 0.0f;
+    }
+    return z == z ? m : z;
 }
 
 TARGET void SUFFIX(scale)(int n, float a, float *x) {

@@ -231,6 +231,68 @@ enum KernelChecks {
         }
     }
 
+    /// sgdOuter: W −= lr·clamp(Gᵀ·X, −c, c) against the reference, and bit for bit what
+    /// gemmTNAccumulate into a zero gradient then sgdClipZero leave (what the fused step relies on)
+    static func sgdOuter() {
+        forEachLevel { level in
+            var rng = SeededGenerator(seed: 470)
+            for T in [1, 2, 5, 17] {
+                for M in kernelTestSizes {
+                    for N in kernelTestSizes where (M + N + T) % 2 == 0 || M == N {
+                        for clip in [Float(0.05), .infinity] {
+                            let ldg = M + T % 3, ldx = N + (M + T) % 4, ldw = N + (N + T) % 5, lr: Float = 0.02
+                            let G = randomFloats(T * M, &rng), X = randomFloats(T * N, &rng), W0 = randomFloats(M * N, &rng)
+                            var expected = doubles(W0)
+                            ReferenceKernels.sgdOuter(T, M, N, doubles(G), doubles(X), &expected, learningRate: Double(lr),
+                                                      clip: Double(clip))
+                            var magnitude = [Double](repeating: 0, count: M * N)
+                            ReferenceKernels.gemmTNAccumulate(T, M, N, doubles(G).map(abs), doubles(X).map(abs), &magnitude)
+                            let scale = zip(W0, magnitude).map { Double(abs($0)) + Double(lr) * min($1, Double(clip)) }
+                            let what = "sgdOuter level \(level) T \(T) M \(M) N \(N) clip \(clip)"
+                            let g = strided(G, rows: T, columns: M, ld: ldg), x = strided(X, rows: T, columns: N, ld: ldx)
+                            let wStorage = withGuarded(strided(W0, rows: M, columns: N, ld: ldw), what) { wp in
+                                Kernels.sgdOuter(T, M, N, g, ldg: ldg, x, ldx: ldx, wp, ldw: ldw, learningRate: lr, clip: clip)
+                            }.values
+                            for r in 0..<M {
+                                #expect(wStorage[(r * ldw + N)..<(r * ldw + ldw)].allSatisfy { $0 == sentinel },
+                                        "\(what): wrote into the row padding of W")
+                            }
+                            let w = unstrided(wStorage, rows: M, columns: N, ld: ldw)
+                            expectKernelClose(w, expected, scale: scale, tolerance: 1e-6, what)
+                            var gradient = [Float](repeating: 0, count: M * N), twoKernels = W0
+                            Kernels.gemmTNAccumulate(T, M, N, g, ldg: ldg, x, ldx: ldx, &gradient, ldw: N)
+                            Kernels.sgdClipZero(M * N, learningRate: lr, clip: clip, gradient: &gradient, weight: &twoKernels)
+                            #expect(w.map(\.bitPattern) == twoKernels.map(\.bitPattern),
+                                    "\(what): not bit for bit gemmTNAccumulate then sgdClipZero")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// maxAbs: max |x| (0 for none), NaN when an element is NaN or ±∞ wherever it is
+    static func maxAbs() {
+        forEachLevel { level in
+            var rng = SeededGenerator(seed: 480)
+            for n in kernelTestSizes + [0, 2, 16, 32, 129] {
+                let x = randomFloats(n, &rng, scale: 3)
+                let what = "maxAbs level \(level) n \(n)"
+                #expect(Kernels.maxAbs(n, x) == ReferenceKernels.maxAbs(x), "\(what)")
+                for bad in [Float.nan, .infinity, -.infinity] where n > 0 {
+                    for at in Set([0, n / 2, n - 1]) {
+                        var y = x
+                        y[at] = bad
+                        #expect(Kernels.maxAbs(n, y).isNaN, "\(what): \(bad) at \(at) not reported")
+                    }
+                }
+            }
+            #expect(Kernels.maxAbs(3, [-0.0, 0, -0.0]) == 0)
+            #expect(Kernels.maxAbs(20, [Float](repeating: -2.5, count: 19) + [1]) == 2.5)
+            #expect(Kernels.maxAbs(1, [-.greatestFiniteMagnitude]) == .greatestFiniteMagnitude)
+        }
+    }
+
     /// gemmPackedAccumulate: C += A·B with B packed (as stored and from its transpose), odd sizes,
     /// padded strides; each row bit-identical however the rows are grouped
     static func gemmPacked() {
@@ -536,6 +598,16 @@ struct KernelTests {
     @Test("gemmTNAccumulate: W += Gᵀ·X, odd sizes, padded strides")
     func gemmTN() async {
         await #expect(processExitsWith: .success) { KernelChecks.gemmTN() }
+    }
+
+    @Test("sgdOuter: W −= lr·clamp(Gᵀ·X), bit for bit gemmTNAccumulate then sgdClipZero")
+    func sgdOuter() async {
+        await #expect(processExitsWith: .success) { KernelChecks.sgdOuter() }
+    }
+
+    @Test("maxAbs: max |x|, NaN for a NaN or infinite element anywhere")
+    func maxAbs() async {
+        await #expect(processExitsWith: .success) { KernelChecks.maxAbs() }
     }
 
     @Test("axpy, tanhBackward and clamp match their references")

@@ -86,12 +86,18 @@ void rk_clamp(int n, float lo, float hi, float *x);
 /// w -= lr * clamp(g, -clip, clip); g = 0. The tutorial's clip + SGD step + gradient reset in one
 /// pass over memory instead of three (pass clip = INFINITY for no clipping).
 void rk_sgd_clip_zero(int n, float lr, float clip, float *g, float *w);
+/// W -= lr * clamp(G^T X, -clip, clip), bit for bit what rk_gemm_tn_acc into a zero gradient and
+/// then rk_sgd_clip_zero give, with the gradient never stored; G (T, M), X (T, N), W (M, N).
+void rk_sgd_outer(int T, int M, int N, const float *G, int ldg, const float *X, int ldx, float *W, int ldw, float lr,
+                  float clip);
 
 /// Σ x², accumulated in double.
 double rk_sumsq(int n, const float *x);
 
 /// 1 when no element is NaN or infinite, else 0.
 int rk_all_finite(int n, const float *x);
+/// max |x_i| (0 for n = 0), or NaN when an element is NaN or infinite.
+float rk_max_abs(int n, const float *x);
 
 /// x *= a.
 void rk_scale(int n, float a, float *x);

@@ -110,6 +110,16 @@ package enum Kernels {
         rk_clamp(Int32(n), lo, hi, x)
     }
 
+    /// W −= lr·clamp(Gᵀ·X, −clip, clip); G is (T, M), X is (T, N), W is (M, N). Bit for bit what
+    /// `gemmTNAccumulate` into a zero gradient followed by `sgdClipZero` leave in W, without the
+    /// gradient ever written to memory.
+    @inline(__always)
+    package static func sgdOuter(_ T: Int, _ M: Int, _ N: Int, _ G: UnsafePointer<Float>, ldg: Int,
+                                _ X: UnsafePointer<Float>, ldx: Int, _ W: UnsafeMutablePointer<Float>, ldw: Int,
+                                learningRate: Float, clip: Float) {
+        rk_sgd_outer(Int32(T), Int32(M), Int32(N), G, Int32(ldg), X, Int32(ldx), W, Int32(ldw), learningRate, clip)
+    }
+
     /// w −= lr·clamp(g, −clip, clip); g = 0.
     @inline(__always)
     package static func sgdClipZero(_ n: Int, learningRate: Float, clip: Float, gradient g: UnsafeMutablePointer<Float>,
@@ -124,6 +134,10 @@ package enum Kernels {
     /// Whether no element is NaN or infinite.
     @inline(__always)
     package static func allFinite(_ n: Int, _ x: UnsafePointer<Float>) -> Bool { rk_all_finite(Int32(n), x) != 0 }
+
+    /// max |xᵢ| (0 for none), or NaN when an element is NaN or infinite.
+    @inline(__always)
+    package static func maxAbs(_ n: Int, _ x: UnsafePointer<Float>) -> Float { rk_max_abs(Int32(n), x) }
 
     /// x *= a.
     @inline(__always)

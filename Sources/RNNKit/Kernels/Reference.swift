@@ -121,6 +121,19 @@ package enum ReferenceKernels {
         }
     }
 
+    /// W −= lr·clamp(Gᵀ·X, −clip, clip): the weight gradient of T steps and its clipped SGD step at once.
+    package static func sgdOuter<S: ReferenceScalar>(_ T: Int, _ M: Int, _ N: Int, _ G: [S], _ X: [S], _ W: inout [S],
+                                                     learningRate: S, clip: S) {
+        var gradient = [S](repeating: 0, count: M * N)
+        gemmTNAccumulate(T, M, N, G, X, &gradient)
+        sgdClipZero(learningRate: learningRate, clip: clip, gradient: &gradient, weight: &W)
+    }
+
+    /// max |xᵢ| (0 for none), or NaN when an element is NaN or infinite.
+    package static func maxAbs<S: ReferenceScalar>(_ x: [S]) -> S {
+        x.allSatisfy(\.isFinite) ? x.reduce(0) { max($0, abs($1)) } : .nan
+    }
+
     package static func clamp<S: ReferenceScalar>(_ lo: S, _ hi: S, _ x: inout [S]) {
         for i in x.indices { x[i] = min(max(x[i], lo), hi) }
     }

@@ -12,8 +12,9 @@ struct ParameterUpdate {
     let parameters: [Parameter]
     let optimizer: any Optimizer
     let clipping: GradientClipping
-    private let fusedSGD: SGD?
-    private let fusedClip: Float?
+    /// The plain SGD whose step fuses with clipping and the gradient reset, and its clip value.
+    let fusedSGD: SGD?
+    let fusedClip: Float?
 
     init(parameters: [Parameter], optimizer: any Optimizer, clipping: GradientClipping, fuseSGD: Bool) {
         self.parameters = parameters

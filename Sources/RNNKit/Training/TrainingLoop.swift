@@ -21,6 +21,9 @@ protocol TrainingTask: AnyObject {
     func beginEpoch(_ epoch: Int)
     /// Adds the gradient of batch `k` (0-based) of the current epoch to the parameters' `grad`.
     func accumulateGradients(batch k: Int) -> BatchResult
+    /// Trains on batch `k`: adds its gradient and applies `update`; returns the batch's metrics
+    /// and whether the step was taken. Tasks that can do both in one pass implement it.
+    func trainStep(batch k: Int, update: ParameterUpdate) -> (result: BatchResult, taken: Bool)
     /// Metrics on the held-out data now, without dropout or updates.
     func evaluate() -> (validation: Metrics?, test: Metrics?)
     /// What a checkpoint must hold besides weights, optimizer and dropout generator; `midEpoch`
@@ -29,6 +32,13 @@ protocol TrainingTask: AnyObject {
     /// Restores `checkpointState` and, when `midEpoch`, prepares epoch `epoch` so that its next
     /// batch is the one after those done. Returns what is wrong, or nil.
     func resume(epoch: Int, midEpoch: Bool, values: [String: String], tensors: [String: Safetensors.Entry]) -> String?
+}
+
+extension TrainingTask {
+    func trainStep(batch k: Int, update: ParameterUpdate) -> (result: BatchResult, taken: Bool) {
+        let r = accumulateGradients(batch: k)
+        return (r, update.apply(lossIsFinite: r.lossSum.isFinite))
+    }
 }
 
 /// When a run ends and how often it evaluates.
@@ -113,16 +123,19 @@ final class TrainingLoop<Task: TrainingTask> {
                 (epochSkipped, epochTokens, epochSeconds) = (0, 0, 0)
                 task.beginEpoch(epoch)
             }
+            // One clock reading per step: a step's time runs from the previous step's end, so it
+            // includes that step's progress event (cheap by design) but never an evaluation.
+            var stepStart = MonotonicClock.now()
             while batch < B {
-                let stepStart = MonotonicClock.now()
-                let r = task.accumulateGradients(batch: batch)
-                if !update.apply(lossIsFinite: r.lossSum.isFinite) {
+                let (r, taken) = task.trainStep(batch: batch, update: update)
+                if !taken {
                     skipped += 1
                     epochSkipped += 1
                     try event(.skippedStep(epoch: epoch, batch: batch + 1))
                 }
                 let stepEnd = MonotonicClock.now()
                 let stepSeconds = MonotonicClock.seconds(from: stepStart, to: stepEnd)
+                stepStart = stepEnd
                 trainSeconds += stepSeconds
                 epochSeconds += stepSeconds
                 steps += 1
