@@ -218,6 +218,11 @@ struct CheckpointOptions: ParsableArguments {
         }
         return (checkpointDir as NSString).appendingPathComponent("checkpoint.safetensors")
     }
+
+    /// The flag and checkpoint file for `checkOutputs`, making the folder (nil without the option).
+    func checkedOutput() throws -> (flag: String, path: String?) {
+        ("--checkpoint-dir", try checkpointPath())
+    }
 }
 
 /// How many threads to train and evaluate on: shared by the commands that do heavy work.
@@ -233,5 +238,30 @@ struct ThreadOptions: ParsableArguments {
     /// Makes the choice take effect for the rest of the process.
     func apply() {
         if let threads { try? RNNKitRuntime.setThreadCount(threads) }  // validate() has checked it
+    }
+}
+
+/// The files a command writes (its flag and path; nil when not given), checked before any long
+/// work so that a run never trains for an hour to fail at the save: each must be able to take a
+/// new file (`OutputFile.check`), and be none of the command's inputs nor another of its outputs.
+func checkOutputs(_ outputs: [(flag: String, path: String?)], inputs: [(flag: String, path: String?)]) throws {
+    let outputs = outputs.compactMap { o in o.path.map { (flag: o.flag, path: $0) } }
+    let inputs = inputs.compactMap { i in i.path.map { (flag: i.flag, path: $0) } }
+    for (k, output) in outputs.enumerated() {
+        // Checked one by one in order, so a clash between two outputs is blamed on the first.
+        func refuse(_ why: String) -> CommandError {
+            CommandError("\(output.flag) \(output.path): \(why). Choose another \(output.flag).")
+        }
+        do {
+            try OutputFile.check(output.path, notAnyOf: inputs.map(\.path))
+        } catch let e as OutputFileError {
+            if case .sameFileAs(let path) = e.kind, let input = inputs.first(where: { $0.path == path }) {
+                throw refuse("it is the same file as \(input.flag) \(input.path); writing there would destroy it")
+            }
+            throw refuse(e.detail)
+        }
+        for other in outputs[(k + 1)...] where OutputFile.sameFile(output.path, other.path) {
+            throw refuse("it is the file \(other.flag) writes (\(other.path)); one would overwrite the other")
+        }
     }
 }
