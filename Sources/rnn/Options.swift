@@ -213,9 +213,25 @@ struct CheckpointOptions: ParsableArguments {
     /// The checkpoint file in --checkpoint-dir, creating the folder; nil without the option.
     func checkpointPath() throws -> String? {
         guard let checkpointDir else { return nil }
-        do { try FileManager.default.createDirectory(atPath: checkpointDir, withIntermediateDirectories: true) } catch {
-            throw CommandError(error)
+        func refuse(_ why: String) -> CommandError {
+            CommandError("--checkpoint-dir \(checkpointDir): \(why). Choose another --checkpoint-dir.")
         }
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: checkpointDir, isDirectory: &isFolder), !isFolder.boolValue {
+            throw refuse("it is a file, not a folder")
+        }
+        // mkdir -p with the system's reason when it fails (Foundation's errors do not always carry it).
+        func make(_ folder: String) -> Int32 {
+            if mkdir(folder, 0o777) == 0 { return 0 }
+            var isFolder: ObjCBool = false
+            if errno == EEXIST { return FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) && isFolder.boolValue ? 0 : ENOTDIR }
+            guard errno == ENOENT, folder.contains("/") else { return errno }
+            let parent = (folder as NSString).deletingLastPathComponent
+            let made = parent.isEmpty ? 0 : make(parent)
+            return made != 0 ? made : mkdir(folder, 0o777) == 0 || errno == EEXIST ? 0 : errno
+        }
+        let failure = make(checkpointDir)
+        if failure != 0 { throw refuse("cannot create the folder (\(String(cString: strerror(failure))))") }
         return (checkpointDir as NSString).appendingPathComponent("checkpoint.safetensors")
     }
 
