@@ -206,10 +206,10 @@ struct HostileFilesTests {
     }
 
     /// 40 runs of `rnn train --epochs 300 --checkpoint-dir ck --output m.safetensors` (a checkpoint
-    /// saved after every epoch, about 1.5 s in all), each stopped by SIGINT or SIGTERM after a
+    /// saved after every epoch, about 1.5 s in all), each stopped by SIGINT, SIGTERM or SIGHUP after a
     /// random delay: none may leave a temporary file, each must end as the signal says, and the
     /// model and checkpoint must each be absent or complete.
-    @Test("A save interrupted by SIGINT or SIGTERM leaves no temporary file and the target whole")
+    @Test("A save interrupted by SIGINT, SIGTERM or SIGHUP leaves no temporary file and the target whole")
     func killDuringSave() throws {
         let folder = try scratch()
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -220,7 +220,7 @@ struct HostileFilesTests {
         var generator = SystemRandomNumberGenerator()
         var killed = 0
         for k in 0..<40 {
-            let sig = k % 2 == 0 ? SIGINT : SIGTERM
+            let sig = [SIGINT, SIGTERM, SIGHUP][k % 3]
             let pid = try spawn(executable.path, ["train", "--epochs", "300", "--checkpoint-dir", folder.appendingPathComponent("ck").path,
                                                   "--output", model.path])
             usleep(UInt32.random(in: 20_000...900_000, using: &generator))
