@@ -38,6 +38,8 @@ struct Import: ParsableCommand {
     var output: String
 
     func run() throws {
+        try checkOutputs([("--output", output)], inputs: [("--weights", weights), ("--config", config),
+                                                          ("--vocabulary", vocabulary), ("--labels", labels)])
         try reportingErrors {
             let file = try Safetensors.read(path: weights)
             guard let configData = FileManager.default.contents(atPath: config) else {

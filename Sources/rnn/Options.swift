@@ -213,10 +213,31 @@ struct CheckpointOptions: ParsableArguments {
     /// The checkpoint file in --checkpoint-dir, creating the folder; nil without the option.
     func checkpointPath() throws -> String? {
         guard let checkpointDir else { return nil }
-        do { try FileManager.default.createDirectory(atPath: checkpointDir, withIntermediateDirectories: true) } catch {
-            throw CommandError(error)
+        func refuse(_ why: String) -> CommandError {
+            CommandError("--checkpoint-dir \(checkpointDir): \(why). Choose another --checkpoint-dir.")
         }
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: checkpointDir, isDirectory: &isFolder), !isFolder.boolValue {
+            throw refuse("it is a file, not a folder")
+        }
+        // mkdir -p with the system's reason when it fails (Foundation's errors do not always carry it).
+        func make(_ folder: String) -> Int32 {
+            if mkdir(folder, 0o777) == 0 { return 0 }
+            var isFolder: ObjCBool = false
+            if errno == EEXIST { return FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) && isFolder.boolValue ? 0 : ENOTDIR }
+            guard errno == ENOENT, folder.contains("/") else { return errno }
+            let parent = (folder as NSString).deletingLastPathComponent
+            let made = parent.isEmpty ? 0 : make(parent)
+            return made != 0 ? made : mkdir(folder, 0o777) == 0 || errno == EEXIST ? 0 : errno
+        }
+        let failure = make(checkpointDir)
+        if failure != 0 { throw refuse("cannot create the folder (\(String(cString: strerror(failure))))") }
         return (checkpointDir as NSString).appendingPathComponent("checkpoint.safetensors")
+    }
+
+    /// The flag and checkpoint file for `checkOutputs`, making the folder (nil without the option).
+    func checkedOutput() throws -> (flag: String, path: String?) {
+        ("--checkpoint-dir", try checkpointPath())
     }
 }
 
@@ -233,5 +254,30 @@ struct ThreadOptions: ParsableArguments {
     /// Makes the choice take effect for the rest of the process.
     func apply() {
         if let threads { try? RNNKitRuntime.setThreadCount(threads) }  // validate() has checked it
+    }
+}
+
+/// The files a command writes (its flag and path; nil when not given), checked before any long
+/// work so that a run never trains for an hour to fail at the save: each must be able to take a
+/// new file (`OutputFile.check`), and be none of the command's inputs nor another of its outputs.
+func checkOutputs(_ outputs: [(flag: String, path: String?)], inputs: [(flag: String, path: String?)]) throws {
+    let outputs = outputs.compactMap { o in o.path.map { (flag: o.flag, path: $0) } }
+    let inputs = inputs.compactMap { i in i.path.map { (flag: i.flag, path: $0) } }
+    for (k, output) in outputs.enumerated() {
+        // Checked one by one in order, so a clash between two outputs is blamed on the first.
+        func refuse(_ why: String) -> CommandError {
+            CommandError("\(output.flag) \(output.path): \(why). Choose another \(output.flag).")
+        }
+        do {
+            try OutputFile.check(output.path, notAnyOf: inputs.map(\.path))
+        } catch let e as OutputFileError {
+            if case .sameFileAs(let path) = e.kind, let input = inputs.first(where: { $0.path == path }) {
+                throw refuse("it is the same file as \(input.flag) \(input.path); writing there would destroy it")
+            }
+            throw refuse(e.detail)
+        }
+        for other in outputs[(k + 1)...] where OutputFile.sameFile(output.path, other.path) {
+            throw refuse("it is the file \(other.flag) writes (\(other.path)); one would overwrite the other")
+        }
     }
 }

@@ -162,6 +162,8 @@ struct Train: ParsableCommand {
         threadOptions.apply()
         let recipe = self.recipe
         let options = recipe.training
+        try checkOutputs([("--output", output), checkpoints.checkedOutput()],
+                         inputs: [("--data", data), ("--validation", validation), ("--test", test)])
         let run: ClassifierTraining = try reportingErrors {
             let trainRows = try data.map { try dataOptions.read($0) } ?? TutorialDataset.train
             let validationRows = try validation.map { try dataOptions.read($0) }

@@ -117,7 +117,7 @@ struct TrainLM: ParsableCommand {
         let recipe = try self.recipe()
         let level = recipe.level
         let out = ProgressOutput(quiet: quiet)
-        try checkOutputDirectory()
+        try checkOutputs([("--output", output), checkpoints.checkedOutput()], inputs: [("--text", text)])
 
         let run: LanguageModelTraining = try reportingErrors {
             try LanguageModelTraining(text: LanguageModelText.read(path: text), recipe: recipe)
@@ -199,19 +199,6 @@ struct TrainLM: ParsableCommand {
         out.line(String(format: "Trained %d step%@ in %.1f s (%@ %@/s); saved the best model (%@) to %@",
                         summary.steps, summary.steps == 1 ? "" : "s", summary.seconds,
                         formatRate(summary.tokensPerSecond), unit, which, output))
-    }
-
-    /// Fails before training rather than after the first epoch when the model cannot be saved.
-    private func checkOutputDirectory() throws {
-        let directory = (output as NSString).deletingLastPathComponent
-        let dir = directory.isEmpty ? "." : directory
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw CommandError("\(output): the directory \(dir) does not exist. Create it or choose another --output.")
-        }
-        guard FileManager.default.isWritableFile(atPath: dir) else {
-            throw CommandError("\(output): cannot write in \(dir) (permissions?). Choose another --output.")
-        }
     }
 
     private func report(_ e: EpochReport, level: TokenLevel, unit: String) -> String {

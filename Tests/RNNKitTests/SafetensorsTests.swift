@@ -381,7 +381,7 @@ struct SafetensorsTests {
         #expect(loaded.model.configuration.hiddenSize == 5)
     }
 
-    @Test("Saving into a missing folder throws .unwritable and creates nothing")
+    @Test("Saving into a missing folder throws .noFolder and creates nothing")
     func unwritableFolder() throws {
         let dir = try makeScratchDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -389,8 +389,8 @@ struct SafetensorsTests {
         do {
             try sampleClassifier(seed: 12).save(to: path)
             Issue.record("saving into a missing folder succeeded")
-        } catch let e as SafetensorsError {
-            #expect(e.kind == .unwritable)
+        } catch let e as OutputFileError {
+            #expect(e.kind == .noFolder(dir.appendingPathComponent("missing").path))
             #expect(e.path == path)
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
@@ -400,15 +400,15 @@ struct SafetensorsTests {
     func failedReplaceKeepsOld() throws {
         let dir = try makeScratchDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        // The target is a non-empty folder, which rename(2) cannot replace.
+        // The target is a non-empty folder, which is refused before anything is written.
         let target = dir.appendingPathComponent("model.safetensors")
         try FileManager.default.createDirectory(at: target, withIntermediateDirectories: false)
         try Data("keep".utf8).write(to: target.appendingPathComponent("inside.txt"))
         do {
             try sampleClassifier(seed: 13).save(to: target.path)
             Issue.record("saving over a non-empty folder succeeded")
-        } catch let e as SafetensorsError {
-            #expect(e.kind == .unwritable)
+        } catch let e as OutputFileError {
+            #expect(e.kind == .notRegularFile(what: "a folder"))
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["model.safetensors"])
         #expect(try Data(contentsOf: target.appendingPathComponent("inside.txt")) == Data("keep".utf8))
