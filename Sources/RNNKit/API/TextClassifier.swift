@@ -46,7 +46,7 @@ public final class TextClassifier: @unchecked Sendable {
         public var label: String
         /// Probability of each label, in `labels` order.
         public var probabilities: [Float]
-        /// Words not in the vocabulary, which were skipped.
+        /// Words not in the vocabulary, which were skipped or read as `<unk>`.
         public var unknownWords: [String]
     }
 
@@ -60,10 +60,13 @@ public final class TextClassifier: @unchecked Sendable {
         }
     }
 
-    /// Classifies `text`. Unknown words are skipped (and listed); a text with no known word throws.
+    /// Classifies `text`. Unknown words are skipped, or read as `<unk>` when the vocabulary has it
+    /// (and listed either way); a text with no known word throws, `<unk>` or not: a prediction
+    /// from unknown words alone says nothing about the text.
     public func predict(_ text: String) throws -> Prediction {
         let encoding = vocabulary.encode(text, tokenizer: tokenizer)
-        guard !encoding.ids.isEmpty else { throw PredictionError.noKnownWords(text: text) }
+        let known = encoding.ids.count - (vocabulary.unknownID == nil ? 0 : encoding.unknown.count)
+        guard known > 0 else { throw PredictionError.noKnownWords(text: text) }
         let p = model.probabilities(encoding.ids)
         return Prediction(label: labels[argmax(p)], probabilities: p, unknownWords: encoding.unknown)
     }

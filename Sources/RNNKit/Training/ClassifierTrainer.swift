@@ -46,6 +46,9 @@ package final class ClassifierTrainer {
                     checkpoint: String? = nil, resume: Bool = false,
                     event: (TrainingEvent) throws -> Void = { _ in }) throws -> TrainingSummary {
         guard !train.isEmpty else { throw TrainingError.noTrainingExamples }
+        // An empty validation set is none: its loss of 0 would never improve, stop the run early
+        // and keep the first epoch's weights.
+        let validation = validation?.isEmpty == true ? nil : validation
         let V = model.configuration.vocabularySize
         for examples in [train, validation ?? [], test ?? []] {
             if let bad = examples.lazy.flatMap(\.tokens).first(where: { !(0..<V).contains($0) }) {
