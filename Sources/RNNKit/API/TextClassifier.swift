@@ -144,11 +144,15 @@ public final class TextClassifier: @unchecked Sendable {
     /// configuration, vocabulary and labels that go with it. Tensor names and shapes must be what
     /// the configuration's PyTorch module has (see the type's documentation); F16, BF16 and F64
     /// tensors are converted.
+    ///
+    /// `path` names the weights in errors; `sources`, when given, names where the configuration,
+    /// vocabulary and labels came from, so that a problem with one of them blames it.
     public static func importPyTorch(weights: Safetensors, configuration: ClassifierConfiguration, vocabulary: Vocabulary,
-                                     labels: [String], tokenizer: Tokenizer, path: String = "<memory>") throws -> TextClassifier {
-        try ModelFile.checkUsable(configuration.problem, path: path)
+                                     labels: [String], tokenizer: Tokenizer, path: String = "<memory>",
+                                     sources: ImportSources? = nil) throws -> TextClassifier {
+        try ModelFile.checkUsable(configuration.problem, path: sources?.configuration ?? path)
         try ModelFile.checkAgreement(vocabulary: vocabulary, vocabularySize: configuration.vocabularySize, labels: labels,
-                                     classes: configuration.numClasses, path: path)
+                                     classes: configuration.numClasses, path: path, sources: sources)
         let model = SequenceClassifier(configuration)
         try StateDict.load(weights.tensors, into: model.parameters, stack: model.rnn, path: path)
         let expected = Set(StateDict.entries(parameters: model.parameters, stack: model.rnn).keys)
@@ -157,6 +161,20 @@ public final class TextClassifier: @unchecked Sendable {
             throw ModelFileError(kind: .inconsistent, path: path, detail: "holds tensors the configuration has no place for: \(extra.joined(separator: ", ")). Check num_layers, bidirectional and the module's attribute names (embedding, rnn, fc).")
         }
         return TextClassifier(model: model, vocabulary: vocabulary, labels: labels, tokenizer: tokenizer)
+    }
+
+    /// Where an import's configuration, vocabulary and labels came from (file names, or a
+    /// phrase such as `--labels` for a list given inline), for errors.
+    public struct ImportSources: Sendable, Equatable {
+        public var configuration: String
+        public var vocabulary: String
+        public var labels: String
+
+        public init(configuration: String, vocabulary: String, labels: String) {
+            self.configuration = configuration
+            self.vocabulary = vocabulary
+            self.labels = labels
+        }
     }
 
     public static func load(from path: String) throws -> TextClassifier {
