@@ -347,6 +347,33 @@ extension DataFileTests {
             #expect(contents.droppedAtThreshold == 2)
         }
 
+        @Test("Numbers are finite decimals: no hexadecimal, inf, nan or 1e400")
+        func numberRule() {
+            for (text, value) in [("3", 3.0), ("-1.5", -1.5), ("+2", 2), (".5", 0.5), ("5.", 5), ("2e3", 2000), ("-3E-2", -0.03)] {
+                #expect(DataFileOptions.number(from: text) == value, "\(text)")
+            }
+            for text in ["", "-", ".", "e3", "1e", "0x10", "inf", "-infinity", "nan", "1e400", "1,5", " 1", "1_000", "١"] {
+                #expect(DataFileOptions.number(from: text) == nil, "\(text)")
+            }
+        }
+
+        @Test("All-numeric labels without a threshold are reported with their count; scores are told from class ids")
+        func numericLabels() throws {
+            func numeric(_ labels: [String], threshold: Double? = nil) throws -> NumericLabels? {
+                let rows = labels.enumerated().map { "t\($0.offset)\t\($0.element)\n" }.joined()
+                return try DataFileReader.parse(utf8("text\tlabel\n" + rows), path: "d.tsv",
+                                                options: DataFileOptions(threshold: threshold)).numericLabels
+            }
+            let stars = try #require(try numeric(["1", "2", "3", "4", "5", "6", "7", "3"]))
+            #expect(stars.distinctCount == 7 && stars.looksLikeScores && !stars.hasFractions)
+            let ids = try #require(try numeric(["0", "1", "2", "1"]))
+            #expect(ids.distinctCount == 3 && !ids.looksLikeScores)
+            #expect(try numeric(["0.25", "0.5", "0.75"])?.looksLikeScores == true)
+            #expect(try numeric(["1", "2", "x"]) == nil)
+            #expect(try numeric(["1", "2", "0x10"]) == nil)
+            #expect(try numeric(["1", "5", "7"], threshold: 3) == nil)
+        }
+
         @Test func headerNamesMatchIgnoringCaseAndOrder() throws {
             let contents = try DataFileReader.parse(utf8("id\tLabel\t Text \n7\tpos\tnice\n"), path: "d.tsv", options: DataFileOptions())
             #expect(contents.examples == [LabeledText(text: "nice", label: "pos", line: 2)])

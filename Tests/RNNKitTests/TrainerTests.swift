@@ -240,6 +240,84 @@ struct TrainerTests {
         #expect(notCheckpoint.description.contains("not an RNNKit training checkpoint"))
     }
 
+    /// Each damage a hostile edit can do to a checkpoint's numbers is refused on resume, naming
+    /// the key or tensor; the untouched checkpoint resumes.
+    @Test("A checkpoint holding numbers no run writes is refused, naming the key or tensor")
+    func damagedCheckpointNumbers() throws {
+        let directory = try makeScratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let train = Self.examples(count: 10, seed: 1), validation = Self.examples(count: 4, seed: 2)
+        let config = Self.configuration(.gru)
+        var options = TrainingOptions.modern(epochs: 1)
+        options.batchSize = 4
+        let path = directory.appendingPathComponent("checkpoint.safetensors").path
+        try ClassifierTrainer(model: SequenceClassifier(config, seed: 1), options: options)
+            .fit(train: train, validation: validation, checkpoint: path)
+        let good = try Checkpoint.read(path: path)
+        options.epochs = 2
+
+        func resume(_ damage: (inout Checkpoint) -> Void) throws -> CheckpointError? {
+            var checkpoint = good
+            damage(&checkpoint)
+            let damaged = directory.appendingPathComponent("damaged.safetensors").path
+            try checkpoint.write(to: damaged)
+            do {
+                try ClassifierTrainer(model: SequenceClassifier(config, seed: 1), options: options)
+                    .fit(train: train, validation: validation, checkpoint: damaged, resume: true)
+                return nil
+            } catch let error as CheckpointError {
+                return error
+            }
+        }
+        func set(_ name: String, _ value: Float, at index: Int = 0) -> (inout Checkpoint) -> Void {
+            { checkpoint in checkpoint.tensors[name]!.values[index] = value }
+        }
+        #expect(try resume { _ in } == nil)
+        let cases: [(String, (inout Checkpoint) -> Void, String)] = [
+            ("negative epoch", { $0.header.position.epoch = -1 }, "`epoch` is -1"),
+            ("negative count", { $0.header.position.epochTokens = -4 }, "`epochTokens` is -4"),
+            ("NaN elapsed", { $0.header.position.elapsed = Checkpoint.bits(.nan) }, "`elapsed` is nan"),
+            ("NaN best loss", { $0.header.stopping.bestLoss = Checkpoint.bits(.nan) }, "`bestLoss` is nan"),
+            ("NaN learning rate", set("optimizer.lr", .nan), "tensor `optimizer.lr` holds nan"),
+            ("zero learning rate", set("optimizer.lr", 0), "the learning rate (tensor `optimizer.lr`) is 0.0"),
+            ("negative second moment", set("optimizer.fc.bias.exp_avg_sq", -1),
+             "tensor `optimizer.fc.bias.exp_avg_sq` holds -1.0 (element 0), but it is a sum or average of squares"),
+            ("NaN weight", set("model.fc.weight", .nan, at: 3), "tensor `model.fc.weight` holds nan (element 3)"),
+            ("infinite best weight", set("best.fc.bias", -.infinity), "tensor `best.fc.bias` holds -inf"),
+        ]
+        for (name, damage, message) in cases {
+            let error = try #require(try resume(damage), "\(name): resumed")
+            #expect(error.kind == .corrupt, "\(name): \(error)")
+            #expect(error.description.contains("is damaged: " + message), "\(name): \(error)")
+        }
+    }
+
+    /// The same ids over another vocabulary (every word renamed) are other data.
+    @Test("A checkpoint resumed on data with another vocabulary or labels is refused")
+    func checkpointOfAnotherVocabulary() throws {
+        let directory = try makeScratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("checkpoint.safetensors").path
+        func rows(_ word: String, _ labels: (String, String)) -> [LabeledText] {
+            (0..<12).map { LabeledText(text: "\(word)\($0 % 3) w\($0 % 2)", label: $0 % 2 == 0 ? labels.0 : labels.1) }
+        }
+        var recipe = ClassifierRecipe.standard
+        recipe.training.epochs = 1
+        recipe.vocabulary = .firstAppearance
+        func fit(_ train: [LabeledText], epochs: Int, resume: Bool) throws {
+            var r = recipe
+            r.training.epochs = epochs
+            try ClassifierTraining(train: train, validation: nil, test: nil, recipe: r).fit(checkpoint: path, resume: resume)
+        }
+        try fit(rows("good", ("neg", "pos")), epochs: 1, resume: false)
+        try fit(rows("good", ("neg", "pos")), epochs: 2, resume: true)
+        for other in [rows("nice", ("neg", "pos")), rows("good", ("bad", "fine"))] {
+            let error = #expect(throws: CheckpointError.self) { try fit(other, epochs: 3, resume: true) }
+            #expect(error?.kind == .mismatch)
+            #expect(error?.description.contains("vocabulary: the words or labels differ from the checkpoint's") == true, "\(String(describing: error))")
+        }
+    }
+
     // MARK: Options
 
     @Test("Training options: decode(encode(x)) == x, {} decodes to the declared defaults, problems in words")
@@ -495,7 +573,9 @@ struct TrainerTests {
             #expect(actual == expected, "\(text)")
         }
         #expect(try loaded.predict("the unseen words film").unknownWords == ["unseen", "words"])
-        // A text of unknown words only: <unk> ids, still a prediction, the same on both.
-        #expect(try loaded.predict("zzz qqq") == classifier.predict("zzz qqq"))
+        // A text of unknown words only would be <unk> ids alone: refused by both, not guessed at.
+        for model in [classifier, loaded] {
+            #expect(throws: TextClassifier.PredictionError.noKnownWords(text: "zzz qqq")) { try model.predict("zzz qqq") }
+        }
     }
 }
