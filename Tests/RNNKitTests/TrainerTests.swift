@@ -292,6 +292,23 @@ struct TrainerTests {
         }
     }
 
+    /// An empty validation set scored 0 every epoch: it never improved, so patience stopped the
+    /// run and the first epoch's weights were kept.
+    @Test("An empty validation set is none: no validation figures, no early stop, the last weights")
+    func emptyValidationIsNone() throws {
+        var options = TrainingOptions.modern(epochs: 3)
+        options.batchSize = 4
+        options.patience = 1
+        options.reportEvery = 1
+        var reports: [EpochReport] = []
+        let model = SequenceClassifier(Self.configuration(.gru), seed: 1)
+        let summary = try ClassifierTrainer(model: model, options: options).fit(
+            train: Self.examples(count: 10, seed: 1), validation: [],
+            event: { if let r = Self.evaluated($0) { reports.append(r) } })
+        #expect(summary.epochs == 3 && !summary.stoppedEarly && summary.bestEpoch == nil, "\(summary)")
+        #expect(reports.count == 3 && reports.allSatisfy { $0.validation == nil })
+    }
+
     /// The same ids over another vocabulary (every word renamed) are other data.
     @Test("A checkpoint resumed on data with another vocabulary or labels is refused")
     func checkpointOfAnotherVocabulary() throws {
