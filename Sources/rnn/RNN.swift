@@ -15,9 +15,11 @@ struct RNN: ParsableCommand {
         defaultSubcommand: nil
     )
 
-    /// Refuses an unusable RNNKIT_THREADS or RNNKIT_BLAS before anything runs: ignoring one would
-    /// train with a thread count (so other numbers) or kernels that were not asked for.
+    /// Quiets crash reports, then refuses an unusable RNNKIT_THREADS or RNNKIT_BLAS before anything
+    /// runs: ignoring one would train with a thread count (so other numbers) or kernels that were
+    /// not asked for.
     static func main() {
+        CrashReport.install()
         do {
             try RNNKitRuntime.checkEnvironment()
         } catch {

@@ -252,4 +252,42 @@ struct HostileValuesTests {
         let run = try hostile.check()
         #expect(run.stdout.contains(", 8 words, labels negative, positive"), "\(run)")
     }
+
+    /// A crash is simulated by the signal a bad pointer gives, sent while `predict` waits for input.
+    @Test("A crash prints one line, no backtrace of build paths, and still ends by its signal")
+    func crashReport() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rnn-crash-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Data(tinyTrainingFile.utf8).write(to: folder.appendingPathComponent("train.csv"))
+        try trainTiny(in: folder, ["--output", "m.safetensors"])
+        let process = Process()
+        process.executableURL = try CLI.productsDirectory().appendingPathComponent("rnn")
+        process.arguments = ["predict", "--model", "m.safetensors"]
+        process.currentDirectoryURL = folder
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "SWIFT_BACKTRACE")
+        process.environment = environment
+        let input = Pipe(), errors = folder.appendingPathComponent("stderr")
+        try Data().write(to: errors)
+        process.standardInput = input
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = try FileHandle(forWritingTo: errors)
+        try process.run()
+        Thread.sleep(forTimeInterval: 1)  // past start-up: it now waits for a line
+        kill(process.processIdentifier, SIGSEGV)
+        // The runtime's backtracer can keep a crashed process waiting: fail, don't hang.
+        let deadline = Date().addingTimeInterval(30)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            Issue.record("rnn was still running 30 s after the crash signal")
+        }
+        process.waitUntilExit()
+        try? input.fileHandleForWriting.close()
+        let stderr = String(decoding: try Data(contentsOf: errors), as: UTF8.self)
+        #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGSEGV, "\(process.terminationStatus)")
+        #expect(stderr == "rnn: internal error (it crashed). Please report it with the command that was run; "
+                + "SWIFT_BACKTRACE=enable=yes shows where it happened.\n", "\(stderr)")
+    }
 }
