@@ -6,8 +6,9 @@ import Foundation
 /// and ends by the signal as before (exit status 128 + n). `SWIFT_BACKTRACE` set (e.g.
 /// `enable=yes`) keeps the runtime's backtrace for whoever debugs.
 enum CrashReport {
-    /// The signals the runtime's backtracer handles.
-    private static let signals = [SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE, SIGABRT, SIGQUIT]
+    /// The crash signals the runtime's backtracer handles; it also takes SIGQUIT, which a user
+    /// sends (Ctrl-\) and which gets its default action back, with no message.
+    private static let signals = [SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE, SIGABRT]
 
     /// Made before any handler is installed: a handler may only write bytes that already exist.
     nonisolated(unsafe) private static var message: UnsafeMutableBufferPointer<UInt8> = {
@@ -21,6 +22,7 @@ enum CrashReport {
     static func install() {
         guard getenv("SWIFT_BACKTRACE") == nil else { return }
         _ = message
+        signal(SIGQUIT, SIG_DFL)
         for s in signals {
             signal(s) { number in
                 // Async-signal-safe only: write, reset and re-raise.
