@@ -180,18 +180,25 @@ struct TrainerTests {
         #expect(file(straight) == file(resumed))
     }
 
-    /// A checkpoint of another run is refused with what differs; a damaged one with a clear error.
-    @Test("Resuming from a checkpoint of another run, or a damaged one, is a clear error")
-    func mismatchedCheckpoints() throws {
-        let directory = try makeScratchDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let train = Self.examples(count: 10, seed: 1), validation = Self.examples(count: 4, seed: 2)
-        let config = Self.configuration(.gru)
+    /// One epoch of a small GRU with a checkpoint in `directory`, for the tests that resume from it.
+    static func checkpointedRun(in directory: URL) throws
+        -> (train: [EncodedExample], validation: [EncodedExample], config: ClassifierConfiguration, options: TrainingOptions, path: String) {
+        let train = examples(count: 10, seed: 1), validation = examples(count: 4, seed: 2)
+        let config = configuration(.gru)
         var options = TrainingOptions.modern(epochs: 1)
         options.batchSize = 4
         let path = directory.appendingPathComponent("checkpoint.safetensors").path
         try ClassifierTrainer(model: SequenceClassifier(config, seed: 1), options: options)
             .fit(train: train, validation: validation, checkpoint: path)
+        return (train, validation, config, options, path)
+    }
+
+    /// A checkpoint of another run is refused with what differs; a damaged one with a clear error.
+    @Test("Resuming from a checkpoint of another run, or a damaged one, is a clear error")
+    func mismatchedCheckpoints() throws {
+        let directory = try makeScratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (train, validation, config, options, path) = try Self.checkpointedRun(in: directory)
 
         func resumeError(_ config: ClassifierConfiguration, _ options: TrainingOptions, train: [EncodedExample],
                          at path: String) -> CheckpointError? {
@@ -246,13 +253,8 @@ struct TrainerTests {
     func damagedCheckpointNumbers() throws {
         let directory = try makeScratchDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let train = Self.examples(count: 10, seed: 1), validation = Self.examples(count: 4, seed: 2)
-        let config = Self.configuration(.gru)
-        var options = TrainingOptions.modern(epochs: 1)
-        options.batchSize = 4
-        let path = directory.appendingPathComponent("checkpoint.safetensors").path
-        try ClassifierTrainer(model: SequenceClassifier(config, seed: 1), options: options)
-            .fit(train: train, validation: validation, checkpoint: path)
+        let (train, validation, config, firstOptions, path) = try Self.checkpointedRun(in: directory)
+        var options = firstOptions
         let good = try Checkpoint.read(path: path)
         options.epochs = 2
 
