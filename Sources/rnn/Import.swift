@@ -50,24 +50,70 @@ struct Import: ParsableCommand {
                 throw CommandError("\(config): not a usable configuration: \(error)")
             }
             let tokens = try readList(vocabulary, what: "vocabulary")
-            guard let vocab = Vocabulary(tokens: tokens) else { throw CommandError("\(vocabulary): a token appears twice.") }
-            let labelList = FileManager.default.fileExists(atPath: labels)
-                ? try readList(labels, what: "labels") : labels.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
-            let classifier = try TextClassifier.importPyTorch(
-                weights: file, configuration: configuration, vocabulary: vocab, labels: labelList,
-                tokenizer: Tokenizer(kind: tokenizer, lowercase: tokenizer.lowercasesByDefault), path: weights)
+            guard let vocab = Vocabulary(tokens: tokens.map(\.text)) else {
+                throw CommandError("\(vocabulary): \(repeated(tokens, what: "token"))")
+            }
+            let labelList: [String], labelsSource: String
+            if FileManager.default.fileExists(atPath: labels) {
+                let entries = try readList(labels, what: "labels")
+                if Set(entries.map(\.text)).count < entries.count { throw CommandError("\(labels): \(repeated(entries, what: "label"))") }
+                (labelList, labelsSource) = (entries.map(\.text), labels)
+            } else if !labels.contains(",") {
+                // One label is never a classifier's labels, so a name without a comma is a file.
+                throw CommandError("--labels \(labels): no such file. Give a file of labels (a JSON array, or one per line) or a comma-separated list such as negative,positive.")
+            } else {
+                (labelList, labelsSource) = (labels.split(separator: ",", omittingEmptySubsequences: false)
+                    .map { String($0).trimmingCharacters(in: .whitespaces) }, "--labels")
+            }
+            let classifier: TextClassifier
+            do {
+                classifier = try TextClassifier.importPyTorch(
+                    weights: file, configuration: configuration, vocabulary: vocab, labels: labelList,
+                    tokenizer: Tokenizer(kind: tokenizer, lowercase: tokenizer.lowercasesByDefault), path: weights,
+                    sources: .init(configuration: config, vocabulary: vocabulary, labels: labelsSource))
+            } catch let error as ModelFileError where error.path != weights {
+                // The fix is in that input, not in training or exporting again (the hint for a model file).
+                throw CommandError(error.description)
+            }
             try classifier.save(to: output)
             print("Saved model to \(output): \(describe(configuration)), \(vocab.count) words, labels \(labelList.joined(separator: ", "))")
         }
     }
 
-    private func readList(_ path: String, what: String) throws -> [String] {
+    /// The entries of a JSON array of strings, or of a text file with one per line (LF, CRLF or
+    /// CR line ends; blank lines skipped), each with its line (nil in a JSON array: its position).
+    private func readList(_ path: String, what: String) throws -> [(text: String, line: Int?)] {
         guard let data = FileManager.default.contents(atPath: path) else { throw CommandError("\(path): cannot read the \(what).") }
-        if let array = try? JSONSerialization.jsonObject(with: data) as? [String] { return array }
+        if let array = try? JSONSerialization.jsonObject(with: data) as? [String] { return array.map { ($0, nil) } }
         guard let text = String(data: data, encoding: .utf8) else { throw CommandError("\(path): the \(what) is not UTF-8 text.") }
-        return text.split(separator: "\n", omittingEmptySubsequences: false).map {
-            $0.hasSuffix("\r") ? String($0.dropLast()) : String($0)
-        }.filter { !$0.isEmpty }
+        // By scalars: as Characters, "\r\n" is one, equal to neither "\r" nor "\n".
+        var entries: [(text: String, line: Int?)] = [], line = 1, current = String.UnicodeScalarView(), lastWasCR = false
+        for scalar in text.unicodeScalars {
+            if scalar == "\n" && lastWasCR { lastWasCR = false; continue }
+            lastWasCR = scalar == "\r"
+            if scalar == "\n" || scalar == "\r" {
+                if !current.isEmpty { entries.append((String(current), line)) }
+                current = String.UnicodeScalarView()
+                line += 1
+            } else {
+                current.append(scalar)
+            }
+        }
+        if !current.isEmpty { entries.append((String(current), line)) }
+        return entries
+    }
+
+    /// "`x` appears twice (lines 2 and 5)." for the first entry that repeats one before it.
+    private func repeated(_ entries: [(text: String, line: Int?)], what: String) -> String {
+        var first: [String: Int] = [:]
+        for (index, entry) in entries.enumerated() {
+            if let earlier = first[entry.text] {
+                let place = entry.line.map { "lines \(entries[earlier].line ?? 0) and \($0)" } ?? "entries \(earlier + 1) and \(index + 1)"
+                return "the \(what) `\(entry.text)` appears twice (\(place)); each must be unique."
+            }
+            first[entry.text] = index
+        }
+        return "a \(what) appears twice."
     }
 }
 

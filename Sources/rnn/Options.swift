@@ -50,14 +50,20 @@ struct DataOptions: ParsableArguments {
     @Option(help: "The label column: a header name, or a 1-based index.")
     var labelColumn = "label"
 
-    @Option(help: "Numeric labels: above T → positive, below → negative, equal → dropped.")
+    @Option(help: "Numeric labels: above T → positive, below → negative, equal → dropped.",
+            transform: { text in
+                // The rule the labels follow: a threshold of 0x10 or 1e400 would be read, and mean nothing.
+                guard let value = DataFileOptions.number(from: text) else {
+                    throw ValidationError("--threshold must be \(DataFileOptions.numberRule); got `\(text)`.")
+                }
+                return value
+            })
     var threshold: Double?
 
     @Flag(help: "Skip invalid rows (reporting how many and where) instead of stopping at the first.")
     var skipInvalid = false
 
     func validate() throws {
-        if let threshold, !threshold.isFinite { throw ValidationError("--threshold must be a finite number.") }
         for (name, value) in [("--text-column", textColumn), ("--label-column", labelColumn)] {
             if value.isEmpty { throw ValidationError("\(name) must name a column or give its 1-based index.") }
             if let n = Int(value), n < 1 { throw ValidationError("\(name) indexes start at 1 (got \(n)).") }
@@ -73,8 +79,9 @@ struct DataOptions: ParsableArguments {
                         labelColumn: ColumnSelector(parsing: labelColumn), threshold: threshold, skipInvalid: skipInvalid)
     }
 
-    /// Reads `path` (its texts alone unless `readsLabels`), printing what was skipped or dropped to stderr.
-    func read(_ path: String, readsLabels: Bool = true) throws -> [LabeledText] {
+    /// Reads `path` (its texts alone unless `readsLabels`), printing what was skipped or dropped to
+    /// stderr and, for `training` data, a warning when numeric labels make many classes.
+    func read(_ path: String, readsLabels: Bool = true, training: Bool = false) throws -> [LabeledText] {
         var options = readerOptions
         options.readsLabels = readsLabels
         let contents = try LabeledTextSource.file(path, options: options).read()
@@ -84,6 +91,10 @@ struct DataOptions: ParsableArguments {
         }
         if contents.droppedAtThreshold > 0 {
             printError("note: \(path): dropped \(contents.droppedAtThreshold) row(s) whose score equals the threshold \(threshold!).")
+        }
+        if training, let numeric = contents.numericLabels, numeric.looksLikeScores {
+            printError("warning: \(path): every label is a number, so its \(numeric.distinctCount) different values make \(numeric.distinctCount) classes. "
+                       + "If they are scores or ratings, pass --threshold T to make two classes (above T positive, below negative).")
         }
         return contents.examples
     }

@@ -14,4 +14,17 @@ struct RNN: ParsableCommand {
         subcommands: [Train.self, Evaluate.self, Predict.self, Info.self, Bench.self, Import.self, TrainLM.self, Generate.self],
         defaultSubcommand: nil
     )
+
+    /// Quiets crash reports, then refuses an unusable RNNKIT_THREADS or RNNKIT_BLAS before anything
+    /// runs: ignoring one would train with a thread count (so other numbers) or kernels that were
+    /// not asked for.
+    static func main() {
+        CrashReport.install()
+        do {
+            try RNNKitRuntime.checkEnvironment()
+        } catch {
+            exit(withError: CommandError(error.description))
+        }
+        main(nil)
+    }
 }

@@ -165,7 +165,7 @@ struct Train: ParsableCommand {
         try checkOutputs([("--output", output), checkpoints.checkedOutput()],
                          inputs: [("--data", data), ("--validation", validation), ("--test", test)])
         let run: ClassifierTraining = try reportingErrors {
-            let trainRows = try data.map { try dataOptions.read($0) } ?? TutorialDataset.train
+            let trainRows = try data.map { try dataOptions.read($0, training: true) } ?? TutorialDataset.train
             let validationRows = try validation.map { try dataOptions.read($0) }
             let testRows = try test.map { try dataOptions.read($0) } ?? (tutorial ? TutorialDataset.test : nil)
             return try ClassifierTraining(train: trainRows, validation: validationRows, test: testRows, recipe: recipe,
@@ -252,7 +252,7 @@ struct Train: ParsableCommand {
 
     private func printEpoch(_ r: EpochReport, of epochs: Int) {
         var line = String(format: "epoch %d/%d  train loss %.4f acc %.4f", r.epoch, epochs, r.train.loss, r.train.accuracy ?? 0)
-        if let v = r.validation { line += String(format: "  val loss %.4f acc %.4f", v.loss, v.accuracy ?? 0) }
+        if let v = r.validation, v.count > 0 { line += String(format: "  val loss %.4f acc %.4f", v.loss, v.accuracy ?? 0) }
         if let t = r.test { line += String(format: "  test acc %.4f", t.accuracy ?? 0) }
         line += "  \(formatRate(Double(r.tokens) / max(r.seconds, 1e-9))) tok/s  \(formatDuration(r.seconds))"
         if r.isBest && r.validation != nil { line += "  *" }

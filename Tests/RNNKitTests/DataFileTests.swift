@@ -134,6 +134,16 @@ let badCases: [BadCase] = [
             line: 2, message: "the text (column `text`) is empty", rowLevel: true),
     BadCase(name: "non-numeric label with threshold", input: .bytes(utf8("text\tlabel\nok\tgood\nfine\t1\n"), name: "d.tsv"),
             options: DataFileOptions(threshold: 0), line: 2, message: "label `good` is not a number; a threshold needs numeric labels", remedy: .numericLabelsOrNoThreshold, rowLevel: true),
+    BadCase(name: "byte-order mark inside a CSV file", input: .bytes(utf8("text,label\ngood,positive\n\u{FEFF}text,label\nbad,negative\n"), name: "d.csv"),
+            line: 3, message: "the text (column `text`) contains a byte-order mark (U+FEFF)", rowLevel: true),
+    BadCase(name: "byte-order mark before a TSV label", input: .bytes(utf8("\u{FEFF}text\tlabel\ngood\tpositive\nbad\t\u{FEFF}negative\n"), name: "d.tsv"),
+            line: 3, message: "the label (column `label`) contains a byte-order mark (U+FEFF)", rowLevel: true),
+    BadCase(name: "hexadecimal label with threshold", input: .bytes(utf8("text\tlabel\nfine\t1\nok\t0x10\n"), name: "d.tsv"),
+            options: DataFileOptions(threshold: 0), line: 3, message: "label `0x10` is not a number; a threshold needs numeric labels, each a finite decimal number", remedy: .numericLabelsOrNoThreshold, rowLevel: true),
+    BadCase(name: "label beyond Double with threshold", input: .bytes(utf8("text\tlabel\nfine\t1\nok\t1e400\n"), name: "d.tsv"),
+            options: DataFileOptions(threshold: 0), line: 3, message: "label `1e400` is not a number", remedy: .numericLabelsOrNoThreshold, rowLevel: true),
+    BadCase(name: "infinite label with threshold", input: .bytes(utf8("text\tlabel\nfine\t1\nok\t-inf\n"), name: "d.tsv"),
+            options: DataFileOptions(threshold: 0), line: 3, message: "label `-inf` is not a number", remedy: .numericLabelsOrNoThreshold, rowLevel: true),
     BadCase(name: "text after closing quote", input: .bytes(utf8("text,label\n\"he said \"hi\" loudly\",positive\ngood,positive\n"), name: "d.csv"),
             line: 2, message: "after the closing quote", rowLevel: true),
     BadCase(name: "unterminated quote", input: .bytes(utf8("text,label\ngood,positive\n\"never closed,positive\nbad,negative\n"), name: "d.csv"),
@@ -152,6 +162,10 @@ let badCases: [BadCase] = [
             line: 1, message: "the label (key `label`) is null", rowLevel: true),
     BadCase(name: "JSON text not a string", input: .bytes(utf8("{\"text\": \"b\", \"label\": \"x\"}\r\n{\"text\": 5, \"label\": \"x\"}\r\n"), name: "d.jsonl"),
             line: 2, message: "is a number, not a string", rowLevel: true),
+    BadCase(name: "JSON boolean label", input: .bytes(utf8("{\"text\": \"b\", \"label\": \"x\"}\n{\"text\": \"good\", \"label\": true}\n"), name: "d.jsonl"),
+            line: 2, message: "the label (key `label`) is the boolean true, not a string or number", rowLevel: true),
+    BadCase(name: "JSON boolean text", input: .bytes(utf8("{\"text\": false, \"label\": \"x\"}\n{\"text\": \"b\", \"label\": \"x\"}\n"), name: "d.jsonl"),
+            line: 1, message: "the text (key `text`) is a boolean, not a string", rowLevel: true),
     BadCase(name: "JSON label an object", input: .bytes(utf8("{\"text\": \"b\", \"label\": {\"a\": 1}}\n{\"text\": \"b\", \"label\": \"x\"}\n"), name: "d.jsonl"),
             line: 1, message: "labels must be strings or numbers", rowLevel: true),
     BadCase(name: "JSON nested too deep", input: .bytes(utf8(String(repeating: "[", count: 100_000) + "\n{\"text\": \"b\", \"label\": \"x\"}\n"), name: "d.jsonl"),
@@ -333,6 +347,33 @@ extension DataFileTests {
             #expect(contents.droppedAtThreshold == 2)
         }
 
+        @Test("Numbers are finite decimals: no hexadecimal, inf, nan or 1e400")
+        func numberRule() {
+            for (text, value) in [("3", 3.0), ("-1.5", -1.5), ("+2", 2), (".5", 0.5), ("5.", 5), ("2e3", 2000), ("-3E-2", -0.03)] {
+                #expect(DataFileOptions.number(from: text) == value, "\(text)")
+            }
+            for text in ["", "-", ".", "e3", "1e", "0x10", "inf", "-infinity", "nan", "1e400", "1,5", " 1", "1_000", "١"] {
+                #expect(DataFileOptions.number(from: text) == nil, "\(text)")
+            }
+        }
+
+        @Test("All-numeric labels without a threshold are reported with their count; scores are told from class ids")
+        func numericLabels() throws {
+            func numeric(_ labels: [String], threshold: Double? = nil) throws -> NumericLabels? {
+                let rows = labels.enumerated().map { "t\($0.offset)\t\($0.element)\n" }.joined()
+                return try DataFileReader.parse(utf8("text\tlabel\n" + rows), path: "d.tsv",
+                                                options: DataFileOptions(threshold: threshold)).numericLabels
+            }
+            let stars = try #require(try numeric(["1", "2", "3", "4", "5", "6", "7", "3"]))
+            #expect(stars.distinctCount == 7 && stars.looksLikeScores && !stars.hasFractions)
+            let ids = try #require(try numeric(["0", "1", "2", "1"]))
+            #expect(ids.distinctCount == 3 && !ids.looksLikeScores)
+            #expect(try numeric(["0.25", "0.5", "0.75"])?.looksLikeScores == true)
+            #expect(try numeric(["1", "2", "x"]) == nil)
+            #expect(try numeric(["1", "2", "0x10"]) == nil)
+            #expect(try numeric(["1", "5", "7"], threshold: 3) == nil)
+        }
+
         @Test func headerNamesMatchIgnoringCaseAndOrder() throws {
             let contents = try DataFileReader.parse(utf8("id\tLabel\t Text \n7\tpos\tnice\n"), path: "d.tsv", options: DataFileOptions())
             #expect(contents.examples == [LabeledText(text: "nice", label: "pos", line: 2)])
@@ -345,12 +386,11 @@ extension DataFileTests {
                 {"label": 1, "text": "fine"}
                 {"text": "caf\\u00e9 \\ud83d\\ude00 \\"q\\"\\n", "label": 2.50, "extra": [1, {"x": null}, true]}
                 {"text": "so-so", "label": -3e2}
-                {"text": "yes", "label": true}
                 """
             let contents = try readViaFile(utf8(jsonl), name: "d.jsonl")
             #expect(contents.format == .jsonl)
-            #expect(contents.examples.map(\.label) == ["positive", "1", "2.50", "-3e2", "true"])
-            #expect(contents.examples.map(\.line) == [1, 3, 4, 5, 6])
+            #expect(contents.examples.map(\.label) == ["positive", "1", "2.50", "-3e2"])
+            #expect(contents.examples.map(\.line) == [1, 3, 4, 5])
             #expect(contents.examples[2].text == "café 😀 \"q\"")
         }
 

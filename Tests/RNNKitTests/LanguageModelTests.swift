@@ -516,7 +516,7 @@ struct LanguageModelTests {
         }
         file = lm.safetensors()
         file.metadata["rnnkit.vocabulary"] = "[\"a\"]"
-        #expect { try TextLanguageModel(safetensors: file) } throws: { "\($0)".contains("vocabulary has 1 tokens") }
+        #expect { try TextLanguageModel(safetensors: file) } throws: { "\($0)".contains("vocabulary has 1 token but") }
         file = lm.safetensors()
         file.tensors.removeValue(forKey: "fc.bias")
         #expect { try TextLanguageModel(safetensors: file) } throws: { "\($0)".contains("fc.bias") }

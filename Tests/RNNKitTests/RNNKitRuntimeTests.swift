@@ -17,4 +17,22 @@ struct RNNKitRuntimeTests {
             #expect(error?.description == "the thread count must be at least 1 (got \(bad)).")
         }
     }
+
+    @Test("An RNNKIT_THREADS that is no thread count, or an RNNKIT_BLAS that loads nothing, is refused with the value")
+    func environment() {
+        func problem(threads: String? = nil, blas: String? = nil, loads: Bool = false) -> RNNKitRuntime.InvalidEnvironment? {
+            RNNKitRuntime.environmentProblem(threads: threads, blas: blas, blasLoaded: { loads })
+        }
+        for fine in [nil, "", "1", "16"] { #expect(problem(threads: fine) == nil, "RNNKIT_THREADS=\(fine ?? "unset")") }
+        for bad in ["0", "-2", "abc", "4x", " 4", "+4", "99999999999999999999999"] {
+            let error = problem(threads: bad)
+            #expect(error?.variable == "RNNKIT_THREADS" && error?.value == bad, "RNNKIT_THREADS=\(bad)")
+            #expect(error?.description.hasPrefix("RNNKIT_THREADS=\(bad): not a thread count. Set it to a whole number of at least 1") == true)
+        }
+        for fine in [nil, "", "auto", "none"] { #expect(problem(blas: fine) == nil, "RNNKIT_BLAS=\(fine ?? "unset")") }
+        #expect(problem(blas: "/opt/lib/libblas.so", loads: true) == nil)
+        let error = problem(blas: "/no/such/libblas.so")
+        #expect(error?.variable == "RNNKIT_BLAS")
+        #expect(error?.description.contains("no BLAS library with cblas_sgemm could be loaded from it. Set it to `auto`, `none`") == true)
+    }
 }

@@ -180,18 +180,25 @@ struct TrainerTests {
         #expect(file(straight) == file(resumed))
     }
 
-    /// A checkpoint of another run is refused with what differs; a damaged one with a clear error.
-    @Test("Resuming from a checkpoint of another run, or a damaged one, is a clear error")
-    func mismatchedCheckpoints() throws {
-        let directory = try makeScratchDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let train = Self.examples(count: 10, seed: 1), validation = Self.examples(count: 4, seed: 2)
-        let config = Self.configuration(.gru)
+    /// One epoch of a small GRU with a checkpoint in `directory`, for the tests that resume from it.
+    static func checkpointedRun(in directory: URL) throws
+        -> (train: [EncodedExample], validation: [EncodedExample], config: ClassifierConfiguration, options: TrainingOptions, path: String) {
+        let train = examples(count: 10, seed: 1), validation = examples(count: 4, seed: 2)
+        let config = configuration(.gru)
         var options = TrainingOptions.modern(epochs: 1)
         options.batchSize = 4
         let path = directory.appendingPathComponent("checkpoint.safetensors").path
         try ClassifierTrainer(model: SequenceClassifier(config, seed: 1), options: options)
             .fit(train: train, validation: validation, checkpoint: path)
+        return (train, validation, config, options, path)
+    }
+
+    /// A checkpoint of another run is refused with what differs; a damaged one with a clear error.
+    @Test("Resuming from a checkpoint of another run, or a damaged one, is a clear error")
+    func mismatchedCheckpoints() throws {
+        let directory = try makeScratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (train, validation, config, options, path) = try Self.checkpointedRun(in: directory)
 
         func resumeError(_ config: ClassifierConfiguration, _ options: TrainingOptions, train: [EncodedExample],
                          at path: String) -> CheckpointError? {
@@ -238,6 +245,96 @@ struct TrainerTests {
         try Safetensors(tensors: ["x": .init(shape: [1], values: [1])]).write(to: plain)
         let notCheckpoint = try #require(resumeError(config, longer, train: train, at: plain))
         #expect(notCheckpoint.description.contains("not an RNNKit training checkpoint"))
+    }
+
+    /// Each damage a hostile edit can do to a checkpoint's numbers is refused on resume, naming
+    /// the key or tensor; the untouched checkpoint resumes.
+    @Test("A checkpoint holding numbers no run writes is refused, naming the key or tensor")
+    func damagedCheckpointNumbers() throws {
+        let directory = try makeScratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (train, validation, config, firstOptions, path) = try Self.checkpointedRun(in: directory)
+        var options = firstOptions
+        let good = try Checkpoint.read(path: path)
+        options.epochs = 2
+
+        func resume(_ damage: (inout Checkpoint) -> Void) throws -> CheckpointError? {
+            var checkpoint = good
+            damage(&checkpoint)
+            let damaged = directory.appendingPathComponent("damaged.safetensors").path
+            try checkpoint.write(to: damaged)
+            do {
+                try ClassifierTrainer(model: SequenceClassifier(config, seed: 1), options: options)
+                    .fit(train: train, validation: validation, checkpoint: damaged, resume: true)
+                return nil
+            } catch let error as CheckpointError {
+                return error
+            }
+        }
+        func set(_ name: String, _ value: Float, at index: Int = 0) -> (inout Checkpoint) -> Void {
+            { checkpoint in checkpoint.tensors[name]!.values[index] = value }
+        }
+        #expect(try resume { _ in } == nil)
+        let cases: [(String, (inout Checkpoint) -> Void, String)] = [
+            ("negative epoch", { $0.header.position.epoch = -1 }, "`epoch` is -1"),
+            ("negative count", { $0.header.position.epochTokens = -4 }, "`epochTokens` is -4"),
+            ("NaN elapsed", { $0.header.position.elapsed = Checkpoint.bits(.nan) }, "`elapsed` is nan"),
+            ("NaN best loss", { $0.header.stopping.bestLoss = Checkpoint.bits(.nan) }, "`bestLoss` is nan"),
+            ("NaN learning rate", set("optimizer.lr", .nan), "tensor `optimizer.lr` holds nan"),
+            ("zero learning rate", set("optimizer.lr", 0), "the learning rate (tensor `optimizer.lr`) is 0.0"),
+            ("negative second moment", set("optimizer.fc.bias.exp_avg_sq", -1),
+             "tensor `optimizer.fc.bias.exp_avg_sq` holds -1.0 (element 0), but it is a sum or average of squares"),
+            ("NaN weight", set("model.fc.weight", .nan, at: 3), "tensor `model.fc.weight` holds nan (element 3)"),
+            ("infinite best weight", set("best.fc.bias", -.infinity), "tensor `best.fc.bias` holds -inf"),
+        ]
+        for (name, damage, message) in cases {
+            let error = try #require(try resume(damage), "\(name): resumed")
+            #expect(error.kind == .corrupt, "\(name): \(error)")
+            #expect(error.description.contains("is damaged: " + message), "\(name): \(error)")
+        }
+    }
+
+    /// An empty validation set scored 0 every epoch: it never improved, so patience stopped the
+    /// run and the first epoch's weights were kept.
+    @Test("An empty validation set is none: no validation figures, no early stop, the last weights")
+    func emptyValidationIsNone() throws {
+        var options = TrainingOptions.modern(epochs: 3)
+        options.batchSize = 4
+        options.patience = 1
+        options.reportEvery = 1
+        var reports: [EpochReport] = []
+        let model = SequenceClassifier(Self.configuration(.gru), seed: 1)
+        let summary = try ClassifierTrainer(model: model, options: options).fit(
+            train: Self.examples(count: 10, seed: 1), validation: [],
+            event: { if let r = Self.evaluated($0) { reports.append(r) } })
+        #expect(summary.epochs == 3 && !summary.stoppedEarly && summary.bestEpoch == nil, "\(summary)")
+        #expect(reports.count == 3 && reports.allSatisfy { $0.validation == nil })
+    }
+
+    /// The same ids over another vocabulary (every word renamed) are other data.
+    @Test("A checkpoint resumed on data with another vocabulary or labels is refused")
+    func checkpointOfAnotherVocabulary() throws {
+        let directory = try makeScratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("checkpoint.safetensors").path
+        func rows(_ word: String, _ labels: (String, String)) -> [LabeledText] {
+            (0..<12).map { LabeledText(text: "\(word)\($0 % 3) w\($0 % 2)", label: $0 % 2 == 0 ? labels.0 : labels.1) }
+        }
+        var recipe = ClassifierRecipe.standard
+        recipe.training.epochs = 1
+        recipe.vocabulary = .firstAppearance
+        func fit(_ train: [LabeledText], epochs: Int, resume: Bool) throws {
+            var r = recipe
+            r.training.epochs = epochs
+            try ClassifierTraining(train: train, validation: nil, test: nil, recipe: r).fit(checkpoint: path, resume: resume)
+        }
+        try fit(rows("good", ("neg", "pos")), epochs: 1, resume: false)
+        try fit(rows("good", ("neg", "pos")), epochs: 2, resume: true)
+        for other in [rows("nice", ("neg", "pos")), rows("good", ("bad", "fine"))] {
+            let error = #expect(throws: CheckpointError.self) { try fit(other, epochs: 3, resume: true) }
+            #expect(error?.kind == .mismatch)
+            #expect(error?.description.contains("vocabulary: the words or labels differ from the checkpoint's") == true, "\(String(describing: error))")
+        }
     }
 
     // MARK: Options
@@ -495,7 +592,9 @@ struct TrainerTests {
             #expect(actual == expected, "\(text)")
         }
         #expect(try loaded.predict("the unseen words film").unknownWords == ["unseen", "words"])
-        // A text of unknown words only: <unk> ids, still a prediction, the same on both.
-        #expect(try loaded.predict("zzz qqq") == classifier.predict("zzz qqq"))
+        // A text of unknown words only would be <unk> ids alone: refused by both, not guessed at.
+        for model in [classifier, loaded] {
+            #expect(throws: TextClassifier.PredictionError.noKnownWords(text: "zzz qqq")) { try model.predict("zzz qqq") }
+        }
     }
 }

@@ -39,8 +39,9 @@ enum CLI {
 
     /// Runs `rnn` (or another built `executable`) with `arguments`, standard input from `input`
     /// (empty by default), in `directory` (default: this process's).
+    /// `environment` is added to this process's environment.
     static func run(_ arguments: [String], input: String = "", executable name: String = "rnn",
-                    in directory: URL? = nil) throws -> Run {
+                    in directory: URL? = nil, environment: [String: String] = [:]) throws -> Run {
         let executable = try productsDirectory().appendingPathComponent(name)
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("rnn-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
@@ -55,6 +56,9 @@ enum CLI {
         process.executableURL = executable
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.standardOutput = try FileHandle(forWritingTo: out)
         process.standardError = try FileHandle(forWritingTo: err)
         process.standardInput = try FileHandle(forReadingFrom: inFile)

@@ -17,6 +17,8 @@ struct HostileCase: CustomTestStringConvertible, Sendable {
     /// The command's arguments; `$DIR` stands for the case's folder.
     var arguments: [String]
     var stdin: String = ""
+    /// Variables added to the environment `rnn` runs in.
+    var environment: [String: String] = [:]
     /// The exit status it must give.
     var status: Int32
     /// What the first line of standard error (or, with status 0 and nothing on standard error,
@@ -52,7 +54,7 @@ struct HostileCase: CustomTestStringConvertible, Sendable {
         func snapshot(_ path: String) -> Data? { try? Data(contentsOf: folder.appendingPathComponent(path)) }
         let before = unchanged.map(snapshot)
         let run = try CLI.run(arguments.map { $0.replacingOccurrences(of: "$DIR", with: folder.path) },
-                              input: stdin, in: folder)
+                              input: stdin, in: folder, environment: environment)
         let what = "case \(name): rnn \(arguments.joined(separator: " "))"
         #expect(run.exited, "\(what): died of a signal\n\(run)", sourceLocation: sourceLocation)
         #expect(run.status == status, "\(what): exit \(run.status), not \(status)\n\(run)", sourceLocation: sourceLocation)

@@ -68,6 +68,6 @@ public final class ClassifierTraining {
     public func fit(checkpoint: String? = nil, resume: Bool = false,
                     event: (TrainingEvent) throws -> Void = { _ in }) throws -> TrainingSummary {
         try trainer.fit(train: data.train, validation: data.validation, test: data.test, checkpoint: checkpoint,
-                        resume: resume, event: event)
+                        resume: resume, vocabulary: data.vocabulary, labels: data.labels, event: event)
     }
 }

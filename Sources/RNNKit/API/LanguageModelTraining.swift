@@ -48,7 +48,7 @@ public final class LanguageModelTraining {
     public func fit(checkpoint: String? = nil, resume: Bool = false,
                     event: (TrainingEvent) throws -> Void = { _ in }) throws -> TrainingSummary {
         try trainer.fit(train: corpus.train, validation: corpus.validation, checkpoint: checkpoint, resume: resume,
-                        event: event)
+                        vocabulary: corpus.vocabulary, event: event)
     }
 }
 

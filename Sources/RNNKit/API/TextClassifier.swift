@@ -46,7 +46,7 @@ public final class TextClassifier: @unchecked Sendable {
         public var label: String
         /// Probability of each label, in `labels` order.
         public var probabilities: [Float]
-        /// Words not in the vocabulary, which were skipped.
+        /// Words not in the vocabulary, which were skipped or read as `<unk>`.
         public var unknownWords: [String]
     }
 
@@ -60,10 +60,13 @@ public final class TextClassifier: @unchecked Sendable {
         }
     }
 
-    /// Classifies `text`. Unknown words are skipped (and listed); a text with no known word throws.
+    /// Classifies `text`. Unknown words are skipped, or read as `<unk>` when the vocabulary has it
+    /// (and listed either way); a text with no known word throws, `<unk>` or not: a prediction
+    /// from unknown words alone says nothing about the text.
     public func predict(_ text: String) throws -> Prediction {
         let encoding = vocabulary.encode(text, tokenizer: tokenizer)
-        guard !encoding.ids.isEmpty else { throw PredictionError.noKnownWords(text: text) }
+        let known = encoding.ids.count - (vocabulary.unknownID == nil ? 0 : encoding.unknown.count)
+        guard known > 0 else { throw PredictionError.noKnownWords(text: text) }
         let p = model.probabilities(encoding.ids)
         return Prediction(label: labels[argmax(p)], probabilities: p, unknownWords: encoding.unknown)
     }
@@ -141,11 +144,15 @@ public final class TextClassifier: @unchecked Sendable {
     /// configuration, vocabulary and labels that go with it. Tensor names and shapes must be what
     /// the configuration's PyTorch module has (see the type's documentation); F16, BF16 and F64
     /// tensors are converted.
+    ///
+    /// `path` names the weights in errors; `sources`, when given, names where the configuration,
+    /// vocabulary and labels came from, so that a problem with one of them blames it.
     public static func importPyTorch(weights: Safetensors, configuration: ClassifierConfiguration, vocabulary: Vocabulary,
-                                     labels: [String], tokenizer: Tokenizer, path: String = "<memory>") throws -> TextClassifier {
-        try ModelFile.checkUsable(configuration.problem, path: path)
+                                     labels: [String], tokenizer: Tokenizer, path: String = "<memory>",
+                                     sources: ImportSources? = nil) throws -> TextClassifier {
+        try ModelFile.checkUsable(configuration.problem, path: sources?.configuration ?? path)
         try ModelFile.checkAgreement(vocabulary: vocabulary, vocabularySize: configuration.vocabularySize, labels: labels,
-                                     classes: configuration.numClasses, path: path)
+                                     classes: configuration.numClasses, path: path, sources: sources)
         let model = SequenceClassifier(configuration)
         try StateDict.load(weights.tensors, into: model.parameters, stack: model.rnn, path: path)
         let expected = Set(StateDict.entries(parameters: model.parameters, stack: model.rnn).keys)
@@ -154,6 +161,20 @@ public final class TextClassifier: @unchecked Sendable {
             throw ModelFileError(kind: .inconsistent, path: path, detail: "holds tensors the configuration has no place for: \(extra.joined(separator: ", ")). Check num_layers, bidirectional and the module's attribute names (embedding, rnn, fc).")
         }
         return TextClassifier(model: model, vocabulary: vocabulary, labels: labels, tokenizer: tokenizer)
+    }
+
+    /// Where an import's configuration, vocabulary and labels came from (file names, or a
+    /// phrase such as `--labels` for a list given inline), for errors.
+    public struct ImportSources: Sendable, Equatable {
+        public var configuration: String
+        public var vocabulary: String
+        public var labels: String
+
+        public init(configuration: String, vocabulary: String, labels: String) {
+            self.configuration = configuration
+            self.vocabulary = vocabulary
+            self.labels = labels
+        }
     }
 
     public static func load(from path: String) throws -> TextClassifier {

@@ -176,6 +176,13 @@ package final class BLAS: @unchecked Sendable {
 
 /// Environment switches read once.
 enum RNNKitEnvironment {
+    /// What `RNNKIT_BLAS` takes besides a library's path or file name.
+    #if canImport(Accelerate)
+    static let namedBLASChoices = ["auto", "none", "accelerate"]
+    #else
+    static let namedBLASChoices = ["auto", "none"]
+    #endif
+
     static var blasChoice: String? {
         guard let raw = getenv("RNNKIT_BLAS") else { return nil }
         let value = String(cString: raw)

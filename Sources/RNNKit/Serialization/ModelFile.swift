@@ -129,15 +129,25 @@ enum ModelFile {
     /// Checks that a vocabulary (and a classifier's labels) fit the configuration that will use
     /// them: every model, whether loaded or imported, passes this.
     /// - Throws: `ModelFileError.Kind.inconsistent`, saying what disagrees.
+    ///   `sources` names the files an import read, so that each problem blames the file it is in
+    ///   (a model file holds all three, and `path` names it).
     static func checkAgreement(vocabulary: Vocabulary, vocabularySize: Int, labels: [String]? = nil, classes: Int? = nil,
-                               path: String) throws {
+                               path: String, sources: TextClassifier.ImportSources? = nil) throws {
+        let configuration = sources.map { "the configuration (\($0.configuration))" } ?? "the configuration"
         guard vocabulary.count == vocabularySize else {
-            throw ModelFileError(kind: .inconsistent, path: path, detail:
-                "the vocabulary has \(vocabulary.count) tokens but the configuration says vocab_size \(vocabularySize).")
+            throw ModelFileError(kind: .inconsistent, path: sources?.vocabulary ?? path, detail:
+                "the vocabulary has \(MessageText.count(vocabulary.count, "token")) but \(configuration) says vocab_size \(vocabularySize).")
         }
-        if let labels, let classes, !(labels.count == classes && Set(labels).count == labels.count) {
-            throw ModelFileError(kind: .inconsistent, path: path,
-                                 detail: "the labels \(labels) are not the configuration's \(classes) distinct classes.")
+        guard let labels, let classes else { return }
+        let labelsPath = sources?.labels ?? path
+        var seen: Set<String> = []
+        if let twice = labels.first(where: { !seen.insert($0).inserted }) {
+            throw ModelFileError(kind: .inconsistent, path: labelsPath,
+                                 detail: "the label `\(MessageText.clip(twice))` appears twice; each class needs its own label.")
+        }
+        guard labels.count == classes else {
+            throw ModelFileError(kind: .inconsistent, path: labelsPath,
+                                 detail: "there \(labels.count == 1 ? "is" : "are") \(MessageText.count(labels.count, "label")) but \(configuration) says num_classes \(classes).")
         }
     }
 

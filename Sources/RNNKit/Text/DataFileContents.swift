@@ -13,4 +13,7 @@ public struct DataFileContents: Sendable, Equatable {
     public var droppedAtThreshold: Int
     /// The format the file was read as; nil for texts that came from memory.
     public var format: DataFileFormat?
+    /// Read without a threshold, when every label is a number: how many classes they make (see
+    /// `NumericLabels.looksLikeScores`); nil otherwise.
+    public var numericLabels: NumericLabels? = nil
 }

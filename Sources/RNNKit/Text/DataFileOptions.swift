@@ -23,6 +23,7 @@ public struct DataFileOptions: Codable, Sendable, Equatable {
     /// Turns numeric labels (scores, ratings) into two classes: a label above the threshold
     /// becomes `positive`, below it `negative`; a label equal to it is dropped and counted in
     /// `DataFileContents.droppedAtThreshold`. A label that is not a number makes the row invalid.
+    /// Labels are numbers by `DataFileOptions.number(from:)`'s rule; the threshold must be finite.
     public var threshold: Double?
     /// Skip invalid rows (counting them, and keeping the first few errors) instead of throwing.
     /// Problems with the whole file (missing, a directory, empty, binary, unknown column) still throw.
@@ -39,6 +40,16 @@ public struct DataFileOptions: Codable, Sendable, Equatable {
         self.threshold = threshold
         self.skipInvalid = skipInvalid
     }
+
+    /// A label or threshold as a number, by the one rule both follow: a finite decimal number
+    /// (`3`, `-1.5`, `.5`, `2e3`); nil for anything else, hexadecimal (`0x10`), `inf`, `nan` and
+    /// `1e400` (beyond `Double`'s range) included.
+    public static func number(from text: String) -> Double? {
+        DecimalNumber.parse(text)
+    }
+
+    /// What `number(from:)` accepts, as a phrase for messages.
+    public static var numberRule: String { DecimalNumber.rule }
 
     /// The selector for `role`'s column.
     public func column(_ role: Role) -> ColumnSelector {

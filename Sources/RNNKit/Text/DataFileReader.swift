@@ -36,8 +36,8 @@ enum DataFileReader {
                                 detail: "cannot tell the format from \(ext) (\(DataFileFormat.recognisedExtensions) are recognised).",
                                 remedies: [.setFormat(suggested: nil)])
         }
-        if let threshold = options.threshold, threshold.isNaN {
-            throw DataFileError(.invalidOption, path: path, detail: "the threshold is not a number.", remedies: [.thresholdNumber])
+        if let threshold = options.threshold, !threshold.isFinite {
+            throw DataFileError(.invalidOption, path: path, detail: "the threshold is not a finite number.", remedies: [.thresholdNumber])
         }
         let start = bytes.starts(with: UTF8Validation.byteOrderMark) ? UTF8Validation.byteOrderMark.count : 0
         if bytes[start...].allSatisfy(ASCII.isBlank) {

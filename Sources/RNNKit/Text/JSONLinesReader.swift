@@ -1,6 +1,6 @@
 /// Reads JSON Lines into a `RowCollector`: each non-blank line one JSON object, the text and the
 /// label chosen by key. A string label is kept as written; a number keeps its literal text
-/// (`2.50` stays `2.50`), a boolean becomes `true` or `false`.
+/// (`2.50` stays `2.50`); a boolean, null, array or object is refused (for the text too).
 enum JSONLinesReader {
     /// An example line for messages.
     static let exampleLine = "{\"text\": \"good film\", \"label\": \"positive\"}"
@@ -66,7 +66,10 @@ enum JSONLinesReader {
             switch labelValue {
             case .string(let s): label = s
             case .number(let literal): label = literal  // as written: 1 stays "1", 2.50 stays "2.50"
-            case .bool(let b): label = b ? "true" : "false"
+            case .bool(let b):
+                try collector.reject(.invalidValue, line: line, field: labelName,
+                                     "the label (\(labelName)) is the boolean \(b), not a string or number. Write it as a string (\"\(b)\") if it is meant as a class name.")
+                continue
             case .null:
                 try collector.reject(.missingValue, line: line, field: labelName, "the label (\(labelName)) is null. Every row needs a label.")
                 continue

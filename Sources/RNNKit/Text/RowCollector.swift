@@ -29,6 +29,11 @@ struct RowCollector {
     }
 
     mutating func add(text rawText: String, label rawLabel: String, line: Int, textName: String, labelName: String) throws(DataFileError) {
+        for (value, role, name) in [(rawText, "text", textName), (rawLabel, "label", labelName)] where Self.hasByteOrderMark(value) {
+            try reject(.invalidValue, line: line, field: name,
+                       "the \(role) (\(name)) contains a byte-order mark (U+FEFF), which belongs only at the very start of a file; inside one it usually means that two files were joined. Delete it.")
+            return
+        }
         let text = rawText.trimmedOfWhitespace
         guard !text.isEmpty else {
             try reject(.missingValue, line: line, field: textName, "the text (\(textName)) is empty. Fill it in or remove the row.")
@@ -44,8 +49,9 @@ struct RowCollector {
             return
         }
         if let threshold = options.threshold {
-            guard let value = Double(label), !value.isNaN else {
-                try reject(.invalidValue, line: line, field: labelName, "label `\(MessageText.clip(label))` is not a number; a threshold needs numeric labels.",
+            guard let value = DecimalNumber.parse(label) else {
+                try reject(.invalidValue, line: line, field: labelName,
+                           "label `\(MessageText.clip(label))` is not a number; a threshold needs numeric labels, each \(DecimalNumber.rule).",
                            remedies: [.numericLabelsOrNoThreshold])
                 return
             }
@@ -61,10 +67,17 @@ struct RowCollector {
         examples.append(LabeledText(text: text, label: label, line: line))
     }
 
+    /// U+FEFF, looked for byte-wise: its UTF-8 form starts with 0xEF, rare in text.
+    static func hasByteOrderMark(_ s: String) -> Bool {
+        s.utf8.contains(0xEF) && s.unicodeScalars.contains("\u{FEFF}")
+    }
+
     func finish(format: DataFileFormat) throws(DataFileError) -> DataFileContents {
         guard examples.isEmpty else {
-            return DataFileContents(examples: examples, skippedRows: skipped, firstSkipped: firstSkipped,
-                                    droppedAtThreshold: dropped, format: format)
+            var contents = DataFileContents(examples: examples, skippedRows: skipped, firstSkipped: firstSkipped,
+                                            droppedAtThreshold: dropped, format: format)
+            if options.readsLabels && options.threshold == nil { contents.numericLabels = NumericLabels(examples) }
+            return contents
         }
         if rows == 0 {
             throw DataFileError(.empty, path: path, detail: "has a header but no examples. Add one example per line below the header.")

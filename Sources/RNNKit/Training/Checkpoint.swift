@@ -56,6 +56,9 @@ struct Checkpoint {
         var trainHash: String
         var validationCount: Int
         var validationHash: String
+        /// The tokens by id, and a classifier's labels: the same ids over another vocabulary are
+        /// other data. Absent in checkpoints written before it was recorded (then not compared).
+        var vocabularyHash: String?
     }
 
     /// Where the run is.
@@ -105,7 +108,60 @@ struct Checkpoint {
             throw CheckpointError(kind: .corrupt, path: path,
                                   detail: "has a malformed or unsupported checkpoint description.")
         }
-        return Checkpoint(header: header, tensors: file.tensors)
+        let checkpoint = Checkpoint(header: header, tensors: file.tensors)
+        if let problem = checkpoint.problem() {
+            throw CheckpointError(kind: .corrupt, path: path, detail: "is damaged: \(problem)")
+        }
+        return checkpoint
+    }
+
+    /// Optimizer buffers that are averages or sums of squares, never negative.
+    static let nonNegativeBuffers = ["exp_avg_sq", "max_exp_avg_sq", "square_avg", "sum"]
+
+    /// What no training run writes, as a phrase naming the key or tensor: a non-finite weight or
+    /// state, a learning rate that is not positive, a negative second moment, a negative count
+    /// or time. What depends on the run (sizes, batches per epoch) `TrainingLoop` checks.
+    func problem() -> String? {
+        for name in tensors.keys.sorted() {
+            let values = tensors[name]!.values
+            if let i = values.firstIndex(where: { !$0.isFinite }) {
+                return "tensor `\(name)` holds \(values[i]) (element \(i)); a checkpoint holds finite numbers only."
+            }
+            if name == "optimizer.lr", let lr = values.first, !(lr > 0) {
+                return "the learning rate (tensor `optimizer.lr`) is \(lr); it must be positive."
+            }
+            if name.hasPrefix("optimizer."), Self.nonNegativeBuffers.contains(where: { name.hasSuffix("." + $0) }),
+               let i = values.firstIndex(where: { $0 < 0 }) {
+                return "tensor `\(name)` holds \(values[i]) (element \(i)), but it is a sum or average of squares, never negative."
+            }
+        }
+        let p = header.position
+        for (key, value) in [("epoch", p.epoch), ("batch", p.batch), ("epochCount", p.epochCount),
+                             ("epochSkipped", p.epochSkipped), ("epochTokens", p.epochTokens),
+                             ("evaluationsWithoutImprovement", header.stopping.evaluationsWithoutImprovement)] where value < 0 {
+            return "`\(key)` is \(value); it cannot be negative."
+        }
+        if let correct = p.epochCorrect, !(0...max(p.epochCount, 0)).contains(correct) {
+            return "`epochCorrect` is \(correct), outside 0…\(p.epochCount) (`epochCount`)."
+        }
+        for (key, bits) in [("elapsed", p.elapsed), ("epochSeconds", p.epochSeconds), ("epochLossSum", p.epochLossSum)] {
+            guard let value = Self.double(bits) else { return "`\(key)` is not a stored number." }
+            guard value.isFinite && value >= 0 else { return "`\(key)` is \(value); it must be a finite number of at least 0." }
+        }
+        if let epoch = header.stopping.bestEpoch, !(1...max(p.epoch, 1)).contains(epoch) {
+            return "`bestEpoch` is \(epoch), outside 1…\(p.epoch) (`epoch`)."
+        }
+        guard let bestLoss = Self.double(header.stopping.bestLoss) else { return "`bestLoss` is not a stored number." }
+        // +∞ until the first validation.
+        guard !bestLoss.isNaN && bestLoss >= 0 else { return "`bestLoss` is \(bestLoss); it must be at least 0." }
+        if let v = header.stopping.bestValidation, v.count == 3 {
+            let loss = Self.double(v[0]), accuracy = v[1].isEmpty ? 0 : Self.double(v[1])
+            guard let loss, loss.isFinite, loss >= 0, let accuracy, (0...1).contains(accuracy), (Int(v[2]) ?? -1) >= 0 else {
+                return "`bestValidation` is not a finite loss, an accuracy between 0 and 1 and a count."
+            }
+        }
+        if Self.generator(header.dropoutRNG) == nil { return "`dropoutRNG` is not a generator state." }
+        return nil
     }
 
     /// Throws unless this checkpoint was written by the run `current` describes. The number of
@@ -124,6 +180,9 @@ struct Checkpoint {
             differences.append("training data: \(a.trainCount) \(a.unit) in the checkpoint, \(b.trainCount) here")
         } else if a.trainHash != b.trainHash {
             differences.append("training data: as many \(a.unit), but others (another text or vocabulary?)")
+        }
+        if let saved = a.vocabularyHash, let current = b.vocabularyHash, saved != current {
+            differences.append("vocabulary: \(a.unit == "examples" ? "the words or labels" : "the tokens") differ from the checkpoint's (other training data?)")
         }
         if a.validationCount != b.validationCount {
             differences.append("validation data: \(a.validationCount) \(a.unit) in the checkpoint, \(b.validationCount) here")
@@ -166,6 +225,11 @@ struct Checkpoint {
     static func generator(_ words: [String]) -> SeededGenerator? {
         let state = words.compactMap(UInt64.init)
         return state.count == words.count ? SeededGenerator(state: state) : nil
+    }
+
+    /// `hash` of strings in order, each ended by a value no UTF-8 byte has.
+    static func hash(strings: [String]) -> String {
+        hash(strings.lazy.flatMap { $0.utf8.map(Int.init) + [-1] })
     }
 
     /// FNV-1a over the integers, as 16 hex digits: a content check, not a cryptographic one.

@@ -38,14 +38,19 @@ package final class ClassifierTrainer {
     ///   - checkpoint: when given, the complete training state is written there (atomically)
     ///     after every epoch; with `resume`, training continues from it when the file exists
     ///     (the epoch count may differ from the interrupted run's; everything else must match).
+    ///   - vocabulary, labels: what the token ids and label indices stand for; recorded in the
+    ///     checkpoint, so that other data that encodes to the same ids is not resumed on.
     /// - Throws: `TrainingError` (no examples, token ids out of range), `CheckpointError` (a
     ///   checkpoint of another run, or damaged), file errors writing the checkpoint, or whatever
     ///   `event` throws (which stops training where it is).
     @discardableResult
     package func fit(train: [EncodedExample], validation: [EncodedExample]? = nil, test: [EncodedExample]? = nil,
-                    checkpoint: String? = nil, resume: Bool = false,
+                    checkpoint: String? = nil, resume: Bool = false, vocabulary: Vocabulary? = nil, labels: [String] = [],
                     event: (TrainingEvent) throws -> Void = { _ in }) throws -> TrainingSummary {
         guard !train.isEmpty else { throw TrainingError.noTrainingExamples }
+        // An empty validation set is none: its loss of 0 would never improve, stop the run early
+        // and keep the first epoch's weights.
+        let validation = validation?.isEmpty == true ? nil : validation
         let V = model.configuration.vocabularySize
         for examples in [train, validation ?? [], test ?? []] {
             if let bad = examples.lazy.flatMap(\.tokens).first(where: { !(0..<V).contains($0) }) {
@@ -60,7 +65,7 @@ package final class ClassifierTrainer {
                                                            evaluateEvery: options.reportEvery))
         task.fused = fusesSteps ? FusedSGDStep(model: model, update: loop.update, batchSize: options.batchSize) : nil
         let target = checkpoint.map {
-            TrainingLoop<ClassifierTask>.CheckpointTarget(path: $0, resume: resume, identity: identity(train, validation))
+            TrainingLoop<ClassifierTask>.CheckpointTarget(path: $0, resume: resume, identity: identity(train, validation, vocabulary: vocabulary, labels: labels))
         }
         return try loop.run(trainTokens: task.trainTokens, validationTokens: validation?.reduce(0) { $0 + $1.tokens.count } ?? 0,
                             checkpoint: target, event: event)
@@ -87,7 +92,8 @@ package final class ClassifierTrainer {
         model.metrics(on: examples)
     }
 
-    private func identity(_ train: [EncodedExample], _ validation: [EncodedExample]?) -> Checkpoint.Identity {
+    private func identity(_ train: [EncodedExample], _ validation: [EncodedExample]?, vocabulary: Vocabulary?,
+                          labels: [String]) -> Checkpoint.Identity {
         func hash(_ examples: [EncodedExample]) -> String {
             Checkpoint.hash(examples.lazy.flatMap { [$0.label, $0.tokens.count] + $0.tokens })
         }
@@ -95,7 +101,8 @@ package final class ClassifierTrainer {
         return Checkpoint.Identity(
             task: "classifier", model: Checkpoint.json(model.configuration), options: Checkpoint.json(options),
             data: Checkpoint.DataFingerprint(unit: "examples", trainCount: train.count, trainHash: hash(train),
-                                             validationCount: validation.count, validationHash: hash(validation)))
+                                             validationCount: validation.count, validationHash: hash(validation),
+                                             vocabularyHash: vocabulary.map { Checkpoint.hash(strings: $0.tokens + ["\u{1}labels"] + labels) }))
     }
 }
 

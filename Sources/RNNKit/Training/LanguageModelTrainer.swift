@@ -54,12 +54,14 @@ package final class LanguageModelTrainer {
     ///     after every epoch and at a time-budget stop; with `resume`, training continues from it
     ///     when the file exists. `epochs` and `maxTime` may differ from the interrupted run's
     ///     (the budget counts the seconds of all parts); everything else must match.
+    ///   - vocabulary: what the token ids stand for; recorded in the checkpoint, so that another
+    ///     text that encodes to the same ids is not resumed on.
     /// - Throws: `TrainingError` for texts too short or ids out of range (before any training),
     ///   `CheckpointError` (a checkpoint of another run, or damaged), file errors writing the
     ///   checkpoint, or whatever `event` throws (which stops training where it is).
     @discardableResult
     package func fit(train: [Int], validation: [Int] = [], checkpoint: String? = nil, resume: Bool = false,
-                    event: (TrainingEvent) throws -> Void = { _ in }) throws -> TrainingSummary {
+                    vocabulary: Vocabulary? = nil, event: (TrainingEvent) throws -> Void = { _ in }) throws -> TrainingSummary {
         let (B, T) = (options.batchSize, options.sequenceLength)
         guard train.count >= Self.minimumTrainingTokens(options) else {
             throw TrainingError.trainingTextTooShort(tokens: train.count, needed: Self.minimumTrainingTokens(options),
@@ -79,7 +81,8 @@ package final class LanguageModelTrainer {
                 task: "language_model", model: Checkpoint.json(model.configuration), options: Checkpoint.json(options),
                 data: Checkpoint.DataFingerprint(unit: "tokens", trainCount: train.count, trainHash: Checkpoint.hash(train),
                                                  validationCount: validation.count,
-                                                 validationHash: Checkpoint.hash(validation))))
+                                                 validationHash: Checkpoint.hash(validation),
+                                                 vocabularyHash: vocabulary.map { Checkpoint.hash(strings: $0.tokens) })))
         }
         return try loop.run(trainTokens: train.count, validationTokens: validation.count, checkpoint: target, event: event)
     }

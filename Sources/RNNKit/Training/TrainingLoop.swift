@@ -244,7 +244,8 @@ final class TrainingLoop<Task: TrainingTask> {
         guard let dropout = Checkpoint.generator(h.dropoutRNG), let elapsed = Checkpoint.double(p.elapsed),
               let lossSum = Checkpoint.double(p.epochLossSum), let seconds = Checkpoint.double(p.epochSeconds),
               p.epoch >= 0, (0...task.batchesPerEpoch).contains(p.batch), p.epoch > 0 || p.batch == 0 else {
-            throw corrupt("has a malformed position or generator state.")
+            // `Checkpoint.read` has checked the numbers themselves; what is left is the fit to this run.
+            throw corrupt("is damaged: its position (epoch \(p.epoch), batch \(p.batch)) does not fit this run's \(task.batchesPerEpoch) batches per epoch.")
         }
         var optimizerState: [String: [Float]] = [:]
         for (name, e) in tensors where name.hasPrefix("optimizer.") { optimizerState[String(name.dropFirst(10))] = e.values }
