@@ -67,14 +67,19 @@ struct Evaluate: ParsableCommand {
     }
 
     private func printJSON(_ r: ClassificationReport) {
+        // JSON has no NaN or infinity (a loss is infinite when a true label gets probability 0):
+        // such a number is written as null, never as invalid JSON.
+        func number(_ x: Double) -> Any { x.isFinite ? x : NSNull() }
         var perClass: [String: Any] = [:]
         for (label, s) in zip(r.labels, r.classes) {
-            perClass[label] = ["precision": s.precision, "recall": s.recall, "f1": s.f1, "support": s.support]
+            perClass[label] = ["precision": number(s.precision), "recall": number(s.recall), "f1": number(s.f1),
+                               "support": s.support]
         }
         let object: [String: Any] = [
-            "accuracy": r.accuracy, "macro_f1": r.macroF1, "loss": r.loss, "count": r.count,
+            "accuracy": number(r.accuracy), "macro_f1": number(r.macroF1), "loss": number(r.loss), "count": r.count,
             "labels": r.labels, "confusion": r.confusion, "per_class": perClass,
         ]
+        // Only strings, integers, finite numbers and null: always serializable.
         let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         print(String(decoding: data, as: UTF8.self))
     }

@@ -39,21 +39,17 @@ struct Import: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let file = try Safetensors.read(path: weights)
             guard let configData = FileManager.default.contents(atPath: config) else {
                 throw CommandError("\(config): cannot be read.")
             }
-            let configuration: ClassifierConfiguration
-            do { configuration = try JSONDecoder().decode(ClassifierConfiguration.self, from: configData) } catch {
-                throw CommandError("\(config): not a usable configuration: \(error)")
-            }
+            let configuration = try ClassifierConfiguration(json: String(decoding: configData, as: UTF8.self), path: config)
             let tokens = try readList(vocabulary, what: "vocabulary")
             guard let vocab = Vocabulary(tokens: tokens) else { throw CommandError("\(vocabulary): a token appears twice.") }
             let labelList = FileManager.default.fileExists(atPath: labels)
                 ? try readList(labels, what: "labels") : labels.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
             let classifier = try TextClassifier.importPyTorch(
-                weights: file, configuration: configuration, vocabulary: vocab, labels: labelList,
-                tokenizer: Tokenizer(kind: tokenizer, lowercase: tokenizer.lowercasesByDefault), path: weights)
+                weightsAt: weights, configuration: configuration, vocabulary: vocab, labels: labelList,
+                tokenizer: Tokenizer(kind: tokenizer, lowercase: tokenizer.lowercasesByDefault))
             try classifier.save(to: output)
             print("Saved model to \(output): \(describe(configuration)), \(vocab.count) words, labels \(labelList.joined(separator: ", "))")
         }

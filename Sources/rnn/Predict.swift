@@ -28,12 +28,21 @@ struct Predict: ParsableCommand {
     @Option(help: "Classify the text column of a CSV, TSV or JSONL file instead (labels, if any, are ignored).")
     var data: String?
 
+    @Option(help: "The longest text to classify, in bytes: a longer one (a line of standard input, an argument, a row of --data) is an error for that text.")
+    var maxTextBytes = Predict.defaultMaxTextBytes
+
+    /// Classifying keeps the network's activations for every token: a text of this many bytes
+    /// takes some 50 MB with the tutorial's model, and a 50 MB one 10 GB. A longer text is more
+    /// likely a wrong file than a text.
+    static let defaultMaxTextBytes = 100_000
+
     @OptionGroup(title: "Data files") var dataOptions: DataOptions
 
     @OptionGroup(title: "Performance") var threadOptions: ThreadOptions
 
     func validate() throws {
         if data != nil && !texts.isEmpty { throw ValidationError("give texts or --data, not both.") }
+        if maxTextBytes < 1 { throw ValidationError("--max-text-bytes must be at least 1 (got \(maxTextBytes)).") }
     }
 
     func run() throws {
@@ -43,7 +52,16 @@ struct Predict: ParsableCommand {
         // From a file or stdin, one summary line instead of a warning per word.
         let bulk = data != nil || texts.isEmpty
         let unknownFate = classifier.vocabulary.unknownID == nil ? "skipped" : "read as <unk>"
-        func classify(_ text: String) {
+        func fail(_ message: String, text: String?) {
+            failures += 1
+            printError("error: \(message)")
+            if json { print("{\"text\": \(text.map(jsonQuote) ?? "null"), \"error\": \(jsonQuote(message))}") }
+        }
+        func tooLong(_ what: String) -> String {
+            "\(what) is longer than \(maxTextBytes) bytes, the limit; give --max-text-bytes to raise it."
+        }
+        func classify(_ text: String, _ what: @autoclosure () -> String) {
+            guard text.utf8.count <= maxTextBytes else { return fail(tooLong(what()), text: nil) }
             do {
                 let p = try classifier.predict(text)
                 unknownWords += p.unknownWords.count
@@ -59,21 +77,29 @@ struct Predict: ParsableCommand {
                     print("\(p.label)\t\(String(format: "%.3f", p.probabilities[best]))\t\(text)")
                 }
             } catch {
-                failures += 1
-                printError("error: \(error)")
-                if json { print("{\"text\": \(jsonQuote(text)), \"error\": \(jsonQuote(String(describing: error)))}") }
+                fail(String(describing: error), text: text)
             }
         }
         if let data {
             let rows = try reportingErrors { try dataOptions.read(data, readsLabels: false) }
-            rows.forEach { classify($0.text) }
+            for row in rows { classify(row.text, "the text on line \(row.line) of \(data)") }
         } else if texts.isEmpty {
-            while let line = readLine() {
-                let text = line.trimmingCharacters(in: .whitespacesAndNewlines)
-                if !text.isEmpty { classify(text) }
+            // One line at a time, each answered as it comes, in bounded memory.
+            var lines = LineReader(maxBytes: maxTextBytes)
+            while let line = lines.next() {
+                switch line {
+                case .text(let line, _):
+                    let text = line.trimmingCharacters(in: .whitespacesAndNewlines)
+                    if !text.isEmpty { classify(text, "") }
+                case .tooLong(let number):
+                    fail(tooLong("line \(number) of standard input"), text: nil)
+                case .binary(let number):
+                    fail("line \(number) of standard input contains a NUL byte: this is not text, so reading stopped there.",
+                         text: nil)
+                }
             }
         } else {
-            texts.forEach(classify)
+            for (k, text) in texts.enumerated() { classify(text, "text \(k + 1) of the arguments") }
         }
         if bulk && unknownWords > 0 {
             printError("note: \(unknownWords) word(s) were not in the model's vocabulary and were \(unknownFate).")

@@ -52,10 +52,15 @@ public final class TextClassifier: @unchecked Sendable {
 
     public enum PredictionError: Error, CustomStringConvertible, Equatable {
         case noKnownWords(text: String)
+        /// The model's probabilities for the text are not finite numbers: finite but huge weights
+        /// overflowed. Never shown as `nan`.
+        case notANumber(text: String)
         public var description: String {
             switch self {
             case .noKnownWords(let text):
                 return "no word of \"\(text)\" is in the model's vocabulary, so there is nothing to classify."
+            case .notANumber(let text):
+                return "the model's probabilities for \"\(text)\" are not numbers (its weights are so large that they overflow); train it again."
             }
         }
     }
@@ -65,6 +70,7 @@ public final class TextClassifier: @unchecked Sendable {
         let encoding = vocabulary.encode(text, tokenizer: tokenizer)
         guard !encoding.ids.isEmpty else { throw PredictionError.noKnownWords(text: text) }
         let p = model.probabilities(encoding.ids)
+        guard p.allSatisfy(\.isFinite) else { throw PredictionError.notANumber(text: text) }
         return Prediction(label: labels[argmax(p)], probabilities: p, unknownWords: encoding.unknown)
     }
 
@@ -141,6 +147,18 @@ public final class TextClassifier: @unchecked Sendable {
     /// configuration, vocabulary and labels that go with it. Tensor names and shapes must be what
     /// the configuration's PyTorch module has (see the type's documentation); F16, BF16 and F64
     /// tensors are converted.
+    /// `importPyTorch(weights:…)` from the safetensors file at `path`, whose header is checked
+    /// against the configuration before its weights are read.
+    public static func importPyTorch(weightsAt path: String, configuration: ClassifierConfiguration, vocabulary: Vocabulary,
+                                     labels: [String], tokenizer: Tokenizer) throws -> TextClassifier {
+        try ModelFile.checkUsable(configuration.problem, path: path)
+        let weights = try Safetensors.read(path: path) { _, values in
+            try ModelFile.checkFits(configuration, values: values, path: path)
+        }
+        return try importPyTorch(weights: weights, configuration: configuration, vocabulary: vocabulary, labels: labels,
+                                 tokenizer: tokenizer, path: path)
+    }
+
     public static func importPyTorch(weights: Safetensors, configuration: ClassifierConfiguration, vocabulary: Vocabulary,
                                      labels: [String], tokenizer: Tokenizer, path: String = "<memory>") throws -> TextClassifier {
         try ModelFile.checkUsable(configuration.problem, path: path)
@@ -156,8 +174,15 @@ public final class TextClassifier: @unchecked Sendable {
         return TextClassifier(model: model, vocabulary: vocabulary, labels: labels, tokenizer: tokenizer)
     }
 
+    /// Loads a model file. Its header is checked (task, configuration, limits, the number of
+    /// weights) before its weights are read, and weights that are not finite numbers are refused.
     public static func load(from path: String) throws -> TextClassifier {
-        try TextClassifier(safetensors: Safetensors.read(path: path), path: path)
+        let file = try Safetensors.read(path: path) { metadata, values in
+            let _: ModelFile.Contents<ClassifierConfiguration, StoredExtra> = try ModelFile.contents(
+                of: Safetensors(metadata: metadata), values: values, task: .classify, path: path,
+                vocabularySize: \.vocabularySize, classes: \.numClasses)
+        }
+        return try TextClassifier(safetensors: file, path: path)
     }
 
     /// A classifier from the contents of a model file.
@@ -168,7 +193,6 @@ public final class TextClassifier: @unchecked Sendable {
         let contents: ModelFile.Contents<ClassifierConfiguration, StoredExtra> = try ModelFile.contents(
             of: file, task: .classify, path: path, vocabularySize: \.vocabularySize, classes: \.numClasses)
         let config = contents.configuration.network
-        try ModelFile.checkUsable(config.problem, path: path)
         let model = SequenceClassifier(config)
         try StateDict.load(file.tensors, into: model.parameters, stack: model.rnn, path: path)
         self.init(model: model, vocabulary: contents.vocabulary, labels: contents.labels!,

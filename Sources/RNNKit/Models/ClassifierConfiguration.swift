@@ -70,6 +70,13 @@ public struct ClassifierConfiguration: Codable, Sendable, Equatable {
         backward = try c.decodeIfPresent(BackwardRule.self, forKey: .backward) ?? .exact
     }
 
+    /// A configuration from its JSON text (the keys above; `rnn import`'s `--config`).
+    /// - Throws: `ModelFileError` for `path` naming the key that is missing or wrong and what it
+    ///   must be.
+    public init(json text: String, path: String = "<memory>") throws {
+        self = try ConfigurationDecoding.decode(Self.self, from: text, path: path, kind: .badMetadata(key: "config"))
+    }
+
     /// Why this configuration cannot make a model, or nil when it can: sizes out of
     /// `ModelLimits` included, so a hostile file is refused before anything is allocated.
     public var problem: String? {
@@ -87,14 +94,20 @@ public struct ClassifierConfiguration: Codable, Sendable, Equatable {
 
     /// The number of weights as PyTorch counts them (a one-bias model without its b_hh), in
     /// floating point so that hostile sizes cannot overflow it.
-    var parameterCount: Double {
+    var parameterCount: Double { parameterCount(bothBiases: recurrentBias) }
+
+    private func parameterCount(bothBiases: Bool) -> Double {
         let oneHot = input == .oneHot
         let directions = bidirectional ? 2 : 1
         let embedding = oneHot ? 0 : Double(vocabularySize) * Double(embeddingSize)
         let recurrent = ModelLimits.recurrentParameters(
             cell: cell, inputSize: oneHot ? vocabularySize : embeddingSize, hiddenSize: hiddenSize, layers: numLayers,
-            directions: directions, twoBiases: recurrentBias)
+            directions: directions, twoBiases: bothBiases)
         let output = Double(numClasses) * (Double(directions) * Double(hiddenSize) + 1)
         return embedding + recurrent + output
     }
+}
+
+extension ClassifierConfiguration: StoredNetwork {
+    var storedValues: ClosedRange<Double> { parameterCount...parameterCount(bothBiases: true) }
 }

@@ -60,3 +60,7 @@ public struct LanguageModelConfiguration: Codable, Sendable, Equatable {
             + v * (h + 1)
     }
 }
+
+extension LanguageModelConfiguration: StoredNetwork {
+    var storedValues: ClosedRange<Double> { parameterCount...parameterCount }
+}
