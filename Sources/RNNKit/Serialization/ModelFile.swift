@@ -93,9 +93,9 @@ enum ModelFile {
     /// Reads the metadata of a model of `task`, checking that it is one, that its vocabulary
     /// (and labels) agree with the configuration, that the configuration can make a model within
     /// `ModelLimits`, and that the file holds as many weights as that model has.
-    /// - Parameter values: the number of values of all the file's tensors; nil to count those of
-    ///   `file` (given when only the header has been read, so that nothing is allocated for a
-    ///   configuration the file's tensors cannot fill).
+    /// - Parameter values: the number of values of all the file's tensors, given when only the
+    ///   header has been read, so that nothing is allocated for a configuration the file's
+    ///   tensors cannot fill and no data is read that the network has no place for.
     static func contents<Network: StoredNetwork, Extra: Codable>(
         of file: Safetensors, values: Int? = nil, task: ModelTask, path: String,
         vocabularySize: (Network) -> Int, classes: ((Network) -> Int)? = nil
@@ -129,8 +129,8 @@ enum ModelFile {
         try checkAgreement(vocabulary: vocabulary, vocabularySize: vocabularySize(configuration.network),
                            labels: labels, classes: classes?(configuration.network), path: path)
         try checkUsable(configuration.network.problem, path: path)
-        try checkFits(configuration.network, values: values ?? file.tensors.values.reduce(0) { $0 + $1.values.count },
-                      path: path)
+        // On a header only: the tensors in memory are checked one by one, by name, as they load.
+        if let values { try checkFits(configuration.network, values: values, path: path) }
         return Contents(configuration: configuration, vocabulary: vocabulary, labels: labels)
     }
 
