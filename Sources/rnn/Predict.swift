@@ -88,15 +88,17 @@ struct Predict: ParsableCommand {
             var lines = LineReader(maxBytes: maxTextBytes)
             while let line = lines.next() {
                 switch line {
-                case .text(let line, _):
+                case .text(let line, let number):
                     let text = line.trimmingCharacters(in: .whitespacesAndNewlines)
-                    if !text.isEmpty { classify(text, "") }
+                    if !text.isEmpty { classify(text, "line \(number) of standard input") }
                 case .tooLong(let number):
                     fail(tooLong("line \(number) of standard input"), text: nil)
                 case .binary(let number):
                     fail("line \(number) of standard input contains a NUL byte: this is not text, so reading stopped there.",
                          text: nil)
                 }
+                // Each answer as its line comes, even into a pipe (where stdout is buffered).
+                fflush(nil)  // all output streams: standard output is the one buffered
             }
         } else {
             for (k, text) in texts.enumerated() { classify(text, "text \(k + 1) of the arguments") }

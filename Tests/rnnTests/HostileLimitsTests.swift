@@ -181,7 +181,7 @@ struct HostileLimitsTests {
                     setup: { folder in
                         // Sparse: 8 bytes of header length (2), the header `{}`, then 2 GB of nothing.
                         let path = folder.appendingPathComponent("big.safetensors").path
-                        FileManager.default.createFile(atPath: path, contents: Data([2, 0, 0, 0, 0, 0, 0, 0]) + Data("{}".utf8))
+                        try #require(FileManager.default.createFile(atPath: path, contents: Data([2, 0, 0, 0, 0, 0, 0, 0]) + Data("{}".utf8)))
                         let handle = try #require(FileHandle(forWritingAtPath: path))
                         try handle.truncate(atOffset: 2_000_000_000)
                         try handle.close()
@@ -196,6 +196,22 @@ struct HostileLimitsTests {
         HostileCase(name: "predict: standard input (a pipe) as --model",
                     arguments: ["predict", "--model", "/dev/stdin", "good"], stdin: "not a model", status: 1,
                     firstLine: "Error: /dev/stdin: "),
+        HostileCase(name: "predict: a FIFO as --data is read as it comes", setup: { folder in
+                        try editedModel(folder)
+                        let fifo = folder.appendingPathComponent("fifo").path
+                        try #require(mkfifo(fifo, 0o644) == 0)
+                        // The writer waits for rnn to open the FIFO for reading.
+                        Thread.detachNewThread {
+                            guard let handle = FileHandle(forWritingAtPath: fifo) else { return }
+                            handle.write(Data("text\ni am good\n".utf8))
+                            try? handle.close()
+                        }
+                    },
+                    arguments: ["predict", "--model", "m.safetensors", "--data", "fifo", "--format", "tsv"], status: 0,
+                    firstLine: "positive\t"),
+        HostileCase(name: "predict: /dev/zero as --data", setup: { try editedModel($0) },
+                    arguments: ["predict", "--model", "m.safetensors", "--data", "/dev/zero", "--format", "tsv"], status: 1,
+                    firstLine: "Error: /dev/zero: is a device or socket, not a data file"),
         // A configuration's JSON that is wrong: its key and what it must be, no Swift internals.
         HostileCase(name: "predict: cell `foo`", setup: { try editedModel($0, config: set("cell", "\"foo\"")) },
                     arguments: ["predict", "--model", "m.safetensors", "good"], status: 1,

@@ -24,6 +24,17 @@ enum FileBytes {
         if let maxBytes, let size = (attributes?[.size] as? NSNumber)?.intValue, size > maxBytes {
             throw tooLarge(size, maxBytes)
         }
+        let regular = (attributes?[.type] as? FileAttributeType) == .typeRegular
+        if !regular && maxBytes == nil {
+            // A pipe's size is unknown until its end, which may never come (`cat /dev/zero |`).
+            let handle = try open(path)
+            defer { try? handle.close() }
+            let data = try read(handle, count: maxPipeBytes + 1)
+            guard data.count <= maxPipeBytes else {
+                throw Failure(kind: .tooLarge, detail: "is a pipe or standard input that gave more than \(maxPipeBytes) bytes, the most read from one: save it to a file and give that instead.")
+            }
+            return data
+        }
         let handle = try open(path)
         defer { try? handle.close() }
         let data: Data
@@ -39,6 +50,10 @@ enum FileBytes {
         if let maxBytes, data.count > maxBytes { throw tooLarge(nil, maxBytes) }
         return [UInt8](data)
     }
+
+    /// The most read from a pipe, FIFO or standard input when no `maxBytes` is given (256 MiB):
+    /// regular files have a size to check, pipes do not.
+    static let maxPipeBytes = 1 << 28
 
     /// An open regular file and its size, for formats that read a header first and check it
     /// against the size before reading the rest (safetensors). Pipes, FIFOs and standard input
