@@ -80,23 +80,28 @@ private let importArguments = ["import", "--weights", "weights.safetensors", "--
                                "--vocabulary", "vocab.txt", "--labels", "negative,positive", "--output", "out.safetensors"]
 private let goodImportConfig = #"{"cell":"rnn_tanh","input":"one_hot","vocab_size":18,"hidden_size":64,"num_classes":2,"recurrent_bias":true}"#
 
+/// `rnn predict` on the shared model whose configuration has `key` set to `value` (JSON text),
+/// failing with `firstLine` after the file's name.
+private func predictCase(_ name: String, key: String, value: String, firstLine: String) -> HostileCase {
+    HostileCase(name: name, setup: { try editedModel($0, config: set(key, value)) },
+                arguments: ["predict", "--model", "m.safetensors", "good"], status: 1,
+                firstLine: "Error: m.safetensors: " + firstLine)
+}
+
 @Suite("Hostile input: limits, non-finite weights, configuration messages")
 struct HostileLimitsTests {
     static let cases: [HostileCase] = [
         // Sizes in a model's configuration: refused before anything is allocated.
-        HostileCase(name: "predict: hidden_size 10^12", setup: { try editedModel($0, config: set("hidden_size", "1000000000000")) },
-                    arguments: ["predict", "--model", "m.safetensors", "good"], status: 1,
-                    firstLine: "Error: m.safetensors: the configuration is not usable: hidden_size must be between 1 and 65536 (got 1000000000000)"),
+        predictCase("predict: hidden_size 10^12", key: "hidden_size", value: "1000000000000",
+                    firstLine: "the configuration is not usable: hidden_size must be between 1 and 65536 (got 1000000000000)"),
         HostileCase(name: "predict: embedding_size 10^12",
                     setup: { try editedModel($0, config: { set("embedding_size", "1000000000000")(set("input", "\"embedding\"")($0)) }) },
                     arguments: ["predict", "--model", "m.safetensors", "good"], status: 1,
                     firstLine: "Error: m.safetensors: the configuration is not usable: embedding_size must be between 1 and 65536"),
-        HostileCase(name: "predict: num_layers 10^6", setup: { try editedModel($0, config: set("num_layers", "1000000")) },
-                    arguments: ["predict", "--model", "m.safetensors", "good"], status: 1,
-                    firstLine: "Error: m.safetensors: the configuration is not usable: num_layers must be between 1 and 256 (got 1000000)"),
-        HostileCase(name: "predict: num_layers 10^9", setup: { try editedModel($0, config: set("num_layers", "1000000000")) },
-                    arguments: ["predict", "--model", "m.safetensors", "good"], status: 1,
-                    firstLine: "Error: m.safetensors: the configuration is not usable: num_layers must be between 1 and 256"),
+        predictCase("predict: num_layers 10^6", key: "num_layers", value: "1000000",
+                    firstLine: "the configuration is not usable: num_layers must be between 1 and 256 (got 1000000)"),
+        predictCase("predict: num_layers 10^9", key: "num_layers", value: "1000000000",
+                    firstLine: "the configuration is not usable: num_layers must be between 1 and 256"),
         HostileCase(name: "predict: a configuration within the limits that the tensors do not fill",
                     setup: { try editedModel($0, config: set("hidden_size", "16000")) },
                     arguments: ["predict", "--model", "m.safetensors", "good"], status: 1,
@@ -213,21 +218,16 @@ struct HostileLimitsTests {
                     arguments: ["predict", "--model", "m.safetensors", "--data", "/dev/zero", "--format", "tsv"], status: 1,
                     firstLine: "Error: /dev/zero: is a device or socket, not a data file"),
         // A configuration's JSON that is wrong: its key and what it must be, no Swift internals.
-        HostileCase(name: "predict: cell `foo`", setup: { try editedModel($0, config: set("cell", "\"foo\"")) },
-                    arguments: ["predict", "--model", "m.safetensors", "good"], status: 1,
-                    firstLine: "Error: m.safetensors: configuration key `cell` is `foo`; expected one of rnn_tanh, rnn_relu, lstm, gru."),
-        HostileCase(name: "predict: hidden_size a string", setup: { try editedModel($0, config: set("hidden_size", "\"big\"")) },
-                    arguments: ["predict", "--model", "m.safetensors", "good"], status: 1,
-                    firstLine: "Error: m.safetensors: configuration key `hidden_size` is `big`; expected a whole number."),
-        HostileCase(name: "predict: hidden_size 1e400", setup: { try editedModel($0, config: set("hidden_size", "1e400")) },
-                    arguments: ["predict", "--model", "m.safetensors", "good"], status: 1,
-                    firstLine: "Error: m.safetensors: configuration key `hidden_size` is `1e400`; expected a whole number."),
-        HostileCase(name: "predict: dropout 1e400", setup: { try editedModel($0, config: set("dropout", "1e400")) },
-                    arguments: ["predict", "--model", "m.safetensors", "good"], status: 1,
-                    firstLine: "Error: m.safetensors: configuration key `dropout` is `1e400`; expected a number in [0, 1)."),
-        HostileCase(name: "predict: bidirectional a number", setup: { try editedModel($0, config: set("bidirectional", "3")) },
-                    arguments: ["predict", "--model", "m.safetensors", "good"], status: 1,
-                    firstLine: "Error: m.safetensors: configuration key `bidirectional` is `3`; expected true or false."),
+        predictCase("predict: cell `foo`", key: "cell", value: "\"foo\"",
+                    firstLine: "configuration key `cell` is `foo`; expected one of rnn_tanh, rnn_relu, lstm, gru."),
+        predictCase("predict: hidden_size a string", key: "hidden_size", value: "\"big\"",
+                    firstLine: "configuration key `hidden_size` is `big`; expected a whole number."),
+        predictCase("predict: hidden_size 1e400", key: "hidden_size", value: "1e400",
+                    firstLine: "configuration key `hidden_size` is `1e400`; expected a whole number."),
+        predictCase("predict: dropout 1e400", key: "dropout", value: "1e400",
+                    firstLine: "configuration key `dropout` is `1e400`; expected a number in [0, 1)."),
+        predictCase("predict: bidirectional a number", key: "bidirectional", value: "3",
+                    firstLine: "configuration key `bidirectional` is `3`; expected true or false."),
         HostileCase(name: "predict: cell missing", setup: { try editedModel($0, config: remove("cell")) },
                     arguments: ["predict", "--model", "m.safetensors", "good"], status: 1,
                     firstLine: "Error: m.safetensors: configuration key `cell` is missing."),
