@@ -11,8 +11,11 @@
 ///
 /// Every configuration's and recipe's `problem` checks them.
 public enum ModelLimits {
+    /// The largest `hidden_size` and `embedding_size`.
     public static let maxWidth = 65_536
+    /// The most stacked recurrent layers (`num_layers`).
     public static let maxLayers = 256
+    /// The most weights of one network, all tensors together.
     public static let maxParameters = 1 << 28
 
     /// Why `value` of `name` is out of `1...limit`, or nil.
