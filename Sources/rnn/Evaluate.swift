@@ -22,6 +22,8 @@ struct Evaluate: ParsableCommand {
 
     @OptionGroup(title: "Data files") var dataOptions: DataOptions
 
+    @OptionGroup(title: "Limits") var limits: TextLimitOptions
+
     @Flag(help: "Print one JSON object: accuracy, macro_f1, per-class precision/recall/f1/support, confusion, labels.")
     var json = false
 
@@ -31,6 +33,9 @@ struct Evaluate: ParsableCommand {
         threadOptions.apply()
         let classifier = try reportingErrors { try TextClassifier.load(from: model) }
         let rows = try reportingErrors { try dataOptions.read(data) }
+        for row in rows {
+            if let problem = limits.problem(row.text, "the text on line \(row.line) of \(data)") { throw CommandError(problem) }
+        }
         let evaluation: TextClassifier.Evaluation = try reportingErrors {
             do { return try classifier.evaluate(on: rows, source: data) } catch let e as DataFileError where e.kind == .unknownLabel {
                 throw CommandError(e.commandLineDescription + " Check --label-column and --threshold.")

@@ -28,13 +28,7 @@ struct Predict: ParsableCommand {
     @Option(help: "Classify the text column of a CSV, TSV or JSONL file instead (labels, if any, are ignored).")
     var data: String?
 
-    @Option(help: "The longest text to classify, in bytes: a longer one (a line of standard input, an argument, a row of --data) is an error for that text.")
-    var maxTextBytes = Predict.defaultMaxTextBytes
-
-    /// Classifying keeps the network's activations for every token: a text of this many bytes
-    /// takes some 50 MB with the tutorial's model, and a 50 MB one 10 GB. A longer text is more
-    /// likely a wrong file than a text.
-    static let defaultMaxTextBytes = 100_000
+    @OptionGroup(title: "Limits") var limits: TextLimitOptions
 
     @OptionGroup(title: "Data files") var dataOptions: DataOptions
 
@@ -42,7 +36,6 @@ struct Predict: ParsableCommand {
 
     func validate() throws {
         if data != nil && !texts.isEmpty { throw ValidationError("give texts or --data, not both.") }
-        if maxTextBytes < 1 { throw ValidationError("--max-text-bytes must be at least 1 (got \(maxTextBytes)).") }
     }
 
     func run() throws {
@@ -57,11 +50,8 @@ struct Predict: ParsableCommand {
             printError("error: \(message)")
             if json { print("{\"text\": \(text.map(jsonQuote) ?? "null"), \"error\": \(jsonQuote(message))}") }
         }
-        func tooLong(_ what: String) -> String {
-            "\(what) is longer than \(maxTextBytes) bytes, the limit; give --max-text-bytes to raise it."
-        }
         func classify(_ text: String, _ what: @autoclosure () -> String) {
-            guard text.utf8.count <= maxTextBytes else { return fail(tooLong(what()), text: nil) }
+            if let problem = limits.problem(text, what()) { return fail(problem, text: nil) }
             do {
                 let p = try classifier.predict(text)
                 unknownWords += p.unknownWords.count
@@ -85,14 +75,14 @@ struct Predict: ParsableCommand {
             for row in rows { classify(row.text, "the text on line \(row.line) of \(data)") }
         } else if texts.isEmpty {
             // One line at a time, each answered as it comes, in bounded memory.
-            var lines = LineReader(maxBytes: maxTextBytes)
+            var lines = LineReader(maxBytes: limits.maxTextBytes)
             while let line = lines.next() {
                 switch line {
                 case .text(let line, let number):
                     let text = line.trimmingCharacters(in: .whitespacesAndNewlines)
                     if !text.isEmpty { classify(text, "line \(number) of standard input") }
                 case .tooLong(let number):
-                    fail(tooLong("line \(number) of standard input"), text: nil)
+                    fail(limits.tooLong("line \(number) of standard input"), text: nil)
                 case .binary(let number):
                     fail("line \(number) of standard input contains a NUL byte: this is not text, so reading stopped there.",
                          text: nil)
