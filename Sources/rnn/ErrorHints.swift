@@ -7,6 +7,6 @@ func commandHint(for error: Error) -> String? {
     case .wrongTask(found: .languageModel): return "Use it with `rnn generate`."
     case .wrongTask(found: .classify): return "Use it with `rnn predict` or `rnn evaluate`."
     case .notAModel: return "Train one with `rnn train --output` or `rnn train-lm --output`, or make one with `rnn import`."
-    case .badMetadata, .inconsistent: return "Train the model again, or re-export it."
+    case .badMetadata, .inconsistent, .nonFinite: return "Train the model again, or re-export it."
     }
 }

@@ -22,6 +22,8 @@ struct Evaluate: ParsableCommand {
 
     @OptionGroup(title: "Data files") var dataOptions: DataOptions
 
+    @OptionGroup(title: "Limits") var limits: TextLimitOptions
+
     @Flag(help: "Print one JSON object: accuracy, macro_f1, per-class precision/recall/f1/support, confusion, labels.")
     var json = false
 
@@ -31,6 +33,9 @@ struct Evaluate: ParsableCommand {
         threadOptions.apply()
         let classifier = try reportingErrors { try TextClassifier.load(from: model) }
         let rows = try reportingErrors { try dataOptions.read(data) }
+        for row in rows {
+            if let problem = limits.problem(row.text, "the text on line \(row.line) of \(data)") { throw CommandError(problem) }
+        }
         let evaluation: TextClassifier.Evaluation = try reportingErrors {
             do { return try classifier.evaluate(on: rows, source: data) } catch let e as DataFileError where e.kind == .unknownLabel {
                 throw CommandError(e.commandLineDescription + " Check --label-column and --threshold.")
@@ -67,14 +72,19 @@ struct Evaluate: ParsableCommand {
     }
 
     private func printJSON(_ r: ClassificationReport) {
+        // JSON has no NaN or infinity (a loss is infinite when a true label gets probability 0):
+        // such a number is written as null, never as invalid JSON.
+        func number(_ x: Double) -> Any { x.isFinite ? x : NSNull() }
         var perClass: [String: Any] = [:]
         for (label, s) in zip(r.labels, r.classes) {
-            perClass[label] = ["precision": s.precision, "recall": s.recall, "f1": s.f1, "support": s.support]
+            perClass[label] = ["precision": number(s.precision), "recall": number(s.recall), "f1": number(s.f1),
+                               "support": s.support]
         }
         let object: [String: Any] = [
-            "accuracy": r.accuracy, "macro_f1": r.macroF1, "loss": r.loss, "count": r.count,
+            "accuracy": number(r.accuracy), "macro_f1": number(r.macroF1), "loss": number(r.loss), "count": r.count,
             "labels": r.labels, "confusion": r.confusion, "per_class": perClass,
         ]
+        // Only strings, integers, finite numbers and null: always serializable.
         let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         print(String(decoding: data, as: UTF8.self))
     }

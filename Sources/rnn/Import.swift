@@ -41,13 +41,12 @@ struct Import: ParsableCommand {
         try checkOutputs([("--output", output)], inputs: [("--weights", weights), ("--config", config),
                                                           ("--vocabulary", vocabulary), ("--labels", labels)])
         try reportingErrors {
-            let file = try Safetensors.read(path: weights)
             guard let configData = FileManager.default.contents(atPath: config) else {
                 throw CommandError("\(config): cannot be read.")
             }
             let configuration: ClassifierConfiguration
-            do { configuration = try JSONDecoder().decode(ClassifierConfiguration.self, from: configData) } catch {
-                throw CommandError("\(config): not a usable configuration: \(error)")
+            do { configuration = try ClassifierConfiguration(json: String(decoding: configData, as: UTF8.self), path: config) } catch let error as ModelFileError {
+                throw CommandError(error.description)  // the fix is in the configuration, not in a model file
             }
             let tokens = try readList(vocabulary, what: "vocabulary")
             guard let vocab = Vocabulary(tokens: tokens.map(\.text)) else {
@@ -68,8 +67,8 @@ struct Import: ParsableCommand {
             let classifier: TextClassifier
             do {
                 classifier = try TextClassifier.importPyTorch(
-                    weights: file, configuration: configuration, vocabulary: vocab, labels: labelList,
-                    tokenizer: Tokenizer(kind: tokenizer, lowercase: tokenizer.lowercasesByDefault), path: weights,
+                    weightsAt: weights, configuration: configuration, vocabulary: vocab, labels: labelList,
+                    tokenizer: Tokenizer(kind: tokenizer, lowercase: tokenizer.lowercasesByDefault),
                     sources: .init(configuration: config, vocabulary: vocabulary, labels: labelsSource))
             } catch let error as ModelFileError where error.path != weights {
                 // The fix is in that input, not in training or exporting again (the hint for a model file).

@@ -28,6 +28,8 @@ struct Predict: ParsableCommand {
     @Option(help: "Classify the text column of a CSV, TSV or JSONL file instead (labels, if any, are ignored).")
     var data: String?
 
+    @OptionGroup(title: "Limits") var limits: TextLimitOptions
+
     @OptionGroup(title: "Data files") var dataOptions: DataOptions
 
     @OptionGroup(title: "Performance") var threadOptions: ThreadOptions
@@ -43,7 +45,13 @@ struct Predict: ParsableCommand {
         // From a file or stdin, one summary line instead of a warning per word.
         let bulk = data != nil || texts.isEmpty
         let unknownFate = classifier.vocabulary.unknownID == nil ? "skipped" : "read as <unk>"
-        func classify(_ text: String) {
+        func fail(_ message: String, text: String?) {
+            failures += 1
+            printError("error: \(message)")
+            if json { print("{\"text\": \(text.map(jsonQuote) ?? "null"), \"error\": \(jsonQuote(message))}") }
+        }
+        func classify(_ text: String, _ what: @autoclosure () -> String) {
+            if let problem = limits.problem(text, what()) { return fail(problem, text: nil) }
             do {
                 let p = try classifier.predict(text)
                 unknownWords += p.unknownWords.count
@@ -59,21 +67,31 @@ struct Predict: ParsableCommand {
                     print("\(p.label)\t\(String(format: "%.3f", p.probabilities[best]))\t\(text)")
                 }
             } catch {
-                failures += 1
-                printError("error: \(error)")
-                if json { print("{\"text\": \(jsonQuote(text)), \"error\": \(jsonQuote(String(describing: error)))}") }
+                fail(String(describing: error), text: text)
             }
         }
         if let data {
             let rows = try reportingErrors { try dataOptions.read(data, readsLabels: false) }
-            rows.forEach { classify($0.text) }
+            for row in rows { classify(row.text, "the text on line \(row.line) of \(data)") }
         } else if texts.isEmpty {
-            while let line = readLine() {
-                let text = line.trimmingCharacters(in: .whitespacesAndNewlines)
-                if !text.isEmpty { classify(text) }
+            // One line at a time, each answered as it comes, in bounded memory.
+            var lines = LineReader(maxBytes: limits.maxTextBytes)
+            while let line = lines.next() {
+                switch line {
+                case .text(let line, let number):
+                    let text = line.trimmingCharacters(in: .whitespacesAndNewlines)
+                    if !text.isEmpty { classify(text, "line \(number) of standard input") }
+                case .tooLong(let number):
+                    fail(limits.tooLong("line \(number) of standard input"), text: nil)
+                case .binary(let number):
+                    fail("line \(number) of standard input contains a NUL byte: this is not text, so reading stopped there.",
+                         text: nil)
+                }
+                // Each answer as its line comes, even into a pipe (where stdout is buffered).
+                fflush(nil)  // all output streams: standard output is the one buffered
             }
         } else {
-            texts.forEach(classify)
+            for (k, text) in texts.enumerated() { classify(text, "text \(k + 1) of the arguments") }
         }
         if bulk && unknownWords > 0 {
             printError("note: \(unknownWords) word(s) were not in the model's vocabulary and were \(unknownFate).")

@@ -35,9 +35,11 @@ struct NetworkOptions<Defaults: RecipeDefaults>: ParsableArguments {
     var dropout: Float?
 
     func validate() throws {
-        for (name, value) in [("--layers", layers), ("--hidden-size", hiddenSize), ("--embedding-size", embeddingSize)] {
-            if let value, !(1...65536).contains(value) {
-                throw ValidationError("\(name) must be between 1 and 65536 (got \(value)).")
+        for (name, value, limit) in [("--layers", layers, ModelLimits.maxLayers),
+                                     ("--hidden-size", hiddenSize, ModelLimits.maxWidth),
+                                     ("--embedding-size", embeddingSize, ModelLimits.maxWidth)] {
+            if let value, !(1...limit).contains(value) {
+                throw ValidationError("\(name) must be between 1 and \(limit) (got \(value)).")
             }
         }
         if let dropout, !(dropout.isFinite && (0..<1).contains(dropout)) {

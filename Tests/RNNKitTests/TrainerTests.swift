@@ -417,17 +417,24 @@ struct TrainerTests {
         return true
     }
 
-    /// Saves `model` as a classifier, loads it back, and checks that nothing changed.
-    static func expectSaveAndLoad(_ model: SequenceClassifier, in directory: URL, text: String) throws {
+    /// Saves `model` as a classifier and checks that the file holds its weights bit for bit, and
+    /// that loading it refuses the deliberately poisoned tensor (`poisoned`, with `count`
+    /// non-finite values), which no trained weight ever joined. `text` uses no poisoned token.
+    static func expectSaveAndLoad(_ model: SequenceClassifier, in directory: URL, text: String, poisoned: String,
+                                  count: Int) throws {
         let V = model.configuration.vocabularySize
         let classifier = TextClassifier(model: model, vocabulary: Vocabulary(tokens: (0..<V).map { "w\($0)" })!,
                                         labels: ["a", "b"], tokenizer: .spaces)
         let path = directory.appendingPathComponent("model.safetensors").path
         try classifier.save(to: path)
-        let loaded = try TextClassifier.load(from: path)
-        #expect(bits(loaded.model) == bits(model))
-        let expected = try classifier.predict(text), actual = try loaded.predict(text)
-        #expect(actual == expected)
+        let file = try Safetensors.read(path: path)
+        for (name, entry) in StateDict.entries(parameters: model.parameters, stack: model.rnn) {
+            #expect(file.tensors[name]?.values.map(\.bitPattern) == entry.values.map(\.bitPattern), "\(name) changed")
+        }
+        #expect { try TextClassifier.load(from: path) } throws: {
+            ($0 as? ModelFileError)?.kind == .nonFinite(tensor: poisoned, count: count)
+        }
+        let expected = try classifier.predict(text)
         #expect(expected.probabilities.allSatisfy { $0.isFinite })
     }
 
@@ -468,7 +475,7 @@ struct TrainerTests {
         #expect(Self.finiteExcept(model, excluded), "a weight became NaN or infinite")
         #expect((0..<E).allSatisfy { model.embedding!.weight.value[11, $0] == .infinity })
         #expect(Self.bits(model) != before, "nothing trained")
-        try Self.expectSaveAndLoad(model, in: directory, text: "w3 w1 w4")
+        try Self.expectSaveAndLoad(model, in: directory, text: "w3 w1 w4", poisoned: "embedding.weight", count: E)
         let restored = try Safetensors.read(path: directory.appendingPathComponent("checkpoint.safetensors").path)
         #expect(restored.tensors["model.fc.weight"]?.values.allSatisfy { $0.isFinite } == true)
     }
@@ -510,7 +517,7 @@ struct TrainerTests {
         #expect((0..<8).allSatisfy { layer.weightIH.value[11, $0].isNaN })
         #expect(Self.bits(model) != before, "nothing trained")
         #expect(reports.allSatisfy { $0.test!.loss.isFinite })
-        try Self.expectSaveAndLoad(model, in: directory, text: "w7 w0 w2")
+        try Self.expectSaveAndLoad(model, in: directory, text: "w7 w0 w2", poisoned: "rnn.weight_ih_l0", count: 8)
     }
 
     // MARK: Early stopping

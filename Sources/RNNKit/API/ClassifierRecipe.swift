@@ -95,11 +95,14 @@ public struct ClassifierRecipe: Codable, Sendable, Equatable {
         return c
     }
 
-    /// Why this recipe cannot train a model, or nil when it can. Names the recipe's fields.
+    /// Why this recipe cannot train a model, or nil when it can. Names the recipe's fields; sizes
+    /// must be within `ModelLimits` (the whole network's size is checked once the vocabulary is
+    /// known).
     public var problem: String? {
-        if hiddenSize < 1 { return "hiddenSize must be at least 1 (got \(hiddenSize))" }
-        if numLayers < 1 { return "numLayers must be at least 1 (got \(numLayers))" }
-        if input == .embedding && embeddingSize < 1 { return "embeddingSize must be at least 1 (got \(embeddingSize))" }
+        if let p = ModelLimits.sizeProblem("hiddenSize", hiddenSize, limit: ModelLimits.maxWidth) { return p }
+        if let p = ModelLimits.sizeProblem("numLayers", numLayers, limit: ModelLimits.maxLayers) { return p }
+        if input == .embedding,
+           let p = ModelLimits.sizeProblem("embeddingSize", embeddingSize, limit: ModelLimits.maxWidth) { return p }
         if !(dropout.isFinite && (0..<1).contains(dropout)) { return "dropout must be in [0, 1) (got \(dropout))" }
         if backward == .tutorial && cell.gateCount != 1 { return "the tutorial's backward rule exists for the vanilla RNN only" }
         if let f = validationFraction, !(f > 0 && f < 1) { return "validationFraction must be between 0 and 1 (got \(f))" }

@@ -48,6 +48,8 @@ public final class ClassifierTraining {
         }
         self.recipe = recipe
         configuration = recipe.configuration(vocabularySize: data.vocabulary.count, numClasses: data.labels.count)
+        // The whole network's size is known only now, with the vocabulary and the labels.
+        if let problem = configuration.problem { throw TrainingError.invalidRecipe(problem) }
         let model = SequenceClassifier(configuration, seed: recipe.training.seed,
                                        initialization: recipe.usesTutorialModel ? .tutorial : .pytorch)
         classifier = TextClassifier(model: model, vocabulary: data.vocabulary, labels: data.labels,

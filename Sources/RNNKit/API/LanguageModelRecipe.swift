@@ -49,11 +49,14 @@ public struct LanguageModelRecipe: Codable, Sendable, Equatable {
         return c
     }
 
-    /// Why this recipe cannot train a model, or nil when it can. Names the recipe's fields.
+    /// Why this recipe cannot train a model, or nil when it can. Names the recipe's fields; sizes
+    /// must be within `ModelLimits` (the whole network's size is checked once the vocabulary is
+    /// known).
     public var problem: String? {
-        for (name, value) in [("numLayers", numLayers), ("hiddenSize", hiddenSize), ("embeddingSize", embeddingSize)]
-        where value < 1 {
-            return "\(name) must be at least 1 (got \(value))"
+        for (name, value, limit) in [("numLayers", numLayers, ModelLimits.maxLayers),
+                                     ("hiddenSize", hiddenSize, ModelLimits.maxWidth),
+                                     ("embeddingSize", embeddingSize, ModelLimits.maxWidth)] {
+            if let p = ModelLimits.sizeProblem(name, value, limit: limit) { return p }
         }
         if minCount < 1 { return "minCount must be at least 1 (got \(minCount))" }
         if !(validationFraction.isFinite && (0..<1).contains(validationFraction)) {

@@ -25,7 +25,10 @@ public final class LanguageModelTraining {
         self.recipe = recipe
         corpus = LanguageModelCorpus(text: text, level: recipe.level, validationFraction: recipe.validationFraction,
                                      minCount: recipe.minCount)
-        let network = LanguageModel(recipe.configuration(vocabularySize: corpus.vocabulary.count), seed: recipe.training.seed)
+        let configuration = recipe.configuration(vocabularySize: corpus.vocabulary.count)
+        // The whole network's size is known only now, with the vocabulary.
+        if let problem = configuration.problem { throw TrainingError.invalidRecipe(problem) }
+        let network = LanguageModel(configuration, seed: recipe.training.seed)
         model = TextLanguageModel(model: network, vocabulary: corpus.vocabulary, level: recipe.level,
                                   training: recipe.training)
         trainer = try LanguageModelTrainer(model: network, options: recipe.training)

@@ -52,10 +52,15 @@ public final class TextClassifier: @unchecked Sendable {
 
     public enum PredictionError: Error, CustomStringConvertible, Equatable {
         case noKnownWords(text: String)
+        /// The model's probabilities for the text are not finite numbers: finite but huge weights
+        /// overflowed. Never shown as `nan`.
+        case notANumber(text: String)
         public var description: String {
             switch self {
             case .noKnownWords(let text):
                 return "no word of \"\(text)\" is in the model's vocabulary, so there is nothing to classify."
+            case .notANumber(let text):
+                return "the model's probabilities for \"\(text)\" are not numbers (its weights are so large that they overflow); train it again."
             }
         }
     }
@@ -68,6 +73,7 @@ public final class TextClassifier: @unchecked Sendable {
         let known = encoding.ids.count - (vocabulary.unknownID == nil ? 0 : encoding.unknown.count)
         guard known > 0 else { throw PredictionError.noKnownWords(text: text) }
         let p = model.probabilities(encoding.ids)
+        guard p.allSatisfy(\.isFinite) else { throw PredictionError.notANumber(text: text) }
         return Prediction(label: labels[argmax(p)], probabilities: p, unknownWords: encoding.unknown)
     }
 
@@ -163,6 +169,19 @@ public final class TextClassifier: @unchecked Sendable {
         return TextClassifier(model: model, vocabulary: vocabulary, labels: labels, tokenizer: tokenizer)
     }
 
+    /// `importPyTorch(weights:…)` from the safetensors file at `path`, whose header is checked
+    /// against the configuration before its weights are read.
+    public static func importPyTorch(weightsAt path: String, configuration: ClassifierConfiguration, vocabulary: Vocabulary,
+                                     labels: [String], tokenizer: Tokenizer,
+                                     sources: ImportSources? = nil) throws -> TextClassifier {
+        try ModelFile.checkUsable(configuration.problem, path: sources?.configuration ?? path)
+        let weights = try Safetensors.read(path: path) { _, values in
+            try ModelFile.checkFits(configuration, values: values, path: path)
+        }
+        return try importPyTorch(weights: weights, configuration: configuration, vocabulary: vocabulary, labels: labels,
+                                 tokenizer: tokenizer, path: path, sources: sources)
+    }
+
     /// Where an import's configuration, vocabulary and labels came from (file names, or a
     /// phrase such as `--labels` for a list given inline), for errors.
     public struct ImportSources: Sendable, Equatable {
@@ -177,8 +196,15 @@ public final class TextClassifier: @unchecked Sendable {
         }
     }
 
+    /// Loads a model file. Its header is checked (task, configuration, limits, the number of
+    /// weights) before its weights are read, and weights that are not finite numbers are refused.
     public static func load(from path: String) throws -> TextClassifier {
-        try TextClassifier(safetensors: Safetensors.read(path: path), path: path)
+        let file = try Safetensors.read(path: path) { metadata, values in
+            let _: ModelFile.Contents<ClassifierConfiguration, StoredExtra> = try ModelFile.contents(
+                of: Safetensors(metadata: metadata), values: values, task: .classify, path: path,
+                vocabularySize: \.vocabularySize, classes: \.numClasses)
+        }
+        return try TextClassifier(safetensors: file, path: path)
     }
 
     /// A classifier from the contents of a model file.
@@ -189,7 +215,6 @@ public final class TextClassifier: @unchecked Sendable {
         let contents: ModelFile.Contents<ClassifierConfiguration, StoredExtra> = try ModelFile.contents(
             of: file, task: .classify, path: path, vocabularySize: \.vocabularySize, classes: \.numClasses)
         let config = contents.configuration.network
-        try ModelFile.checkUsable(config.problem, path: path)
         let model = SequenceClassifier(config)
         try StateDict.load(file.tensors, into: model.parameters, stack: model.rnn, path: path)
         self.init(model: model, vocabulary: contents.vocabulary, labels: contents.labels!,

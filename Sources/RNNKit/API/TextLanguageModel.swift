@@ -71,8 +71,15 @@ public final class TextLanguageModel: @unchecked Sendable {
     }
 
     /// Loads a file written by `save(to:)` (or by PyTorch with the same names and metadata).
+    /// Its header is checked (task, configuration, limits, the number of weights) before its
+    /// weights are read, and weights that are not finite numbers are refused.
     public static func load(from path: String) throws -> TextLanguageModel {
-        try TextLanguageModel(safetensors: Safetensors.read(path: path), path: path)
+        let file = try Safetensors.read(path: path) { metadata, values in
+            let _: ModelFile.Contents<LanguageModelConfiguration, StoredExtra> = try ModelFile.contents(
+                of: Safetensors(metadata: metadata), values: values, task: .languageModel, path: path,
+                vocabularySize: \.vocabularySize)
+        }
+        return try TextLanguageModel(safetensors: file, path: path)
     }
 
     /// A language model from the contents of a model file.
@@ -82,7 +89,6 @@ public final class TextLanguageModel: @unchecked Sendable {
         let contents: ModelFile.Contents<LanguageModelConfiguration, StoredExtra> = try ModelFile.contents(
             of: file, task: .languageModel, path: path, vocabularySize: \.vocabularySize)
         let config = contents.configuration.network
-        try ModelFile.checkUsable(config.problem, path: path)
         let model = LanguageModel(config)
         try StateDict.load(file.tensors, into: model.parameters, stack: model.rnn, path: path)
         let extra = contents.configuration.extra

@@ -70,15 +70,44 @@ public struct ClassifierConfiguration: Codable, Sendable, Equatable {
         backward = try c.decodeIfPresent(BackwardRule.self, forKey: .backward) ?? .exact
     }
 
-    /// Why this configuration cannot make a model, or nil when it can.
+    /// A configuration from its JSON text (the keys above; `rnn import`'s `--config`).
+    /// - Throws: `ModelFileError` for `path` naming the key that is missing or wrong and what it
+    ///   must be.
+    public init(json text: String, path: String = "<memory>") throws {
+        self = try ConfigurationDecoding.decode(Self.self, from: text, path: path, kind: .badMetadata(key: "config"))
+    }
+
+    /// Why this configuration cannot make a model, or nil when it can: sizes out of
+    /// `ModelLimits` included, so a hostile file is refused before anything is allocated.
     public var problem: String? {
         if vocabularySize < 1 { return "the vocabulary is empty" }
-        if hiddenSize < 1 { return "hidden_size must be at least 1" }
+        if let p = ModelLimits.sizeProblem("hidden_size", hiddenSize, limit: ModelLimits.maxWidth) { return p }
         if numClasses < 2 { return "a classifier needs at least 2 classes" }
-        if numLayers < 1 { return "num_layers must be at least 1" }
-        if input == .embedding && embeddingSize < 1 { return "embedding_size must be at least 1" }
+        if let p = ModelLimits.sizeProblem("num_layers", numLayers, limit: ModelLimits.maxLayers) { return p }
+        if input == .embedding,
+           let p = ModelLimits.sizeProblem("embedding_size", embeddingSize, limit: ModelLimits.maxWidth) { return p }
+        if let p = ModelLimits.parameterProblem(parameterCount) { return p }
         if !(0..<1).contains(dropout) { return "dropout must be in [0, 1)" }
         if backward == .tutorial && cell.gateCount != 1 { return "the tutorial's backward rule exists for the vanilla RNN only" }
         return nil
     }
+
+    /// The number of weights as PyTorch counts them (a one-bias model without its b_hh), in
+    /// floating point so that hostile sizes cannot overflow it.
+    var parameterCount: Double { parameterCount(bothBiases: recurrentBias) }
+
+    private func parameterCount(bothBiases: Bool) -> Double {
+        let oneHot = input == .oneHot
+        let directions = bidirectional ? 2 : 1
+        let embedding = oneHot ? 0 : Double(vocabularySize) * Double(embeddingSize)
+        let recurrent = ModelLimits.recurrentParameters(
+            cell: cell, inputSize: oneHot ? vocabularySize : embeddingSize, hiddenSize: hiddenSize, layers: numLayers,
+            directions: directions, twoBiases: bothBiases)
+        let output = Double(numClasses) * (Double(directions) * Double(hiddenSize) + 1)
+        return embedding + recurrent + output
+    }
+}
+
+extension ClassifierConfiguration: StoredNetwork {
+    var storedValues: ClosedRange<Double> { parameterCount...parameterCount(bothBiases: true) }
 }

@@ -36,12 +36,31 @@ public struct LanguageModelConfiguration: Codable, Sendable, Equatable {
         dropout = try c.decodeIfPresent(Float.self, forKey: .dropout) ?? 0
     }
 
-    /// Why this configuration cannot make a model, or nil when it can.
+    /// Why this configuration cannot make a model, or nil when it can: sizes out of
+    /// `ModelLimits` included, so a hostile file is refused before anything is allocated.
     public var problem: String? {
         if vocabularySize < 1 { return "the vocabulary is empty" }
-        if embeddingSize < 1 || hiddenSize < 1 || numLayers < 1 { return "sizes must be at least 1" }
+        for (name, value, limit) in [("embedding_size", embeddingSize, ModelLimits.maxWidth),
+                                     ("hidden_size", hiddenSize, ModelLimits.maxWidth),
+                                     ("num_layers", numLayers, ModelLimits.maxLayers)] {
+            if let p = ModelLimits.sizeProblem(name, value, limit: limit) { return p }
+        }
+        if let p = ModelLimits.parameterProblem(parameterCount) { return p }
         if input != "embedding" { return "language models take embedding input" }
         if !(0..<1).contains(dropout) { return "dropout must be in [0, 1)" }
         return nil
     }
+
+    /// The number of weights, in floating point so that hostile sizes cannot overflow it.
+    var parameterCount: Double {
+        let v = Double(vocabularySize), h = Double(hiddenSize)
+        return v * Double(embeddingSize)
+            + ModelLimits.recurrentParameters(cell: cell, inputSize: embeddingSize, hiddenSize: hiddenSize,
+                                              layers: numLayers, directions: 1, twoBiases: true)
+            + v * (h + 1)
+    }
+}
+
+extension LanguageModelConfiguration: StoredNetwork {
+    var storedValues: ClosedRange<Double> { parameterCount...parameterCount }
 }

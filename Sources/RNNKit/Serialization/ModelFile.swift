@@ -90,16 +90,20 @@ enum ModelFile {
         return (task as? String).flatMap(ModelTask.init(rawValue:))
     }
 
-    /// Reads the metadata of a model of `task`, checking that it is one and that its vocabulary
-    /// (and labels) agree with the configuration.
-    static func contents<Network: Codable, Extra: Codable>(
-        of file: Safetensors, task: ModelTask, path: String,
+    /// Reads the metadata of a model of `task`, checking that it is one, that its vocabulary
+    /// (and labels) agree with the configuration, that the configuration can make a model within
+    /// `ModelLimits`, and that the file holds as many weights as that model has.
+    /// - Parameter values: the number of values of all the file's tensors, given when only the
+    ///   header has been read, so that nothing is allocated for a configuration the file's
+    ///   tensors cannot fill and no data is read that the network has no place for.
+    static func contents<Network: StoredNetwork, Extra: Codable>(
+        of file: Safetensors, values: Int? = nil, task: ModelTask, path: String,
         vocabularySize: (Network) -> Int, classes: ((Network) -> Int)? = nil
     ) throws -> Contents<Network, Extra> {
         func fail(_ kind: ModelFileError.Kind, _ detail: String) -> ModelFileError {
             ModelFileError(kind: kind, path: path, detail: detail)
         }
-        guard file.metadata["rnnkit.config"] != nil else {
+        guard let configText = file.metadata["rnnkit.config"] else {
             throw fail(.notAModel, "no `rnnkit.config` in the metadata: this is not an RNNKit model file.")
         }
         // The task first, so that a file of another task says so rather than missing a key.
@@ -112,10 +116,11 @@ enum ModelFile {
                 throw fail(.badMetadata(key: key), "no `\(key)` in the metadata: the file is incomplete.")
             }
             do { return try JSONDecoder().decode(T.self, from: Data(text.utf8)) } catch {
-                throw fail(.badMetadata(key: key), "metadata `\(key)` is not valid: \(describe(error))")
+                throw fail(.badMetadata(key: key), "metadata `\(key)` is not a JSON array of strings.")
             }
         }
-        let configuration = try decode("rnnkit.config", as: StoredConfiguration<Network, Extra>.self)
+        let configuration = try ConfigurationDecoding.decode(StoredConfiguration<Network, Extra>.self, from: configText,
+                                                             path: path, kind: .badMetadata(key: "rnnkit.config"))
         let tokens = try decode("rnnkit.vocabulary", as: [String].self)
         guard let vocabulary = Vocabulary(tokens: tokens) else {
             throw fail(.inconsistent, "the vocabulary lists a token twice.")
@@ -123,6 +128,9 @@ enum ModelFile {
         let labels = try classes.map { _ in try decode("rnnkit.labels", as: [String].self) }
         try checkAgreement(vocabulary: vocabulary, vocabularySize: vocabularySize(configuration.network),
                            labels: labels, classes: classes?(configuration.network), path: path)
+        try checkUsable(configuration.network.problem, path: path)
+        // On a header only: the tensors in memory are checked one by one, by name, as they load.
+        if let values { try checkFits(configuration.network, values: values, path: path) }
         return Contents(configuration: configuration, vocabulary: vocabulary, labels: labels)
     }
 
@@ -151,24 +159,32 @@ enum ModelFile {
         }
     }
 
+    /// Throws unless a file of `values` weights can fill `network`: checked on the header, before
+    /// the data is read and before the network is allocated.
+    static func checkFits(_ network: some StoredNetwork, values: Int, path: String) throws {
+        let needed = network.storedValues
+        guard needed.contains(Double(values)) else {
+            let shown = needed.lowerBound == needed.upperBound ? "\(Int(needed.lowerBound))"
+                : "\(Int(needed.lowerBound))–\(Int(needed.upperBound))"
+            throw ModelFileError(kind: .inconsistent, path: path, detail:
+                "the tensors hold \(values) values but the configuration's network has \(shown) weights: the configuration does not describe these tensors.")
+        }
+    }
+
     /// Throws when a configuration cannot make a model (`problem` is its reason).
     static func checkUsable(_ problem: String?, path: String) throws {
         if let problem {
             throw ModelFileError(kind: .inconsistent, path: path, detail: "the configuration is not usable: \(problem).")
         }
     }
+}
 
-    /// A decoding error as a short phrase naming the key, not Foundation's paragraph.
-    static func describe(_ error: Error) -> String {
-        guard let e = error as? DecodingError else { return "\(error)" }
-        func path(_ keys: [CodingKey]) -> String { keys.map(\.stringValue).joined(separator: ".") }
-        switch e {
-        case .keyNotFound(let key, let context): return "missing key `\(path(context.codingPath + [key]))`."
-        case .typeMismatch(_, let context), .valueNotFound(_, let context):
-            return "key `\(path(context.codingPath))` has the wrong type."
-        case .dataCorrupted(let context):
-            return context.codingPath.isEmpty ? "not JSON." : "key `\(path(context.codingPath))`: \(context.debugDescription)"
-        @unknown default: return "\(error)"
-        }
-    }
+/// A network configuration a model file stores: what `ModelFile` checks before making one.
+protocol StoredNetwork: Codable {
+    /// Why it cannot make a model (limits included), or nil.
+    var problem: String? { get }
+    /// How many values a file's tensors hold for it: PyTorch's state_dict of the network, where
+    /// a one-bias layer's b_hh may be written (as zeros) or left out. Only meaningful when
+    /// `problem` is nil.
+    var storedValues: ClosedRange<Double> { get }
 }

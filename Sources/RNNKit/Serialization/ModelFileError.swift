@@ -13,6 +13,8 @@ public struct ModelFileError: Error, CustomStringConvertible, Sendable, Equatabl
         /// The configuration, vocabulary, labels and tensors do not agree, or the configuration
         /// cannot make a model.
         case inconsistent
+        /// A tensor holds `count` values that are NaN or infinite.
+        case nonFinite(tensor: String, count: Int)
     }
 
     public var kind: Kind

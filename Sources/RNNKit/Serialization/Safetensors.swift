@@ -45,94 +45,143 @@ public struct Safetensors: Sendable {
 
     // MARK: Reading
 
+    /// Reads the file at `path`: the 8-byte header length and the JSON header first, checked
+    /// against the file's size, and only then the data, so a corrupt or hostile file is refused
+    /// before its data is read. The file must be a regular file.
     public static func read(path: String) throws -> Safetensors {
-        let bytes: [UInt8]
-        do { bytes = try FileBytes.read(path, kindOfFile: "a model file") } catch {
-            throw SafetensorsError(kind: .unreadable, path: path, detail: error.detail)
+        try read(path: path) { _, _ in }
+    }
+
+    /// Reads as `read(path:)` does, calling `checkHeader` with the metadata and the number of
+    /// values of all tensors before any data is read; whatever it throws stops the read.
+    static func read(path: String, checkingHeader checkHeader: (_ metadata: [String: String], _ values: Int) throws -> Void)
+        throws -> Safetensors {
+        func unreadable(_ error: FileBytes.Failure) -> SafetensorsError {
+            SafetensorsError(kind: .unreadable, path: path, detail: error.detail)
         }
-        return try parse(bytes, path: path)
+        let handle: FileHandle, size: Int
+        do { (handle, size) = try FileBytes.openRegular(path, kindOfFile: "a model file") } catch { throw unreadable(error) }
+        defer { try? handle.close() }
+        func bytes(_ count: Int) throws -> [UInt8] {
+            do { return try FileBytes.read(handle, count: count) } catch { throw unreadable(error) }
+        }
+        let lengthBytes = try bytes(8)
+        let n = try headerLength(lengthBytes, fileSize: size, path: path)
+        let header = try Header(json: bytes(n), dataCount: size - 8 - n, path: path)
+        try checkHeader(header.metadata, header.entries.reduce(0) { $0 + $1.elements })
+        let data = try bytes(header.dataCount)
+        guard data.count == header.dataCount else {
+            throw SafetensorsError(kind: .truncated, path: path, detail: "the file ended while it was being read.")
+        }
+        return header.tensors(from: data, at: 0)
     }
 
     public static func parse(_ bytes: [UInt8], path: String = "<memory>") throws -> Safetensors {
-        func fail(_ kind: SafetensorsError.Kind, _ detail: String) -> SafetensorsError {
-            SafetensorsError(kind: kind, path: path, detail: detail)
-        }
-        guard bytes.count >= 8 else {
-            throw fail(.truncated, "only \(bytes.count) bytes: too short for a safetensors file (an 8-byte header length comes first). Is it a model file?")
+        let n = try headerLength(Array(bytes.prefix(8)), fileSize: bytes.count, path: path)
+        let header = try Header(json: Array(bytes[8..<(8 + n)]), dataCount: bytes.count - 8 - n, path: path)
+        return header.tensors(from: bytes, at: 8 + n)
+    }
+
+    /// The header length the first 8 bytes give, checked against the file's size.
+    private static func headerLength(_ bytes: [UInt8], fileSize: Int, path: String) throws -> Int {
+        guard bytes.count == 8, fileSize >= 8 else {
+            throw SafetensorsError(kind: .truncated, path: path, detail: "only \(fileSize) bytes: too short for a safetensors file (an 8-byte header length comes first). Is it a model file?")
         }
         var n: UInt64 = 0
         for k in 0..<8 { n |= UInt64(bytes[k]) << (8 * UInt64(k)) }
-        guard n <= UInt64(bytes.count - 8) else {
-            throw fail(.headerPastEnd, "the header length (\(n) bytes) runs past the end of the file (\(bytes.count) bytes): the file is truncated or not safetensors.")
+        guard n <= UInt64(fileSize - 8) else {
+            throw SafetensorsError(kind: .headerPastEnd, path: path, detail: "the header length (\(n) bytes) runs past the end of the file (\(fileSize) bytes): the file is truncated or not safetensors.")
         }
         guard n <= UInt64(maxHeaderLength) else {
-            throw fail(.headerPastEnd, "the header length (\(n) bytes) is larger than any valid header.")
+            throw SafetensorsError(kind: .headerPastEnd, path: path, detail: "the header length (\(n) bytes) is larger than any valid header.")
         }
-        let headerEnd = 8 + Int(n)
-        let json: Any
-        do {
-            json = try JSONSerialization.jsonObject(with: Data(bytes[8..<headerEnd]))
-        } catch {
-            throw fail(.badJSON, "the header is not valid JSON. The file is corrupt or not safetensors.")
-        }
-        guard let header = json as? [String: Any] else {
-            throw fail(.badJSON, "the header is JSON but not an object.")
-        }
-        let dataCount = bytes.count - headerEnd
-        var result = Safetensors()
-        var spans: [(begin: Int, end: Int, name: String)] = []
-        for (name, value) in header {
-            if name == "__metadata__" {
-                guard let m = value as? [String: Any] else { throw fail(.badEntry, "`__metadata__` must be an object of strings.") }
-                for (k, v) in m {
-                    guard let s = v as? String else { throw fail(.badEntry, "metadata `\(k)` is not a string.") }
-                    result.metadata[k] = s
+        return Int(n)
+    }
+
+    /// The JSON header, checked: every tensor's dtype, shape and offsets, which must tile the
+    /// `dataCount` bytes of data exactly.
+    private struct Header {
+        struct Tensor { var name: String, dtype: String, shape: [Int], begin: Int, elements: Int }
+        var metadata: [String: String] = [:]
+        var entries: [Tensor] = []
+        var dataCount: Int
+
+        init(json bytes: [UInt8], dataCount: Int, path: String) throws {
+            func fail(_ kind: SafetensorsError.Kind, _ detail: String) -> SafetensorsError {
+                SafetensorsError(kind: kind, path: path, detail: detail)
+            }
+            self.dataCount = dataCount
+            let json: Any
+            do {
+                json = try JSONSerialization.jsonObject(with: Data(bytes))
+            } catch {
+                throw fail(.badJSON, "the header is not valid JSON. The file is corrupt or not safetensors.")
+            }
+            guard let header = json as? [String: Any] else {
+                throw fail(.badJSON, "the header is JSON but not an object.")
+            }
+            var spans: [(begin: Int, end: Int, name: String)] = []
+            for (name, value) in header {
+                if name == "__metadata__" {
+                    guard let m = value as? [String: Any] else { throw fail(.badEntry, "`__metadata__` must be an object of strings.") }
+                    for (k, v) in m {
+                        guard let s = v as? String else { throw fail(.badEntry, "metadata `\(k)` is not a string.") }
+                        metadata[k] = s
+                    }
+                    continue
                 }
-                continue
+                guard let entry = value as? [String: Any], let dtype = entry["dtype"] as? String,
+                      let shapeAny = entry["shape"] as? [Any], let offsetsAny = entry["data_offsets"] as? [Any] else {
+                    throw fail(.badEntry, "tensor `\(name)` needs `dtype`, `shape` and `data_offsets`.")
+                }
+                guard let shape = integers(shapeAny), shape.allSatisfy({ $0 >= 0 }) else {
+                    throw fail(.badEntry, "tensor `\(name)` has a shape that is not a list of non-negative integers.")
+                }
+                guard let offsets = integers(offsetsAny), offsets.count == 2, offsets[0] >= 0, offsets[0] <= offsets[1] else {
+                    throw fail(.badEntry, "tensor `\(name)` has `data_offsets` that are not [begin, end] with begin ≤ end.")
+                }
+                guard let size = dtypeSizes[dtype] else {
+                    throw fail(.unsupportedDType, "tensor `\(name)` has dtype \(dtype); RNNKit reads F32, F16, BF16 and F64.")
+                }
+                guard offsets[1] <= dataCount else {
+                    throw fail(.offsetsOutOfRange, "tensor `\(name)` ends at byte \(offsets[1]) of the data, which has only \(dataCount) bytes: the file is truncated.")
+                }
+                let (elements, overflow) = shape.reduce((1, false)) { acc, d in
+                    let (m, o) = acc.0.multipliedReportingOverflow(by: d)
+                    return (m, acc.1 || o)
+                }
+                let (bytesNeeded, bytesOverflow) = elements.multipliedReportingOverflow(by: size)
+                guard !overflow, !bytesOverflow, bytesNeeded == offsets[1] - offsets[0] else {
+                    throw fail(.sizeMismatch, "tensor `\(name)` has shape \(shape) of \(dtype) but \(offsets[1] - offsets[0]) bytes of data.")
+                }
+                spans.append((offsets[0], offsets[1], name))
+                entries.append(Tensor(name: name, dtype: dtype, shape: shape, begin: offsets[0], elements: elements))
             }
-            guard let entry = value as? [String: Any], let dtype = entry["dtype"] as? String,
-                  let shapeAny = entry["shape"] as? [Any], let offsetsAny = entry["data_offsets"] as? [Any] else {
-                throw fail(.badEntry, "tensor `\(name)` needs `dtype`, `shape` and `data_offsets`.")
+            spans.sort { ($0.begin, $0.end, $0.name) < ($1.begin, $1.end, $1.name) }
+            var end = 0
+            for s in spans {
+                guard s.begin >= end else {
+                    throw fail(.overlapping, "tensor `\(s.name)` overlaps the data of another tensor.")
+                }
+                guard s.begin == end else {
+                    throw fail(.offsetsOutOfRange, "a gap of \(s.begin - end) bytes precedes tensor `\(s.name)`: the offsets are corrupt.")
+                }
+                end = s.end
             }
-            guard let shape = integers(shapeAny), shape.allSatisfy({ $0 >= 0 }) else {
-                throw fail(.badEntry, "tensor `\(name)` has a shape that is not a list of non-negative integers.")
+            guard end == dataCount else {
+                throw fail(.offsetsOutOfRange, "\(dataCount - end) bytes of data after the last tensor belong to none: the offsets are corrupt.")
             }
-            guard let offsets = integers(offsetsAny), offsets.count == 2, offsets[0] >= 0, offsets[0] <= offsets[1] else {
-                throw fail(.badEntry, "tensor `\(name)` has `data_offsets` that are not [begin, end] with begin ≤ end.")
-            }
-            guard let size = dtypeSizes[dtype] else {
-                throw fail(.unsupportedDType, "tensor `\(name)` has dtype \(dtype); RNNKit reads F32, F16, BF16 and F64.")
-            }
-            guard offsets[1] <= dataCount else {
-                throw fail(.offsetsOutOfRange, "tensor `\(name)` ends at byte \(offsets[1]) of the data, which has only \(dataCount) bytes: the file is truncated.")
-            }
-            let (elements, overflow) = shape.reduce((1, false)) { acc, d in
-                let (m, o) = acc.0.multipliedReportingOverflow(by: d)
-                return (m, acc.1 || o)
-            }
-            let (bytesNeeded, bytesOverflow) = elements.multipliedReportingOverflow(by: size)
-            guard !overflow, !bytesOverflow, bytesNeeded == offsets[1] - offsets[0] else {
-                throw fail(.sizeMismatch, "tensor `\(name)` has shape \(shape) of \(dtype) but \(offsets[1] - offsets[0]) bytes of data.")
-            }
-            spans.append((offsets[0], offsets[1], name))
-            let base = headerEnd + offsets[0]
-            result.tensors[name] = Entry(shape: shape, values: decode(bytes, from: base, count: elements, dtype: dtype))
         }
-        spans.sort { ($0.begin, $0.end, $0.name) < ($1.begin, $1.end, $1.name) }
-        var end = 0
-        for s in spans {
-            guard s.begin >= end else {
-                throw fail(.overlapping, "tensor `\(s.name)` overlaps the data of another tensor.")
+
+        /// The tensors, from data that starts at `base` in `bytes` (checked to fit by `init`).
+        func tensors(from bytes: [UInt8], at base: Int) -> Safetensors {
+            var result = Safetensors(metadata: metadata)
+            for e in entries {
+                result.tensors[e.name] = Entry(shape: e.shape, values: decode(bytes, from: base + e.begin, count: e.elements,
+                                                                             dtype: e.dtype))
             }
-            guard s.begin == end else {
-                throw fail(.offsetsOutOfRange, "a gap of \(s.begin - end) bytes precedes tensor `\(s.name)`: the offsets are corrupt.")
-            }
-            end = s.end
+            return result
         }
-        guard end == dataCount else {
-            throw fail(.offsetsOutOfRange, "\(dataCount - end) bytes of data after the last tensor belong to none: the offsets are corrupt.")
-        }
-        return result
     }
 
     private static func integers(_ values: [Any]) -> [Int]? {

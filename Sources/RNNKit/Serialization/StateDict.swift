@@ -31,9 +31,17 @@ enum StateDict {
         return out
     }
 
-    /// Fills `parameters` from `tensors`; every parameter must be present with PyTorch's shape.
+    /// Fills `parameters` from `tensors`; every parameter must be present with PyTorch's shape
+    /// and finite values (a NaN or infinite weight would make every output NaN).
     static func load(_ tensors: [String: Safetensors.Entry], into parameters: [Parameter], stack: RecurrentStack,
                      path: String) throws {
+        for name in tensors.keys.sorted() {
+            let bad = tensors[name]!.values.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
+            guard bad == 0 else {
+                throw ModelFileError(kind: .nonFinite(tensor: name, count: bad), path: path, detail:
+                    "tensor `\(name)` holds \(bad) value\(bad == 1 ? "" : "s") that \(bad == 1 ? "is" : "are") not a finite number (NaN or infinite): the weights are damaged.")
+            }
+        }
         for p in parameters {
             let (shape, transposed) = layout(of: p, in: stack)
             guard let e = tensors[p.name] else {
