@@ -174,7 +174,7 @@ extension HostileCase {
         HostileCase(name: "import: a configuration that cannot work blames the configuration",
                     files: importFiles.merging(["bad.json": importConfig.replacingOccurrences(of: #""hidden_size": 4"#, with: #""hidden_size": 0"#)]) { $1 },
                     setup: importInputs, arguments: importArguments(config: "bad.json"), status: 1,
-                    firstLine: "Error: bad.json: the configuration is not usable: hidden_size must be at least 1.",
+                    firstLine: "Error: bad.json: the configuration is not usable: hidden_size must be between 1 and 65536 (got 0).",
                     unchanged: ["out.safetensors"]),
         HostileCase(name: "import: a vocabulary of the wrong size blames the vocabulary",
                     files: importFiles.merging(["short.txt": "<unk>\ngood\n"]) { $1 },
