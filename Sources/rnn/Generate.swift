@@ -63,7 +63,7 @@ struct Generate: ParsableCommand {
                 printError("warning: \(jsonQuote(token)) is not in the model's vocabulary; the model sees it as <unk>.")
             }
             console.write(prompt)
-            for _ in 0..<length { console.write(generator.next()) }
+            for _ in 0..<length { console.write(try generator.next()) }
             console.write("\n")
         }
     }

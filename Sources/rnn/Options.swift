@@ -259,7 +259,9 @@ struct ThreadOptions: ParsableArguments {
     var threads: Int?
 
     func validate() throws {
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1 (got \(threads)).") }
+        if let threads, !(1...RNNKitRuntime.maxThreadCount).contains(threads) {
+            throw ValidationError("--threads must be between 1 and \(RNNKitRuntime.maxThreadCount) (got \(threads)).")
+        }
     }
 
     /// Makes the choice take effect for the rest of the process.

@@ -265,6 +265,24 @@ struct LanguageModelTests {
         }
     }
 
+    @Test("Scores that overflow to infinity stop generation with an error, never a token drawn from NaN")
+    func overflowingScores() throws {
+        let lm = try trainHelloWorld(steps: 1)
+        // Finite weights (a file with them loads) whose products overflow Float: the top layer's
+        // biases saturate every state at +1, so each score is Σ 3e38·1 = +∞.
+        let top = lm.model.rnn.layers[lm.model.rnn.numLayers - 1][0]
+        for k in 0..<top.biasIH.value.count { top.biasIH.value[k] = 1e4 }
+        let w = lm.model.fc.weight.value
+        for k in 0..<w.count { w[k] = 3e38 }
+        let generator = try TextGenerator(model: lm, prompt: "hello", sampling: SamplingOptions(), seed: 1)
+        #expect(throws: GenerationError.notANumber(step: 1)) { try generator.nextToken() }
+        var pieces: [String] = []
+        #expect(throws: GenerationError.notANumber(step: 1)) {
+            try lm.generate(prompt: "hello", options: GenerationOptions(length: 5)) { pieces.append($0) }
+        }
+        #expect(pieces.isEmpty)
+    }
+
     @Test("word level: words, <unk> for rare ones, output joined with spaces")
     func wordLevel() throws {
         let text = String(repeating: "the cat sat on the mat. ", count: 40) + "zebra"

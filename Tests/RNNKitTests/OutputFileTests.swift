@@ -68,3 +68,19 @@ struct OutputFileTests {
         #expect(try Safetensors.read(path: target).tensors["w"]?.values == [1, 2])
     }
 }
+
+@Suite("Output files: training")
+struct TrainingOutputFileTests {
+    @Test("A checkpoint path that cannot be written stops training before its first step")
+    func checkpointCheckedFirst() throws {
+        let data = ClassifierData.tutorial()
+        let model = SequenceClassifier(.tutorial(vocabularySize: data.vocabulary.count), seed: 1, initialization: .tutorial)
+        let missing = FileManager.default.temporaryDirectory.appendingPathComponent("rnn-no-such-\(UUID().uuidString)/ck.safetensors").path
+        var steps = 0
+        #expect(throws: OutputFileError.self) {
+            try ClassifierTrainer(model: model, options: TrainingOptions()).fit(
+                train: data.train, checkpoint: missing, event: { if case .batch = $0 { steps += 1 } })
+        }
+        #expect(steps == 0, "training ran \(steps) steps before the checkpoint path was checked")
+    }
+}

@@ -417,25 +417,31 @@ struct TrainerTests {
         return true
     }
 
-    /// Saves `model` as a classifier and checks that the file holds its weights bit for bit, and
-    /// that loading it refuses the deliberately poisoned tensor (`poisoned`, with `count`
-    /// non-finite values), which no trained weight ever joined. `text` uses no poisoned token.
+    /// Checks that saving `model` as a classifier is refused, naming the deliberately poisoned
+    /// tensor (`poisoned`, with `count` non-finite values, which no trained weight ever joined),
+    /// and leaves no file; that the poisoned row is all that is wrong (with it repaired, the model
+    /// saves and loads bit for bit); and that `text`, which uses no poisoned token, predicts
+    /// finite probabilities.
     static func expectSaveAndLoad(_ model: SequenceClassifier, in directory: URL, text: String, poisoned: String,
                                   count: Int) throws {
         let V = model.configuration.vocabularySize
         let classifier = TextClassifier(model: model, vocabulary: Vocabulary(tokens: (0..<V).map { "w\($0)" })!,
                                         labels: ["a", "b"], tokenizer: .spaces)
         let path = directory.appendingPathComponent("model.safetensors").path
+        #expect { try classifier.save(to: path) } throws: {
+            ($0 as? ModelFileError)?.kind == .nonFinite(tensor: poisoned, count: count)
+        }
+        #expect(!FileManager.default.fileExists(atPath: path), "a model with non-finite weights was saved")
+        let expected = try classifier.predict(text)
+        #expect(expected.probabilities.allSatisfy { $0.isFinite })
+        let poisonedParameter = model.parameters.first { $0.name == poisoned }!
+        for k in 0..<poisonedParameter.value.count where !poisonedParameter.value[k].isFinite { poisonedParameter.value[k] = 0 }
         try classifier.save(to: path)
         let file = try Safetensors.read(path: path)
         for (name, entry) in StateDict.entries(parameters: model.parameters, stack: model.rnn) {
             #expect(file.tensors[name]?.values.map(\.bitPattern) == entry.values.map(\.bitPattern), "\(name) changed")
         }
-        #expect { try TextClassifier.load(from: path) } throws: {
-            ($0 as? ModelFileError)?.kind == .nonFinite(tensor: poisoned, count: count)
-        }
-        let expected = try classifier.predict(text)
-        #expect(expected.probabilities.allSatisfy { $0.isFinite })
+        #expect(try TextClassifier.load(from: path).predict(text).probabilities == classifier.predict(text).probabilities)
     }
 
     /// Mini-batches with Adam: one example holds the only occurrence of token 11, whose embedding

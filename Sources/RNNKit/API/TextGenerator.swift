@@ -45,8 +45,11 @@ public final class TextGenerator {
     }
 
     /// The next token's id and text.
-    public func nextToken() -> (id: Int, text: String) {
+    /// - Throws: `GenerationError.notANumber` when the model's scores are not finite numbers
+    ///   (finite weights whose products overflow on this text): no token can be drawn from them.
+    public func nextToken() throws -> (id: Int, text: String) {
         let logits = languageModel.model.advance([input], state: &state)
+        guard logits.allSatisfy(\.isFinite) else { throw GenerationError.notANumber(step: generated + 1) }
         let id = sampler.sample(logits, excluding: languageModel.vocabulary.unknownID)
         input = id
         generated += 1
@@ -55,8 +58,8 @@ public final class TextGenerator {
 
     /// The next piece of text: the next token, with a space before it at the word level (except
     /// at the very start of an empty prompt), so the pieces concatenate into the output.
-    public func next() -> String {
-        let token = nextToken().text
+    public func next() throws -> String {
+        let token = try nextToken().text
         let separator = pendingSeparator ? languageModel.level.separator : ""
         pendingSeparator = true
         return separator + token
@@ -65,10 +68,14 @@ public final class TextGenerator {
 
 public enum GenerationError: Error, CustomStringConvertible, Equatable, Sendable {
     case invalidOptions(String)
+    /// The model's scores for generated token `step` (1-based) were NaN or infinite.
+    case notANumber(step: Int)
 
     public var description: String {
         switch self {
         case .invalidOptions(let problem): return "invalid generation options: \(problem)."
+        case .notANumber(let step):
+            return "the model's scores for token \(step) are not finite numbers (its weights overflow on this text), so generation stopped."
         }
     }
 }
@@ -86,7 +93,8 @@ extension TextLanguageModel {
 
     /// The generated text as a stream of pieces, produced on a background task. Stops early
     /// when the consumer stops iterating. Invalid options end the stream at once (check
-    /// `options.sampling.problem` first to tell why).
+    /// `options.sampling.problem` first to tell why), and scores that are not finite numbers end
+    /// it where they occur.
     ///
     /// The model must not be used for anything else until the stream has finished.
     public func generate(prompt: String, options: GenerationOptions) -> AsyncStream<String> {
@@ -99,7 +107,8 @@ extension TextLanguageModel {
                 }
                 for _ in 0..<max(options.length, 0) {
                     if Task.isCancelled { break }
-                    if case .terminated = continuation.yield(generator.next()) { break }
+                    guard let piece = try? generator.next() else { break }
+                    if case .terminated = continuation.yield(piece) { break }
                 }
                 continuation.finish()
             }

@@ -12,16 +12,21 @@ public enum RNNKitRuntime {
 
     /// Sets the thread count; call it before training or evaluation starts (each parallel region
     /// reads it when it begins), not while one runs.
-    /// - Throws: `RNNKitRuntime.InvalidThreadCount` when `count` is below 1.
+    /// - Throws: `RNNKitRuntime.InvalidThreadCount` when `count` is below 1 or above
+    ///   `maxThreadCount`.
     public static func setThreadCount(_ count: Int) throws {
-        guard count >= 1 else { throw InvalidThreadCount(count: count) }
+        guard (1...maxThreadCount).contains(count) else { throw InvalidThreadCount(count: count) }
         Parallel.threads = count
     }
 
-    /// A thread count below 1.
+    /// The most threads RNNKit runs on: far more than any machine's cores, and few enough that a
+    /// mistyped count cannot ask the system for millions of threads.
+    public static let maxThreadCount = 1024
+
+    /// A thread count below 1 or above `maxThreadCount`.
     public struct InvalidThreadCount: Error, CustomStringConvertible {
         public let count: Int
-        public var description: String { "the thread count must be at least 1 (got \(count))." }
+        public var description: String { "the thread count must be between 1 and \(maxThreadCount) (got \(count))." }
     }
 
     /// An environment variable RNNKit reads, set to a value it cannot use.
@@ -51,9 +56,9 @@ public enum RNNKitRuntime {
     static func environmentProblem(threads: String?, blas: String?, blasLoaded: () -> Bool) -> InvalidEnvironment? {
         if let threads, !threads.isEmpty {
             let digits = threads.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
-            if !digits || Int(threads).map({ $0 < 1 }) ?? true {
+            if !digits || Int(threads).map({ !(1...maxThreadCount).contains($0) }) ?? true {
                 return InvalidEnvironment(variable: "RNNKIT_THREADS", value: threads,
-                                          detail: "not a thread count. Set it to a whole number of at least 1 (such as 2), or unset it to use every core.")
+                                          detail: "not a thread count. Set it to a whole number from 1 to \(maxThreadCount) (such as 2), or unset it to use every core.")
             }
         }
         if let blas, !blas.isEmpty, !RNNKitEnvironment.namedBLASChoices.contains(blas), !blasLoaded() {

@@ -31,17 +31,26 @@ enum StateDict {
         return out
     }
 
+    /// Refuses tensors holding a NaN or an infinity, naming the first such tensor and how many
+    /// values of it are bad: loaded, they would make every output NaN; saved, they would write a
+    /// file no load accepts.
+    static func checkFinite(_ tensors: [String: Safetensors.Entry], path: String, saving: Bool) throws {
+        for name in tensors.keys.sorted() {
+            let bad = tensors[name]!.values.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
+            guard bad == 0 else {
+                let what = "tensor `\(name)` holds \(bad) value\(bad == 1 ? "" : "s") that \(bad == 1 ? "is" : "are") not a finite number (NaN or infinite)"
+                throw ModelFileError(kind: .nonFinite(tensor: name, count: bad), path: path, detail: saving
+                    ? "\(what): a model with such weights gives no usable output, so it was not saved."
+                    : "\(what): the weights are damaged.")
+            }
+        }
+    }
+
     /// Fills `parameters` from `tensors`; every parameter must be present with PyTorch's shape
     /// and finite values (a NaN or infinite weight would make every output NaN).
     static func load(_ tensors: [String: Safetensors.Entry], into parameters: [Parameter], stack: RecurrentStack,
                      path: String) throws {
-        for name in tensors.keys.sorted() {
-            let bad = tensors[name]!.values.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
-            guard bad == 0 else {
-                throw ModelFileError(kind: .nonFinite(tensor: name, count: bad), path: path, detail:
-                    "tensor `\(name)` holds \(bad) value\(bad == 1 ? "" : "s") that \(bad == 1 ? "is" : "are") not a finite number (NaN or infinite): the weights are damaged.")
-            }
-        }
+        try checkFinite(tensors, path: path, saving: false)
         for p in parameters {
             let (shape, transposed) = layout(of: p, in: stack)
             guard let e = tensors[p.name] else {

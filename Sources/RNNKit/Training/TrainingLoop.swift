@@ -90,6 +90,8 @@ final class TrainingLoop<Task: TrainingTask> {
              event: (TrainingEvent) throws -> Void) throws -> TrainingSummary {
         let parameters = task.parameters
         let B = task.batchesPerEpoch
+        // Before any work, not at the end of the first epoch: a checkpoint that cannot be written.
+        if let checkpoint { try OutputFile.check(checkpoint.path) }
         var resumed: ResumePoint?
         if let checkpoint, checkpoint.resume, FileManager.default.fileExists(atPath: checkpoint.path) {
             try restore(from: checkpoint.path, identity: checkpoint.identity)
