@@ -231,17 +231,7 @@ struct CheckpointOptions: ParsableArguments {
         if FileManager.default.fileExists(atPath: checkpointDir, isDirectory: &isFolder), !isFolder.boolValue {
             throw refuse("it is a file, not a folder")
         }
-        // mkdir -p with the system's reason when it fails (Foundation's errors do not always carry it).
-        func make(_ folder: String) -> Int32 {
-            if mkdir(folder, 0o777) == 0 { return 0 }
-            var isFolder: ObjCBool = false
-            if errno == EEXIST { return FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) && isFolder.boolValue ? 0 : ENOTDIR }
-            guard errno == ENOENT, folder.contains("/") else { return errno }
-            let parent = (folder as NSString).deletingLastPathComponent
-            let made = parent.isEmpty ? 0 : make(parent)
-            return made != 0 ? made : mkdir(folder, 0o777) == 0 || errno == EEXIST ? 0 : errno
-        }
-        let failure = make(checkpointDir)
+        let failure = makeFolders(checkpointDir)
         if failure != 0 { throw refuse("cannot create the folder (\(String(cString: strerror(failure))))") }
         return (checkpointDir as NSString).appendingPathComponent("checkpoint.safetensors")
     }
@@ -249,6 +239,71 @@ struct CheckpointOptions: ParsableArguments {
     /// The flag and checkpoint file for `checkOutputs`, making the folder (nil without the option).
     func checkedOutput() throws -> (flag: String, path: String?) {
         ("--checkpoint-dir", try checkpointPath())
+    }
+}
+
+/// mkdir -p: 0, or the system's reason (errno) when it fails (Foundation's errors do not always
+/// carry it).
+func makeFolders(_ folder: String) -> Int32 {
+    if mkdir(folder, 0o777) == 0 { return 0 }
+    var isFolder: ObjCBool = false
+    if errno == EEXIST { return FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) && isFolder.boolValue ? 0 : ENOTDIR }
+    guard errno == ENOENT, folder.contains("/") else { return errno }
+    let parent = (folder as NSString).deletingLastPathComponent
+    let made = parent.isEmpty ? 0 : makeFolders(parent)
+    return made != 0 ? made : mkdir(folder, 0o777) == 0 || errno == EEXIST ? 0 : errno
+}
+
+/// Reports of a training run: shared by `train` and `train-lm`.
+struct ReportOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Write metrics.jsonl (one line per evaluation) and report.html (curves, confusion matrix, model card) to this folder, updated after each evaluation.",
+                               valueName: "dir"))
+    var report: String?
+
+    @Option(help: ArgumentHelp("Write a TensorBoard event file (scalars; step = epoch) to this folder.", valueName: "dir"))
+    var tensorboard: String?
+
+    var metricsPath: String? { report.map { (($0 as NSString).appendingPathComponent("metrics.jsonl")) } }
+    var htmlPath: String? { report.map { (($0 as NSString).appendingPathComponent("report.html")) } }
+
+    /// Makes the folders (as mkdir -p) and returns the files for `checkOutputs`: the report's two,
+    /// and for --tensorboard a name in its folder (so that the folder is checked for writing; the
+    /// event file itself is created new and never written over).
+    func checkedOutputs() throws -> [(flag: String, path: String?)] {
+        for (flag, folder) in [("--report", report), ("--tensorboard", tensorboard)] {
+            guard let folder else { continue }
+            var isFolder: ObjCBool = false
+            if FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), !isFolder.boolValue {
+                throw CommandError("\(flag) \(folder): it is a file, not a folder. Choose another \(flag).")
+            }
+            let failure = makeFolders(folder)
+            if failure != 0 {
+                throw CommandError("\(flag) \(folder): cannot create the folder (\(String(cString: strerror(failure)))). Choose another \(flag).")
+            }
+        }
+        return [("--report", metricsPath), ("--report", htmlPath),
+                ("--tensorboard", tensorboard.map { ($0 as NSString).appendingPathComponent("events.out.tfevents") })]
+    }
+
+    /// The writers chosen, made once the data is read (a report of a run that never started is
+    /// not left behind); the TensorBoard file is created here.
+    func writers(card: TrainingReport.ModelCard, level: TokenLevel?) throws -> ReportWriters {
+        ReportWriters(metrics: try metricsPath.map { try MetricsLog(path: $0, level: level) },
+                      page: try htmlPath.map { try TrainingReport(path: $0, card: card, level: level) },
+                      board: try tensorboard.map { try TensorBoardWriter(directory: $0, level: level) })
+    }
+}
+
+/// The report writers of a run, fed every training event.
+struct ReportWriters {
+    var metrics: MetricsLog?
+    var page: TrainingReport?
+    var board: TensorBoardWriter?
+
+    func record(_ event: TrainingEvent) throws {
+        try metrics?.record(event)
+        try page?.record(event)
+        try board?.record(event)
     }
 }
 

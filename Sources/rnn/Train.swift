@@ -26,6 +26,7 @@ struct Train: ParsableCommand {
                 --text-column text --label-column score --threshold 0 --output m.safetensors
               rnn train --data scores.tsv --no-header --text-column 3 --label-column 2 --threshold 0
               rnn train --data train.tsv --cell lstm --bidirectional --layers 2 --pooling max
+              rnn train --data train.tsv --report report --tensorboard runs
 
             Data files: CSV (RFC 4180), TSV or JSON Lines, UTF-8, with a header naming the text and \
             label columns (or --no-header with column indexes).
@@ -79,6 +80,7 @@ struct Train: ParsableCommand {
     @Option(help: "Evaluate and report every N epochs. (default: 100 without --data, 1 with)")
     var reportEvery: Int?
     @OptionGroup(title: "Checkpoints") var checkpoints: CheckpointOptions
+    @OptionGroup(title: "Reports") var reports: ReportOptions
     @Flag(help: "Print nothing but the final results.")
     var quiet = false
 
@@ -162,12 +164,14 @@ struct Train: ParsableCommand {
         threadOptions.apply()
         let recipe = self.recipe
         let options = recipe.training
-        try checkOutputs([("--output", output), checkpoints.checkedOutput()],
+        try checkOutputs([("--output", output), checkpoints.checkedOutput()] + reports.checkedOutputs(),
                          inputs: [("--data", data), ("--validation", validation), ("--test", test)])
+        var rows: (train: [LabeledText], validation: [LabeledText]?, test: [LabeledText]?) = ([], nil, nil)
         let run: ClassifierTraining = try reportingErrors {
             let trainRows = try data.map { try dataOptions.read($0, training: true) } ?? TutorialDataset.train
             let validationRows = try validation.map { try dataOptions.read($0) }
             let testRows = try test.map { try dataOptions.read($0) } ?? (tutorial ? TutorialDataset.test : nil)
+            rows = (trainRows, validationRows, testRows)
             return try ClassifierTraining(train: trainRows, validation: validationRows, test: testRows, recipe: recipe,
                                           sources: (data ?? "built-in data", validation ?? data ?? "",
                                                     test ?? "built-in data"))
@@ -190,8 +194,10 @@ struct Train: ParsableCommand {
         }
         let live = !quiet && !tutorial && stdoutIsTerminal
         let out = ProgressOutput(quiet: quiet)
+        let writers = try reportingErrors { try reports.writers(card: modelCard(run, rows: rows), level: nil) }
         let summary = try reportingErrors {
             try run.fit(checkpoint: checkpoint, resume: checkpoints.resume) { event in
+                try writers.record(event)
                 switch event {
                 case .batch(let p):
                     guard live else { return }
@@ -236,10 +242,60 @@ struct Train: ParsableCommand {
             print(String(format: "trained %d epochs in %@ (%@ tokens/s)", summary.epochs, formatDuration(summary.seconds),
                          formatRate(Double(summary.tokens) / max(summary.seconds, 1e-9))))
         }
+        if let page = writers.page {
+            try reportingErrors { try finish(page, run: run, rows: rows, summary: summary) }
+        }
         if let output {
             try reportingErrors { try run.classifier.save(to: output) }
             print("Saved model to \(output)")
         }
+        if let report = reports.report { print("Wrote \(reports.metricsPath ?? "") and \(reports.htmlPath ?? report)") }
+        if let board = writers.board { print("Wrote \(board.path)") }
+    }
+
+    /// The set the report scores: validation (given, or held out of --data as training did),
+    /// else test, else training; with its name.
+    private func scoredSet(_ run: ClassifierTraining,
+                           rows: (train: [LabeledText], validation: [LabeledText]?, test: [LabeledText]?)) -> (rows: [LabeledText], name: String) {
+        if let v = rows.validation { return (v, "validation data, \(validation ?? "")") }
+        if let fraction = run.recipe.validationFraction {
+            let held = ClassifierData.stratifiedSplit(rows.train, fraction: fraction, seed: run.recipe.training.seed).validation
+            if !held.isEmpty { return (held, "validation data, \(Int((fraction * 100).rounded()))% held out of \(data ?? "the data")") }
+        }
+        if let t = rows.test, !t.isEmpty { return (t, "test data, \(test ?? "built-in")") }
+        return (rows.train, "training data, \(data ?? "built-in")")
+    }
+
+    private func finish(_ page: TrainingReport, run: ClassifierTraining,
+                        rows: (train: [LabeledText], validation: [LabeledText]?, test: [LabeledText]?),
+                        summary: TrainingSummary) throws {
+        let set = scoredSet(run, rows: rows)
+        let evaluation = try run.classifier.evaluate(on: set.rows, source: set.name)
+        try page.finish(summary: summary, classification: (evaluation.report, set.name),
+                        mistakes: run.classifier.mostConfidentMistakes(on: set.rows, limit: 10))
+    }
+
+    private func modelCard(_ run: ClassifierTraining,
+                           rows: (train: [LabeledText], validation: [LabeledText]?, test: [LabeledText]?)) -> TrainingReport.ModelCard {
+        let prepared = run.data, t = run.recipe.training
+        var dataFiles: [(role: String, source: String, contents: String)] = [
+            ("training", data ?? "built-in tutorial data", "\(prepared.train.count) examples")]
+        if let v = prepared.validation {
+            dataFiles.append(("validation", validation ?? "held out of \(data ?? "the data")", "\(v.count) examples"))
+        }
+        if let x = prepared.test { dataFiles.append(("test", test ?? "built-in tutorial data", "\(x.count) examples")) }
+        var settings: [(name: String, value: String)] = [
+            ("task", "text classification: " + prepared.labels.joined(separator: ", ")),
+            ("model", describe(run.configuration)),
+            ("vocabulary", "\(prepared.vocabulary.count) entries"),
+            ("recipe", tutorial ? "tutorial" : "standard"),
+            ("optimizer", "\(t.optimizer), learning rate \(t.learningRate), batch \(t.batchSize)"),
+            ("epochs", "\(t.epochs), evaluated every \(t.reportEvery)" + (t.patience.map { ", patience \($0)" } ?? "")),
+            ("seed", "\(t.seed)"),
+        ]
+        settings.append(("command", (["rnn"] + CommandLine.arguments.dropFirst()).joined(separator: " ")))
+        return TrainingReport.ModelCard(title: data.map { "rnn train: \($0)" } ?? "rnn train: the tutorial", data: dataFiles,
+                                        settings: settings)
     }
 
     private func printTutorialReport(_ report: EpochReport) {

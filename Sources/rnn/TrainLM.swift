@@ -62,6 +62,8 @@ struct TrainLM: ParsableCommand {
 
     @OptionGroup(title: "Checkpoints") var checkpoints: CheckpointOptions
 
+    @OptionGroup(title: "Reports") var reports: ReportOptions
+
     @Flag(help: "Print nothing but errors and warnings.")
     var quiet = false
 
@@ -117,7 +119,8 @@ struct TrainLM: ParsableCommand {
         let recipe = try self.recipe()
         let level = recipe.level
         let out = ProgressOutput(quiet: quiet)
-        try checkOutputs([("--output", output), checkpoints.checkedOutput()], inputs: [("--text", text)])
+        try checkOutputs([("--output", output), checkpoints.checkedOutput()] + reports.checkedOutputs(),
+                         inputs: [("--text", text)])
 
         let run: LanguageModelTraining = try reportingErrors {
             try LanguageModelTraining(text: LanguageModelText.read(path: text), recipe: recipe)
@@ -142,9 +145,24 @@ struct TrainLM: ParsableCommand {
 
         let live = !quiet && stdoutIsTerminal
         var lastDraw = -1.0
+        let t = recipe.training
+        let card = TrainingReport.ModelCard(
+            title: "rnn train-lm: \(text)",
+            data: [("text", text, "\(corpus.train.count) \(unit) for training, \(corpus.validation.count) for validation")],
+            settings: [("task", "\(level == .char ? "character" : "word")-level language model"),
+                       ("model", "\(configuration.cell.rawValue), \(configuration.numLayers) layer(s) of \(configuration.hiddenSize), "
+                                 + "embedding \(configuration.embeddingSize), dropout \(configuration.dropout)"),
+                       ("vocabulary", "\(corpus.vocabulary.count) entries (with <unk>)"),
+                       ("optimizer", "\(t.optimizer), learning rate \(t.effectiveLearningRate), batch \(t.batchSize)×\(t.sequenceLength)"),
+                       ("budget", [t.epochs.map { "\($0) epoch(s)" }, t.maxTime.map { "at most \(formatBudget($0))" }]
+                                    .compactMap { $0 }.joined(separator: ", ")),
+                       ("seed", "\(t.seed)"),
+                       ("command", (["rnn"] + CommandLine.arguments.dropFirst()).joined(separator: " "))])
+        let writers = try reportingErrors { try reports.writers(card: card, level: level) }
         let summary = try reportingErrors {
             do {
                 return try run.fit(checkpoint: checkpoint, resume: checkpoints.resume) { event in
+                    try writers.record(event)
                     switch event {
                     case .started(let plan):
                         let budget = [plan.epochs.map { "\($0) epoch\($0 == 1 ? "" : "s")" },
@@ -193,12 +211,17 @@ struct TrainLM: ParsableCommand {
         }
         // The model holds the best weights now; saved again so that the file records this run's
         // options even when the best epoch came before a resume.
-        try reportingErrors { try file.save(to: output) }
+        try reportingErrors {
+            try file.save(to: output)
+            try writers.page?.finish(summary: summary)
+        }
         let which = summary.bestValidation.map { String(format: "epoch %d, val loss %.4f", summary.bestEpoch ?? 0, $0.loss) }
             ?? "epoch \(summary.epochs)"
         out.line(String(format: "Trained %d step%@ in %.1f s (%@ %@/s); saved the best model (%@) to %@",
                         summary.steps, summary.steps == 1 ? "" : "s", summary.seconds,
                         formatRate(summary.tokensPerSecond), unit, which, output))
+        if reports.report != nil { out.line("Wrote \(reports.metricsPath ?? "") and \(reports.htmlPath ?? "")") }
+        if let board = writers.board { out.line("Wrote \(board.path)") }
     }
 
     private func report(_ e: EpochReport, level: TokenLevel, unit: String) -> String {

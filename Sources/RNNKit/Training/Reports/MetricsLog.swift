@@ -1,0 +1,58 @@
+/// Writes `metrics.jsonl`: one JSON object per evaluation of a run, rewritten whole (atomically)
+/// after each, so that a reader sees every evaluation so far and never half a line.
+///
+/// Keys: `epoch`, `complete_epoch`, `train_loss`, `train_accuracy` (classifiers),
+/// `validation_loss`, `validation_accuracy` (with validation data), `test_loss`,
+/// `test_accuracy` (with test data), `train_perplexity` and `validation_perplexity` (language
+/// models), `tokens_per_second`, `elapsed_seconds`, `best`, `final`. A number that is not finite
+/// is written as `null`.
+///
+///     let log = try MetricsLog(path: "report/metrics.jsonl")
+///     try run.fit { event in try log.record(event) }
+public final class MetricsLog {
+    public let path: String
+    private let level: TokenLevel?
+    /// The lines written so far.
+    public private(set) var lines: [String] = []
+
+    /// Checks that `path` can take the file (`OutputFile.check`); nothing is written yet.
+    /// - Parameter level: the token level of a language model (adds perplexity); nil for a classifier.
+    public init(path: String, level: TokenLevel? = nil) throws {
+        try OutputFile.check(path)
+        self.path = path
+        self.level = level
+    }
+
+    /// Adds the line of an `.evaluated` event and rewrites the file; other events are ignored.
+    public func record(_ event: TrainingEvent) throws {
+        guard case .evaluated(let report) = event else { return }
+        lines.append(Self.line(for: report, level: level))
+        try AtomicFile.write(Array(lines.map { $0 + "\n" }.joined().utf8), to: path)
+    }
+
+    /// One evaluation as a JSON object on one line.
+    static func line(for r: EpochReport, level: TokenLevel?) -> String {
+        var fields: [(String, String)] = [("epoch", "\(r.epoch)"), ("complete_epoch", "\(r.completeEpoch)")]
+        func add(_ part: String, _ m: Metrics?) {
+            guard let m else { return }
+            fields.append(("\(part)_loss", JSONNumber.text(m.loss)))
+            if let a = m.accuracy { fields.append(("\(part)_accuracy", JSONNumber.text(a))) }
+            if level != nil { fields.append(("\(part)_perplexity", JSONNumber.text(m.perplexity))) }
+        }
+        add("train", r.train)
+        add("validation", r.validation)
+        add("test", r.test)
+        fields += [("tokens_per_second", JSONNumber.text(r.tokensPerSecond)), ("elapsed_seconds", JSONNumber.text(r.elapsed)),
+                   ("best", "\(r.isBest)"), ("final", "\(r.isFinal)")]
+        return "{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}"
+    }
+}
+
+/// A Double as JSON: Swift's shortest round-trip text (valid JSON for finite values), `null`
+/// for NaN and infinities, which JSON cannot hold.
+enum JSONNumber {
+    static func text(_ x: Double) -> String {
+        guard x.isFinite else { return "null" }
+        return x == x.rounded() && abs(x) < 1e15 ? "\(Int64(x))" : "\(x)"
+    }
+}
