@@ -14,16 +14,22 @@ private struct EventFileReader {
 
     struct Malformed: Error, CustomStringConvertible { var description: String }
 
+    /// TensorFlow's masking, written out here rather than taken from the writer's code.
+    static func mask<C: Collection>(_ bytes: C) -> UInt32 where C.Element == UInt8 {
+        let crc = CRC32C.checksum(bytes)  // the test vector checks this one
+        return ((crc >> 15) | (crc << 17)) &+ 0xA282_EAD8
+    }
+
     static func records(_ bytes: [UInt8]) throws -> [[UInt8]] {
         var out: [[UInt8]] = [], at = 0
         func u32(_ i: Int) -> UInt32 { (0..<4).reduce(0) { $0 | UInt32(bytes[i + $1]) << (8 * $1) } }
         while at < bytes.count {
             guard at + 12 <= bytes.count else { throw Malformed(description: "truncated header at \(at)") }
             let length = Int((0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[at + $1]) << (8 * UInt64($1)) })
-            guard u32(at + 8) == CRC32C.masked(bytes[at..<at + 8]) else { throw Malformed(description: "length CRC at \(at)") }
+            guard u32(at + 8) == mask(bytes[at..<at + 8]) else { throw Malformed(description: "length CRC at \(at)") }
             guard at + 12 + length + 4 <= bytes.count else { throw Malformed(description: "truncated record at \(at)") }
             let data = Array(bytes[at + 12..<at + 12 + length])
-            guard u32(at + 12 + length) == CRC32C.masked(data) else { throw Malformed(description: "data CRC at \(at)") }
+            guard u32(at + 12 + length) == mask(data) else { throw Malformed(description: "data CRC at \(at)") }
             out.append(data)
             at += 12 + length + 4
         }
