@@ -179,7 +179,17 @@ struct TrainingReportTests {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let first = try TensorBoardWriter(directory: folder, wallTime: 1_700_000_000)
         let before = try Data(contentsOf: URL(fileURLWithPath: first.path))
+        // The same second on the same host: a new file beside it.
+        let second = try TensorBoardWriter(directory: folder, wallTime: 1_700_000_000)
+        #expect(second.path == first.path + ".2")
+        try second.add([("x", 1)], step: 1)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: first.path)) == before)
+        // A file that is not ours in the way of every name: refused, none written over.
+        let third = first.path + ".3"
+        try Data("mine".utf8).write(to: URL(fileURLWithPath: third))
+        for n in 4...100 { try Data("mine".utf8).write(to: URL(fileURLWithPath: first.path + ".\(n)")) }
         #expect(throws: ReportFileError.self) { _ = try TensorBoardWriter(directory: folder, wallTime: 1_700_000_000) }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: third)) == Data("mine".utf8))
         #expect(try Data(contentsOf: URL(fileURLWithPath: first.path)) == before)
         #expect(throws: OutputFileError.self) { _ = try TensorBoardWriter(directory: folder + "/missing") }
     }

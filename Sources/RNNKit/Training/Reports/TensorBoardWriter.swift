@@ -12,7 +12,7 @@ import Foundation
 ///
 /// The file, `events.out.tfevents.<unix time>.<host>` in `directory`, is a TFRecord log of
 /// protobuf `Event`s, encoded here by hand. It is created new (an existing file of that name is
-/// refused, never written over) and appended to after each evaluation, each record written whole
+/// never written over: the name gets a suffix `.2`, `.3`, … instead) and appended to after each evaluation, each record written whole
 /// as it comes, so TensorBoard can read a run that is still going. Non-finite values are left out.
 ///
 ///     let board = try TensorBoardWriter(directory: "runs")
@@ -33,13 +33,21 @@ public final class TensorBoardWriter {
         let name = gethostname(&host, host.count - 1) == 0 ? String(cString: host) : "localhost"
         // A host name is a file name component here: keep it one.
         let safeHost = String(name.map { $0 == "/" ? "_" : $0 })
-        path = (directory.hasSuffix("/") ? directory : directory + "/") + "events.out.tfevents.\(Int(wallTime)).\(safeHost)"
+        let base = (directory.hasSuffix("/") ? directory : directory + "/") + "events.out.tfevents.\(Int(wallTime)).\(safeHost)"
         self.level = level
-        try OutputFile.check(path)
-        // O_EXCL: another run's log (same second, same host) is never appended to or replaced.
-        descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND, 0o644)
+        try OutputFile.check(base)
+        // O_EXCL: another run's log is never appended to or replaced; a run started in the same
+        // second on the same host gets the next free suffix (.2, .3, …) instead.
+        var candidate = base, fd: Int32 = -1
+        for n in 1...100 {
+            candidate = n == 1 ? base : "\(base).\(n)"
+            fd = open(candidate, O_WRONLY | O_CREAT | O_EXCL | O_APPEND, 0o644)
+            if fd >= 0 || errno != EEXIST { break }
+        }
+        path = candidate
+        descriptor = fd
         guard descriptor >= 0 else {
-            let why = errno == EEXIST ? "the file exists already; it is not written over"
+            let why = errno == EEXIST ? "the file exists already (and 99 more with suffixes); it is not written over"
                 : "cannot create it (\(String(cString: strerror(errno))))"
             throw ReportFileError(path: path, detail: why)
         }
