@@ -31,16 +31,7 @@ package enum AtomicFile {
         let mode = stat(target, &old) == 0 ? old.st_mode & 0o777 : 0o644
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL, mode)
         guard fd >= 0 else { throw fail("cannot create a file in \(directory)") }
-        var written = 0
-        let ok: Bool = bytes.withUnsafeBytes { raw in
-            while written < raw.count {
-                let n = Glibc_write(fd, raw.baseAddress! + written, raw.count - written)
-                if n < 0 { if errno == EINTR { continue }; return false }
-                written += n
-            }
-            return true
-        }
-        guard ok, fsync(fd) == 0 else {
+        guard writeAll(bytes, to: fd), fsync(fd) == 0 else {
             let e = fail("write failed")
             close(fd); unlink(temporary)
             throw e
@@ -51,6 +42,20 @@ package enum AtomicFile {
             let e = fail("cannot replace the file")
             unlink(temporary)
             throw e
+        }
+    }
+
+    /// Writes every byte to `fd`, going on after short writes and EINTR; false on an error
+    /// (errno says which).
+    package static func writeAll(_ bytes: [UInt8], to fd: Int32) -> Bool {
+        var written = 0
+        return bytes.withUnsafeBytes { raw in
+            while written < raw.count {
+                let n = Glibc_write(fd, raw.baseAddress! + written, raw.count - written)
+                if n < 0 { if errno == EINTR { continue }; return false }
+                written += n
+            }
+            return true
         }
     }
 

@@ -123,21 +123,3 @@ enum SVGChart {
         return String(format: "%.\(decimals)f", abs(v) < step / 1e6 ? 0 : v)
     }
 }
-
-enum HTML {
-    static func escape(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.utf8.count)
-        for c in s {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(c)
-            }
-        }
-        return out
-    }
-}

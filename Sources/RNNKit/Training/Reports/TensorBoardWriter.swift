@@ -115,17 +115,7 @@ public final class TensorBoardWriter {
     }
 
     private func append(_ event: [UInt8]) throws {
-        let bytes = Self.record(event)
-        var written = 0
-        let ok: Bool = bytes.withUnsafeBytes { raw in
-            while written < raw.count {
-                let n = write(descriptor, raw.baseAddress! + written, raw.count - written)
-                if n < 0 { if errno == EINTR { continue }; return false }
-                written += n
-            }
-            return true
-        }
-        guard ok else {
+        guard AtomicFile.writeAll(Self.record(event), to: descriptor) else {
             throw ReportFileError(path: path, detail: "cannot write (\(String(cString: strerror(errno))))")
         }
     }
