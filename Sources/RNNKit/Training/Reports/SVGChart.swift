@@ -47,7 +47,10 @@ enum SVGChart {
 
         if let best, best >= minX, best <= maxX {
             svg += "<line x1=\"\(f(px(Double(best))))\" y1=\"\(f(top))\" x2=\"\(f(px(Double(best))))\" y2=\"\(f(height - bottom))\" class=\"best\"/>"
-            svg += "<text x=\"\(f(px(Double(best)) + 4))\" y=\"\(f(top + 12))\" class=\"best-label\">best: epoch \(best)</text>"
+            // Right of the line, or left of it near the right edge.
+            let nearEdge = px(Double(best)) > width - right - 90
+            svg += "<text x=\"\(f(px(Double(best)) + (nearEdge ? -4 : 4)))\" y=\"\(f(top + 12))\" class=\"best-label\""
+                + (nearEdge ? " text-anchor=\"end\"" : "") + ">best: epoch \(best)</text>"
         }
         for s in series {
             let finite = s.points.filter { $0.y.isFinite }
@@ -61,9 +64,9 @@ enum SVGChart {
                 }
             }
         }
-        // Legend, top right.
+        // Legend in the title's row, right-aligned, clear of the plot.
         for (k, s) in series.enumerated() {
-            let lx = width - right - 130, ly = top + 4 + Double(k) * 16
+            let lx = width - right - 90 * Double(series.count - k), ly = 7.0
             svg += "<rect x=\"\(f(lx))\" y=\"\(f(ly))\" width=\"10\" height=\"10\" fill=\"\(s.color)\"/>"
             svg += "<text x=\"\(f(lx + 14))\" y=\"\(f(ly + 9))\" class=\"tick\">\(HTML.escape(s.name))</text>"
         }
