@@ -271,3 +271,29 @@ struct TrainingReportTests {
         #expect(classifier.mostConfidentMistakes(on: TutorialDataset.test, limit: 1).count == 1)
     }
 }
+
+@Suite("Training reports: resumed runs")
+struct MetricsLogResumeTests {
+    @Test func resumedRunKeepsTheEarlierEpochs() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/metrics.jsonl"
+        let first = try MetricsLog(path: path)
+        for epoch in 1...4 { try first.record(.evaluated(report(epoch: epoch, loss: Double(epoch)))) }
+        // The run stopped after epoch 4 with a checkpoint from the end of epoch 2; it resumes at 3.
+        let second = try MetricsLog(path: path)
+        let plan = TrainingPlan(trainTokens: 1, validationTokens: 0, batchesPerEpoch: 1, epochs: 5, maxTime: nil,
+                                parameterCount: 1, resumed: ResumePoint(epoch: 3, batch: 0, elapsed: 1))
+        try second.record(.started(plan))
+        try second.record(.evaluated(report(epoch: 3, loss: 30)))
+        let epochs = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map { MetricsLog.epoch(of: String($0)) }
+        #expect(epochs == [1, 2, 3])
+        #expect(try String(contentsOfFile: path, encoding: .utf8).contains("\"train_loss\":30"))
+        // A fresh run starts the file afresh.
+        let fresh = try MetricsLog(path: path)
+        try fresh.record(.started(TrainingPlan(trainTokens: 1, validationTokens: 0, batchesPerEpoch: 1, epochs: 1, maxTime: nil,
+                                               parameterCount: 1, resumed: nil)))
+        try fresh.record(.evaluated(report(epoch: 1, loss: 5)))
+        #expect(try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").count == 1)
+    }
+}

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Writes `metrics.jsonl`: one JSON object per evaluation of a run, rewritten whole (atomically)
 /// after each, so that a reader sees every evaluation so far and never half a line.
 ///
@@ -23,11 +25,29 @@ public final class MetricsLog {
         self.level = level
     }
 
-    /// Adds the line of an `.evaluated` event and rewrites the file; other events are ignored.
+    /// Adds the line of an `.evaluated` event and rewrites the file. A `.started` event of a run
+    /// resumed from a checkpoint keeps the file's lines of the epochs before the resumed one (the
+    /// run's earlier part), so the log stays whole; other events are ignored.
     public func record(_ event: TrainingEvent) throws {
-        guard case .evaluated(let report) = event else { return }
-        lines.append(Self.line(for: report, level: level))
-        try AtomicFile.write(Array(lines.map { $0 + "\n" }.joined().utf8), to: path)
+        switch event {
+        case .started(let plan):
+            guard let resumed = plan.resumed, lines.isEmpty,
+                  let old = try? String(contentsOfFile: path, encoding: .utf8) else { return }
+            lines = old.split(separator: "\n").map(String.init).filter { line in
+                Self.epoch(of: line).map { $0 < resumed.epoch } ?? false
+            }
+        case .evaluated(let report):
+            lines.append(Self.line(for: report, level: level))
+            try AtomicFile.write(Array(lines.map { $0 + "\n" }.joined().utf8), to: path)
+        case .batch, .skippedStep: break
+        }
+    }
+
+    /// The epoch of a line this type wrote (it starts `{"epoch":N,`); nil for any other line.
+    static func epoch(of line: String) -> Int? {
+        let prefix = "{\"epoch\":"
+        guard line.hasPrefix(prefix) else { return nil }
+        return Int(line.dropFirst(prefix.count).prefix { $0.isNumber })
     }
 
     /// One evaluation as a JSON object on one line.

@@ -106,6 +106,10 @@ public final class TrainingReport {
             """
         let isLM = level != nil
         let best = bestEpoch
+        if let resumed = plan?.resumed {
+            h += "<p class=\"status\">Resumed from a checkpoint at epoch \(resumed.epoch): the curves and tables start there "
+                + "(metrics.jsonl keeps the earlier epochs).</p>\n"
+        }
         if let summary {
             var s = "finished: \(summary.epochs) epoch\(summary.epochs == 1 ? "" : "s") in \(Self.duration(summary.seconds))"
             if summary.stoppedEarly { s += ", stopped early (validation loss stopped improving)" }
