@@ -242,12 +242,13 @@ struct Train: ParsableCommand {
             print(String(format: "trained %d epochs in %@ (%@ tokens/s)", summary.epochs, formatDuration(summary.seconds),
                          formatRate(Double(summary.tokens) / max(summary.seconds, 1e-9))))
         }
-        if let page = writers.page {
-            try reportingErrors { try finish(page, run: run, rows: rows, summary: summary) }
-        }
+        // The model first: a report that cannot be written must not cost the trained model.
         if let output {
             try reportingErrors { try run.classifier.save(to: output) }
             print("Saved model to \(output)")
+        }
+        if let page = writers.page {
+            try reportingErrors { try finish(page, run: run, rows: rows, summary: summary) }
         }
         if let report = reports.report { print("Wrote \(reports.metricsPath ?? "") and \(reports.htmlPath ?? report)") }
         if let board = writers.board { print("Wrote \(board.path)") }
@@ -270,7 +271,10 @@ struct Train: ParsableCommand {
                         rows: (train: [LabeledText], validation: [LabeledText]?, test: [LabeledText]?),
                         summary: TrainingSummary) throws {
         let set = scoredSet(run, rows: rows)
-        let evaluation = try run.classifier.evaluate(on: set.rows, source: set.name)
+        // A set with no text the model can read has no scores to show; the page still gets the rest.
+        guard let evaluation = try? run.classifier.evaluate(on: set.rows, source: set.name) else {
+            return try page.finish(summary: summary)
+        }
         try page.finish(summary: summary, classification: (evaluation.report, set.name),
                         mistakes: run.classifier.mostConfidentMistakes(on: set.rows, limit: 10))
     }
