@@ -88,26 +88,28 @@ enum ExplanationPage {
             <section><h2>\(escape(e.text))</h2>
             <p>Surprisal (−log₂ p of each token given those before it; red is surprising): \(mean)</p>
             \(bits)
-            \(plot(surprisals.map { $0 / max(most, 1) }, labels: e.tokens.map(\.text), title: "surprisal (0 to \(fixed(max(most, 1))) bits)"))
+            \(plot(e.tokens.map { $0.surprisal.map { $0 / max(most, 1) } }, labels: e.tokens.map(\.text), title: "surprisal (0 to \(fixed(max(most, 1))) bits)"))
             \(units)
             </section>
 
             """
     }
 
-    /// A line plot of values in 0…1, one point per token, as inline SVG.
-    private static func plot(_ values: [Float], labels: [String], title: String) -> String {
+    /// A line plot of values in 0…1, one point per token (none where nil), as inline SVG that
+    /// shrinks to the page's width.
+    private static func plot(_ values: [Float?], labels: [String], title: String) -> String {
         let (width, height, left, top) = (max(300, 40 * values.count), 140, 30, 20)
         let step = values.count > 1 ? Double(width - left - 10) / Double(values.count - 1) : 0
         func x(_ t: Int) -> Int { left + Int(Double(t) * step) }
         func y(_ v: Float) -> Int { top + Int(Double(height - top - 30) * (1 - Double(min(max(v, 0), 1)))) }
-        let points = values.enumerated().map { "\(x($0)),\(y($1))" }.joined(separator: " ")
-        let dots = values.enumerated().map { "<circle cx=\"\(x($0))\" cy=\"\(y($1))\" r=\"3\" fill=\"#2a6\"/>" }.joined()
+        let present = values.enumerated().compactMap { t, v in v.map { (t, $0) } }
+        let points = present.map { "\(x($0)),\(y($1))" }.joined(separator: " ")
+        let dots = present.map { "<circle cx=\"\(x($0))\" cy=\"\(y($1))\" r=\"3\" fill=\"#2a6\"/>" }.joined()
         let names = values.count <= 60 ? labels.enumerated().map {
             "<text x=\"\(x($0))\" y=\"\(height - 8)\" text-anchor=\"middle\">\(escape(display($1)))</text>"
         }.joined() : ""
         return """
-            <svg width="\(width)" height="\(height)" role="img" aria-label="\(escape(title))">
+            <svg width="\(width)" height="\(height)" viewBox="0 0 \(width) \(height)" style="max-width:100%;height:auto" role="img" aria-label="\(escape(title))">
             <text x="\(left)" y="12">\(escape(title))</text>
             <line x1="\(left)" y1="\(y(0.5))" x2="\(width - 10)" y2="\(y(0.5))" stroke="#ccc" stroke-dasharray="4"/>
             <line x1="\(left)" y1="\(y(0))" x2="\(width - 10)" y2="\(y(0))" stroke="#999"/>
