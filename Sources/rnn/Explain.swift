@@ -75,20 +75,7 @@ struct Explain: ParsableCommand {
             }
         }
         if texts.isEmpty {
-            var lines = LineReader(maxBytes: limits.maxTextBytes)
-            while let line = lines.next() {
-                switch line {
-                case .text(let line, let number):
-                    let text = line.trimmingCharacters(in: .whitespacesAndNewlines)
-                    if !text.isEmpty { explain(text, "line \(number) of standard input") }
-                case .tooLong(let number):
-                    fail(limits.tooLong("line \(number) of standard input"), text: nil)
-                case .binary(let number):
-                    fail("line \(number) of standard input contains a NUL byte: this is not text, so reading stopped there.",
-                         text: nil)
-                }
-                fflush(nil)
-            }
+            LineReader.eachStandardInputText(limits: limits, { explain($0, $1) }, failed: { fail($0, text: nil) })
         } else {
             for (k, text) in texts.enumerated() { explain(text, "text \(k + 1) of the arguments") }
         }
