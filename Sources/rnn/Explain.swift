@@ -20,7 +20,7 @@ struct Explain: ParsableCommand {
             Examples:
               rnn explain --model sentiment.safetensors "this is not good at all"
               rnn explain --model sentiment.safetensors --json "i am very good"
-              rnn explain --model shakespeare.safetensors --unit 12 --html page.html "ROMEO: (aside) \\"yes\\""
+              rnn explain --model lm.safetensors --unit 12 --html page.html "ROMEO: (aside) yes"
             """)
 
     enum ColorChoice: String, ExpressibleByArgument, CaseIterable { case auto, always, never }
@@ -37,7 +37,7 @@ struct Explain: ParsableCommand {
     @Option(help: ArgumentHelp("Also write one self-contained HTML page explaining every text.", valueName: "file"))
     var html: String?
 
-    @Option(name: .customLong("unit"), help: ArgumentHelp("A hidden unit of the top layer to show; repeat for more (default: the 3 that change most).", valueName: "n"))
+    @Option(name: .customLong("unit"), help: ArgumentHelp("A hidden unit of the top layer to show; repeat for more (default: the 3 that move most over the text).", valueName: "n"))
     var units: [Int] = []
 
     @Option(help: "Colour the terminal output: auto (when standard output is a terminal), always or never.")
@@ -45,9 +45,14 @@ struct Explain: ParsableCommand {
 
     @OptionGroup(title: "Limits") var limits: TextLimitOptions
 
+    @Option(help: ArgumentHelp("The most tokens of a text a classifier explains: the work grows with the square of the length.",
+                               valueName: "n"))
+    var maxTokens = TextClassifier.defaultMaxExplainedTokens
+
     @OptionGroup(title: "Performance") var threadOptions: ThreadOptions
 
     func validate() throws {
+        if maxTokens < 1 { throw ValidationError("--max-tokens must be at least 1 (got \(maxTokens)).") }
         if let bad = units.first(where: { $0 < 0 }) { throw ValidationError("--unit must be 0 or more (got \(bad)).") }
         if json && color == .always { throw ValidationError("--color always colours the terminal output; --json has none.") }
     }
@@ -67,9 +72,12 @@ struct Explain: ParsableCommand {
         func explain(_ text: String, _ what: @autoclosure () -> String) {
             if let problem = limits.problem(text, what()) { return fail(problem, text: nil) }
             do {
-                let e = try explainer.explain(text, units: units.isEmpty ? nil : units)
+                let e = try explainer.explain(text, units: units.isEmpty ? nil : units, maxTokens: maxTokens)
                 print(json ? try e.json() : render.render(e))
                 if html != nil { explained.append(e) }
+            } catch ExplanationError.tooManyTokens(let count, let limit) {
+                fail("\(what()) has \(count) tokens, more than \(limit); give --max-tokens to raise the limit (the work grows with the square of the length).",
+                     text: text)
             } catch {
                 fail(String(describing: error), text: text)
             }
@@ -132,9 +140,9 @@ enum Explainer {
         return ExplanationError.noSuchUnit(bad, count: count).description
     }
 
-    func explain(_ text: String, units: [Int]?) throws -> Explanation {
+    func explain(_ text: String, units: [Int]?, maxTokens: Int) throws -> Explanation {
         switch self {
-        case .classifier(let m): return .classifier(try m.explain(text, units: units))
+        case .classifier(let m): return .classifier(try m.explain(text, units: units, maxTokens: maxTokens))
         case .languageModel(let m): return .languageModel(try m.explain(text, units: units))
         }
     }

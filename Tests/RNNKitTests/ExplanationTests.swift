@@ -115,6 +115,8 @@ struct ExplanationTests {
         #expect(unit.change == HiddenUnits.totalChange(unit.activations, reverse: false))
         #expect(unit.activations.count == 5)
         #expect(throws: ExplanationError.noSuchUnit(6, count: 6)) { try model.explain(Self.text, units: [6]) }
+        #expect(throws: ExplanationError.tooManyTokens(5, limit: 4)) { try model.explain(Self.text, maxTokens: 4) }
+        #expect(try model.explain(Self.text, maxTokens: 5).tokens.count == 5)
     }
 
     @Test("Unknown words: read as <unk> and marked, or skipped and listed; a text of unknown words alone is refused")

@@ -1,5 +1,5 @@
 /// How a classifier read one text, token by token: what it predicted after each token, how much
-/// each token mattered, and the hidden units that moved most. From ``TextClassifier/explain(_:units:)``.
+/// each token mattered, and the hidden units that moved most. From ``TextClassifier/explain(_:units:maxTokens:)``.
 ///
 /// All numbers are finite (an explanation with non-finite numbers is never made).
 public struct ClassifierExplanation: Codable, Sendable, Equatable {

@@ -1,6 +1,8 @@
 extension TextClassifier {
-    /// How many units ``explain(_:units:)`` follows when none are asked for.
+    /// How many units ``explain(_:units:maxTokens:)`` follows when none are asked for.
     public static let explainedUnitCount = 3
+    /// The longest text ``explain(_:units:maxTokens:)`` reads by default, in tokens.
+    public static let defaultMaxExplainedTokens = 1000
 
     /// Explains how the classifier reads `text`: per token, the running prediction, importance by
     /// occlusion and by gradient × input, and the hidden units that change most (or `units`).
@@ -9,10 +11,13 @@ extension TextClassifier {
     ///     for token in e.tokens { print(token.text, token.probabilities, token.occlusion ?? 0) }
     ///
     /// The running prediction and occlusion each run the model once per token over up to the
-    /// whole text, so the work grows with the square of the text's length.
+    /// whole text, so the work grows with the square of the text's length: a text of more than
+    /// `maxTokens` tokens is refused (2,000 words take some 10 s with a 128-unit RNN).
     /// - Throws: `PredictionError` as ``predict(_:)`` does; `ExplanationError.noSuchUnit` for a
-    ///   unit the top layer lacks, `.notANumber` when a number of the explanation is not finite.
-    public func explain(_ text: String, units requested: [Int]? = nil) throws -> ClassifierExplanation {
+    ///   unit the top layer lacks, `.tooManyTokens` over `maxTokens`, `.notANumber` when a number
+    ///   of the explanation is not finite.
+    public func explain(_ text: String, units requested: [Int]? = nil,
+                        maxTokens: Int = TextClassifier.defaultMaxExplainedTokens) throws -> ClassifierExplanation {
         let prediction = try predict(text)
         let width = model.rnn.outputSize
         if let bad = requested?.first(where: { !(0..<width).contains($0) }) {
@@ -31,6 +36,7 @@ extension TextClassifier {
                 skipped.append(word)
             }
         }
+        guard ids.count <= maxTokens else { throw ExplanationError.tooManyTokens(ids.count, limit: maxTokens) }
         let predicted = labels.firstIndex(of: prediction.label)!
         let full = model.probabilities(ids)
         let activations = HiddenUnits.activations(of: model.rnn, steps: ids.count)
