@@ -59,12 +59,14 @@ struct ExplanationText {
         if colored {
             let separator = e.level == .char ? "" : " "
             // Surprise in red; each unit's activation green (positive) or red (negative).
-            lines.append("  bits  " + zip(e.tokens, surprisals).map { paint(display($0.0.text), -$0.1, scale: most) }
+            // A space keeps its place in a coloured line, where its background shows it.
+            func shown(_ token: String) -> String { token == " " ? " " : display(token) }
+            lines.append("  bits  " + zip(e.tokens, surprisals).map { paint(shown($0.0.text), -$0.1, scale: most) }
                 .joined(separator: separator))
             for unit in e.units {
                 let scale = unit.activations.map(abs).max() ?? 0
                 lines.append("  u\(unit.index)".padding(toLength: 8, withPad: " ", startingAt: 0)
-                             + zip(e.tokens, unit.activations).map { paint(display($0.0.text), $0.1, scale: scale) }
+                             + zip(e.tokens, unit.activations).map { paint(shown($0.0.text), $0.1, scale: scale) }
                                 .joined(separator: separator))
             }
         }

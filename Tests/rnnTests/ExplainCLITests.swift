@@ -108,6 +108,11 @@ struct ExplainCLITests {
         #expect(lines[lines.count - 2].hasPrefix("  bits as it reads: "))
         #expect(lines.last == "  units by variance over the text: " + lines.last!.dropFirst(35), "\(lines.last!)")
 
+        #expect(!run.stdout.contains("\u{1B}"))
+        let colored = try CLI.run(["explain", "--model", model, "--unit", "2", "--unit", "5", "--color", "always", text])
+        #expect(colored.lines.count == lines.count + 3, "the text coloured by surprisal, then by each unit\n\(colored)")
+        #expect(colored.lines[2].hasPrefix("  u2") && colored.stdout.contains("\u{1B}[48;2;"), "\(colored)")
+
         let json = try CLI.run(["explain", "--model", model, "--json", text])
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         #expect(Set(object.keys) == ["text", "level", "tokens", "meanSurprisal", "units"])
