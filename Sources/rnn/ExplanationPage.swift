@@ -98,8 +98,11 @@ enum ExplanationPage {
     /// A line plot of values in 0…1, one point per token (none where nil), as inline SVG that
     /// shrinks to the page's width.
     private static func plot(_ values: [Float?], labels: [String], title: String) -> String {
-        let (width, height, left, top) = (max(300, 40 * values.count), 140, 30, 20)
-        let step = values.count > 1 ? Double(width - left - 10) / Double(values.count - 1) : 0
+        // Room for each token's label under its point (some 7 px a character).
+        let spacing = max(40, 7 * (labels.map(\.count).max() ?? 0) + 8)
+        let (width, height, left, top) = (max(300, spacing * values.count), 140, 30, 20)
+        let right = spacing / 2
+        let step = values.count > 1 ? Double(width - left - right) / Double(values.count - 1) : 0
         func x(_ t: Int) -> Int { left + Int(Double(t) * step) }
         func y(_ v: Float) -> Int { top + Int(Double(height - top - 30) * (1 - Double(min(max(v, 0), 1)))) }
         let present = values.enumerated().compactMap { t, v in v.map { (t, $0) } }
@@ -111,8 +114,8 @@ enum ExplanationPage {
         return """
             <svg width="\(width)" height="\(height)" viewBox="0 0 \(width) \(height)" style="max-width:100%;height:auto" role="img" aria-label="\(escape(title))">
             <text x="\(left)" y="12">\(escape(title))</text>
-            <line x1="\(left)" y1="\(y(0.5))" x2="\(width - 10)" y2="\(y(0.5))" stroke="#ccc" stroke-dasharray="4"/>
-            <line x1="\(left)" y1="\(y(0))" x2="\(width - 10)" y2="\(y(0))" stroke="#999"/>
+            <line x1="\(left)" y1="\(y(0.5))" x2="\(width - right)" y2="\(y(0.5))" stroke="#ccc" stroke-dasharray="4"/>
+            <line x1="\(left)" y1="\(y(0))" x2="\(width - right)" y2="\(y(0))" stroke="#999"/>
             <text x="2" y="\(y(1) + 4)">1</text><text x="2" y="\(y(0) + 4)">0</text>
             <polyline points="\(points)" fill="none" stroke="#2a6" stroke-width="2"/>\(dots)\(names)</svg>
             """
