@@ -11,7 +11,9 @@ struct Explain: ParsableCommand {
             probability without the word; gradient × input: the same, to first order) and the \
             hidden units that change most. For a language model: each character's (or word's) \
             probability given what precedes it, its surprisal in bits, and hidden units' \
-            activations — --unit N, or the units whose activation varies most over the text. \
+            activations — --unit N, or the units whose activation follows a feature of the text \
+            best (inside quotes, inside parentheses, position in line: Karpathy's quote and \
+            line-length cells), or else varies most. \
             The kind of model is read from the file.
 
             On a terminal (or with --color always) words are coloured by importance: green \
@@ -37,7 +39,7 @@ struct Explain: ParsableCommand {
     @Option(help: ArgumentHelp("Also write one self-contained HTML page explaining every text.", valueName: "file"))
     var html: String?
 
-    @Option(name: .customLong("unit"), help: ArgumentHelp("A hidden unit of the top layer to show; repeat for more (default: the 3 that move most over the text).", valueName: "n"))
+    @Option(name: .customLong("unit"), help: ArgumentHelp("A hidden unit of the top layer to show; repeat for more (default: 3 chosen as above).", valueName: "n"))
     var units: [Int] = []
 
     @Option(help: "Colour the terminal output: auto (when standard output is a terminal), always or never.")

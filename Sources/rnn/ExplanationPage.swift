@@ -80,7 +80,8 @@ enum ExplanationPage {
             e.tokens[t].probability.map { "p \(fixed($0)), \(fixed(surprisals[t])) bits" } ?? "first token: not predicted"
         }
         let units = e.units.map { unit in
-            "<h3>Unit \(unit.index) <span class=\"note\">(variance \(fixed(unit.variance)))</span></h3>"
+            "<h3>Unit \(unit.index) <span class=\"note\">(" + (unit.feature.map { "follows \(escape($0)): r \(signed(unit.correlation ?? 0)), " } ?? "")
+                + "variance \(fixed(unit.variance)))</span></h3>"
                 + line(unit.activations, scale: unit.activations.map(abs).max() ?? 0) { "activation \(signed(unit.activations[$0]))" }
         }.joined(separator: "\n")
         let mean = e.meanSurprisal.map { "\(fixed($0)) bits per \(e.level == .char ? "character" : "word")" } ?? "one token"

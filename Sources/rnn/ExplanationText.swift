@@ -78,11 +78,16 @@ struct ExplanationText {
         lines += table(head, rows, paintFirst: nil)
         lines.append("  bits as it reads: " + sparkline(surprisals, maximum: max(most, 1)))
         if !e.units.isEmpty {
-            lines.append("  units by variance over the text: "
-                         + e.units.map { "\($0.index) \(fixed($0.variance))" }.joined(separator: ", "))
+            lines.append("  units: " + e.units.map(describe).joined(separator: "; "))
         }
         if e.tokens.contains(where: { !$0.known }) { lines.append("  * not in the vocabulary: read as <unk>") }
         return lines.joined(separator: "\n")
+    }
+
+    /// "12 follows inside quotes (r +0.812), variance 0.301".
+    private func describe(_ unit: LanguageModelExplanation.Unit) -> String {
+        let feature = unit.feature.map { "follows \($0) (r \(signed(unit.correlation ?? 0))), " } ?? ""
+        return "\(unit.index) \(feature)variance \(fixed(unit.variance))"
     }
 
     /// Rows under a head, columns padded to their widest cell (by characters), indented by two.

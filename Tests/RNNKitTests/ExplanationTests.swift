@@ -168,14 +168,34 @@ struct ExplanationTests {
         #expect(try lm.explain(text) == e, "deterministic")
     }
 
-    @Test("Language model units: by variance, or those asked for; errors for a bad unit or an empty text")
+    @Test("Text features: inside quotes and parentheses (closing marks included), position in line; constant ones left out")
+    func textFeatures() {
+        let tokens = "a\"b\"(c)\nd".map(String.init)
+        let features = TextFeatures.values(tokens, characterLevel: true)
+        #expect(features.map(\.name) == ["inside quotes", "inside parentheses", "position in line"])
+        #expect(features[0].values == [0, 1, 1, 1, 0, 0, 0, 0, 0])
+        #expect(features[1].values == [0, 0, 0, 0, 1, 1, 1, 0, 0])
+        #expect(features[2].values == [0, 1, 2, 3, 4, 5, 6, 7, 0])
+        #expect(TextFeatures.values("ab".map(String.init), characterLevel: false).isEmpty)
+        #expect(TextFeatures.correlation([1, 2, 3], [2, 4, 6]) == 1 && TextFeatures.correlation([1, 2, 3], [3, 2, 1]) == -1)
+        #expect(TextFeatures.correlation([1, 1, 1], [1, 2, 3]) == 0)
+    }
+
+    @Test("Language model units: those following a text feature best, or those asked for; errors for a bad unit or an empty text")
     func languageModelUnits() throws {
         let lm = Self.languageModel()
-        let e = try lm.explain("abc(ab)")
+        let text = "abc(ab)"
+        let e = try lm.explain(text)
         #expect(e.units.count == TextLanguageModel.explainedUnitCount)
-        let all = try lm.explain("abc(ab)", units: [0, 1, 2, 3, 4])
-        #expect(e.units[0].variance == all.units.map(\.variance).max())
+        let all = try lm.explain(text, units: [0, 1, 2, 3, 4])
+        let strongest = all.units.map { abs($0.correlation!) }.max()
+        #expect(abs(e.units[0].correlation!) == strongest)
+        #expect(e.units.map { abs($0.correlation!) } == e.units.map { abs($0.correlation!) }.sorted(by: >))
         #expect(all.units[3].variance == HiddenUnits.variance(all.units[3].activations))
+        let features = TextFeatures.values(text.map(String.init), characterLevel: true)
+        let unit = all.units[3], feature = try #require(features.first { $0.name == unit.feature })
+        #expect(unit.correlation == TextFeatures.correlation(unit.activations, feature.values))
+        #expect(features.allSatisfy { abs(TextFeatures.correlation(unit.activations, $0.values)) <= abs(unit.correlation!) })
         #expect(try lm.explain("a").meanSurprisal == nil)
         #expect(throws: ExplanationError.noSuchUnit(5, count: 5)) { try lm.explain("ab", units: [5]) }
         #expect(throws: ExplanationError.emptyText) { try lm.explain("") }

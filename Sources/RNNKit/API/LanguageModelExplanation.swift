@@ -20,8 +20,13 @@ public struct LanguageModelExplanation: Codable, Sendable, Equatable {
     /// One hidden unit of the top layer, followed over the text.
     public struct Unit: Codable, Sendable, Equatable {
         public var index: Int
-        /// The variance of its activation over the text (what automatic choice ranks by).
+        /// The variance of its activation over the text.
         public var variance: Float
+        /// The feature of the text its activation follows best: `inside quotes`, `inside
+        /// parentheses` or `position in line` (character level); nil when none varies over the text.
+        public var feature: String?
+        /// Pearson's correlation of its activation with `feature`, −1…1.
+        public var correlation: Float?
         /// Its activation after each token.
         public var activations: [Float]
     }
@@ -33,6 +38,8 @@ public struct LanguageModelExplanation: Codable, Sendable, Equatable {
     public var tokens: [Token]
     /// The mean surprisal over the tokens that have one, in bits per token; nil for one token.
     public var meanSurprisal: Float?
-    /// The units asked for, or the few whose activation varies most over the text, most first.
+    /// The units asked for, or else the few whose activation follows a feature of the text most
+    /// closely (largest |correlation|), most first; without a feature that varies over the text,
+    /// those whose activation varies most.
     public var units: [Unit]
 }

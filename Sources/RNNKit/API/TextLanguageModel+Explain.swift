@@ -6,7 +6,8 @@ extension TextLanguageModel {
 
     /// Explains how the model reads `text`: each token's probability and surprisal given the
     /// tokens before it, and the activation of hidden units of the top layer over the text —
-    /// `units`, or the ones whose activation varies most over this text.
+    /// `units`, or the ones whose activation follows a simple feature of the text most closely
+    /// (inside quotes, inside parentheses, position in line), or varies most when none applies.
     ///
     ///     let e = try lm.explain("\"Hello,\" she said.", units: [12])
     ///     print(e.meanSurprisal ?? 0, "bits per character")
@@ -38,9 +39,19 @@ extension TextLanguageModel {
         }
         let activations = HiddenUnits.activations(of: model.rnn, steps: ids.count)
         let variances = activations.map(HiddenUnits.variance)
-        let chosen = requested ?? HiddenUnits.top(variances, count: Self.explainedUnitCount)
-        let units = chosen.map { LanguageModelExplanation.Unit(index: $0, variance: variances[$0], activations: activations[$0]) }
-        let numbers = tokens.compactMap(\.probability) + units.flatMap { $0.activations + [$0.variance] }
+        let features = TextFeatures.values(pieces, characterLevel: level == .char)
+        // Each unit's best feature: the largest |correlation|, the first feature on a tie.
+        let best: [(name: String, r: Float)?] = activations.map { a in
+            features.map { (name: $0.name, r: TextFeatures.correlation(a, $0.values)) }
+                .reduce(nil) { best, next in best.map { abs(next.r) > abs($0.r) ? next : $0 } ?? next }
+        }
+        let chosen = requested ?? HiddenUnits.top(features.isEmpty ? variances : best.map { abs($0?.r ?? 0) },
+                                                  count: Self.explainedUnitCount)
+        let units = chosen.map {
+            LanguageModelExplanation.Unit(index: $0, variance: variances[$0], feature: best[$0]?.name,
+                                          correlation: best[$0]?.r, activations: activations[$0])
+        }
+        let numbers = tokens.compactMap(\.probability) + units.flatMap { $0.activations + [$0.variance, $0.correlation ?? 0] }
         guard numbers.allSatisfy(\.isFinite), bits.isFinite else { throw ExplanationError.notANumber(text: text) }
         return LanguageModelExplanation(text: text, level: level, tokens: tokens,
                                         meanSurprisal: ids.count > 1 ? Float(bits / Double(ids.count - 1)) : nil,
