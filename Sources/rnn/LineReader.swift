@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -63,6 +64,28 @@ struct LineReader {
             guard let newline else { start = end; continue }
             start = newline + 1
             return tooLong ? .tooLong(number: number) : .text(Self.text(line), number: number)
+        }
+    }
+
+    /// Each non-blank line of standard input, trimmed, one at a time as it arrives, in memory
+    /// bounded by `limits`: `text` gets it and its description for messages ("line 3 of standard
+    /// input"); `failed` gets the message for a line over the limit or with a NUL byte (where
+    /// reading stops). Output is flushed after each line, so each answer comes as its line does,
+    /// even into a pipe (where standard output is buffered).
+    static func eachStandardInputText(limits: TextLimitOptions, _ text: (String, String) -> Void,
+                                      failed: (String) -> Void) {
+        var lines = LineReader(maxBytes: limits.maxTextBytes)
+        while let line = lines.next() {
+            switch line {
+            case .text(let line, let number):
+                let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
+                if !trimmed.isEmpty { text(trimmed, "line \(number) of standard input") }
+            case .tooLong(let number):
+                failed(limits.tooLong("line \(number) of standard input"))
+            case .binary(let number):
+                failed("line \(number) of standard input contains a NUL byte: this is not text, so reading stopped there.")
+            }
+            fflush(nil)  // all output streams: standard output is the one buffered
         }
     }
 

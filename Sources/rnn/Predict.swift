@@ -74,22 +74,7 @@ struct Predict: ParsableCommand {
             let rows = try reportingErrors { try dataOptions.read(data, readsLabels: false) }
             for row in rows { classify(row.text, "the text on line \(row.line) of \(data)") }
         } else if texts.isEmpty {
-            // One line at a time, each answered as it comes, in bounded memory.
-            var lines = LineReader(maxBytes: limits.maxTextBytes)
-            while let line = lines.next() {
-                switch line {
-                case .text(let line, let number):
-                    let text = line.trimmingCharacters(in: .whitespacesAndNewlines)
-                    if !text.isEmpty { classify(text, "line \(number) of standard input") }
-                case .tooLong(let number):
-                    fail(limits.tooLong("line \(number) of standard input"), text: nil)
-                case .binary(let number):
-                    fail("line \(number) of standard input contains a NUL byte: this is not text, so reading stopped there.",
-                         text: nil)
-                }
-                // Each answer as its line comes, even into a pipe (where stdout is buffered).
-                fflush(nil)  // all output streams: standard output is the one buffered
-            }
+            LineReader.eachStandardInputText(limits: limits, { classify($0, $1) }, failed: { fail($0, text: nil) })
         } else {
             for (k, text) in texts.enumerated() { classify(text, "text \(k + 1) of the arguments") }
         }

@@ -123,4 +123,7 @@ package final class LanguageModel: @unchecked Sendable {
 
     /// Packed logits of the last forward, (N, V).
     var lastLogits: UnsafeMutablePointer<Float> { logits.pointer }
+
+    /// Packed next-token probabilities (softmax of the logits) of the last forward, (N, V).
+    var lastProbabilities: UnsafePointer<Float> { UnsafePointer(probs.pointer) }
 }

@@ -91,10 +91,16 @@ package final class SequenceClassifier: @unchecked Sendable {
 
     /// Backward pass: the forward in reverse, one line per layer, adding into every gradient.
     private func backward(_ batch: PackedBatch, lossCount: Int) {
-        let (B, N, F, O) = (batch.count, batch.rowCount, featureSize, numClasses)
-        let dy = dLogits.zeroed(B * O), df = dFeatures.zeroed(B * F)
-        SoftmaxCrossEntropy.backward(probabilities: probs.pointer, rows: B, classes: O, targets: sortedTargets.pointer,
-                                     scale: 1 / Float(max(lossCount, 1)), dy)
+        let dy = dLogits.zeroed(batch.count * numClasses)
+        SoftmaxCrossEntropy.backward(probabilities: probs.pointer, rows: batch.count, classes: numClasses,
+                                     targets: sortedTargets.pointer, scale: 1 / Float(max(lossCount, 1)), dy)
+        backward(batch, dLogits: dy)
+    }
+
+    /// The backward pass from dL/dlogits (B, O) in sorted row order down to every gradient.
+    private func backward(_ batch: PackedBatch, dLogits dy: UnsafePointer<Float>) {
+        let (B, N, F) = (batch.count, batch.rowCount, featureSize)
+        let df = dFeatures.zeroed(B * F)
         fc.backward(B, dy, features.pointer, df)
         featureDropout.backward(df, count: B * F)
         let dx = embedding.map { dEmbedded.zeroed(N * $0.embeddingSize) }
@@ -217,6 +223,48 @@ package final class SequenceClassifier: @unchecked Sendable {
     /// Raw scores (before softmax) for a sequence of word ids.
     package func logits(_ tokens: [Int]) -> [Float] {
         logits(PackedBatch([tokens])).logits[0]
+    }
+
+    /// Gradient × input for each step of one sequence: Σ_i (∂logit_c/∂x_t,i)·x_t,i, the first-order
+    /// share of logit `c` that token t's input vector carries. For one-hot input x_t is the one-hot
+    /// vector, so this is the gradient's entry at the token's id: the layer's dpreX_t · W_ih[:, w_t].
+    ///
+    /// Runs the usual forward and backward with the exact rule (the tutorial's published rule is
+    /// not the gradient); the parameters' gradients and backward rules are left as they were.
+    package func gradientTimesInput(_ tokens: [Int], logit c: Int) -> [Float] {
+        let saved = parameters.map { $0.grad.clone() }
+        let rules = rnn.layers.map { $0.map(\.backward) }
+        defer {
+            for (p, g) in zip(parameters, saved) { p.grad.copy(from: g) }
+            for (row, rule) in zip(rnn.layers, rules) { for (layer, r) in zip(row, rule) { layer.backward = r } }
+        }
+        for row in rnn.layers { for layer in row { layer.backward = .exact } }
+        let batch = PackedBatch([tokens])
+        forward(batch, targets: nil, training: false)
+        let dy = dLogits.zeroed(numClasses)
+        dy[c] = 1
+        backward(batch, dLogits: dy)
+        // B = 1: packed row n is step n.
+        var out = [Float](repeating: 0, count: tokens.count)
+        if let embedding {
+            let E = embedding.embeddingSize, x = embedded.pointer, dx = dEmbedded.pointer
+            for t in 0..<tokens.count {
+                var s: Double = 0
+                for e in 0..<E { s += Double(dx[t * E + e]) * Double(x[t * E + e]) }
+                out[t] = Float(s)
+            }
+        } else {
+            for layer in rnn.layers[0] {
+                let GH = layer.gateWidth, dPreX = layer.dPreX.pointer
+                for t in 0..<tokens.count {
+                    let column = layer.weightIH.value.row(tokens[t])  // stored (V, G·H): W_ih's column
+                    var s: Double = 0
+                    for g in 0..<GH { s += Double(dPreX[t * GH + g]) * Double(column[g]) }
+                    out[t] += Float(s)
+                }
+            }
+        }
+        return out
     }
 
     /// The pooled features of the most recent single-sequence forward (the tutorial's h_T).
