@@ -8,7 +8,8 @@ struct Serve: ParsableCommand {
         abstract: "Serve classifiers over HTTP (TF Serving's REST form).",
         discussion: """
             Loads and checks every model, then listens; prints `Serving N model(s) on \
-            http://HOST:PORT` once it does. Routes: GET /healthz, GET /v1/models, \
+            http://HOST:PORT` once it does. Routes: GET /healthz, GET /metrics (Prometheus \
+            text: requests by route and status, latency, predictions), GET /v1/models, \
             GET /v1/models/NAME (task, labels, configuration, vocabulary size) and \
             POST /v1/models/NAME:predict with {"instances": ["text", …]}, which answers \
             {"predictions": [{"label": …, "probabilities": {…}}, …]}. A text with no word the \
@@ -85,7 +86,8 @@ struct Serve: ParsableCommand {
 
         let responder = ServeResponder(
             models: pools,
-            limits: ServeLimits(maxBodyBytes: maxBodyBytes, maxInstances: maxInstances, maxTextBytes: limits.maxTextBytes))
+            limits: ServeLimits(maxBodyBytes: maxBodyBytes, maxInstances: maxInstances, maxTextBytes: limits.maxTextBytes),
+            metrics: ServeMetrics(models: Array(pools.keys)))
         let host = host, count = pools.count
         let app = Application(
             responder: responder,

@@ -19,13 +19,20 @@ struct ServeResponder: HTTPResponder {
 
     let models: [String: ClassifierPool]
     let limits: ServeLimits
+    let metrics: ServeMetrics
 
     func respond(to request: Request, context: Context) async throws -> Response {
+        let start = ContinuousClock.now
+        let response: Response
         do {
-            return try await route(request)
+            response = try await route(request)
         } catch let error as ServeError {
-            return Self.json(["error": error.message], status: error.status, headers: error.headers)
+            response = Self.json(["error": error.message], status: error.status, headers: error.headers)
         }
+        let elapsed = ContinuousClock.now - start
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        metrics.record(route: ServeMetrics.route(of: request.uri.path), status: response.status.code, seconds: seconds)
+        return response
     }
 
     private func route(_ request: Request) async throws -> Response {
@@ -34,13 +41,19 @@ struct ServeResponder: HTTPResponder {
             try Self.allow([.get], request)
             return Self.json(["status": "ok"])
         }
+        if path == "/metrics" {
+            try Self.allow([.get], request)
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: metrics.text())))
+        }
         if path == "/v1/models" || path == "/v1/models/" {
             try Self.allow([.get], request)
             return Self.json(["models": models.keys.sorted().map { describe($0) }])
         }
         let prefix = "/v1/models/"
         guard path.hasPrefix(prefix), !path.dropFirst(prefix.count).contains("/") else {
-            throw ServeError(.notFound, "no route \(path); the routes are GET /healthz, GET /v1/models, "
+            throw ServeError(.notFound, "no route \(path); the routes are GET /healthz, GET /metrics, GET /v1/models, "
                 + "GET /v1/models/{name} and POST /v1/models/{name}:predict.")
         }
         let segment = path.dropFirst(prefix.count)
@@ -62,7 +75,7 @@ struct ServeResponder: HTTPResponder {
             return Self.json(describe(name))
         case "predict":
             try Self.allow([.post], request)
-            return try await predict(request, pool)
+            return try await predict(request, name, pool)
         case let verb?:
             throw ServeError(.notFound, "no action :\(verb) for models; this server answers :predict.")
         }
@@ -71,7 +84,7 @@ struct ServeResponder: HTTPResponder {
     /// `{"instances": ["text", …]}` → `{"predictions": [{"label", "probabilities"}, …]}`. A text
     /// with no known word fails the whole request (400, naming the instance), as TF Serving fails
     /// a batch with one bad instance: a client then never has to match partial answers to texts.
-    private func predict(_ request: Request, _ pool: ClassifierPool) async throws -> Response {
+    private func predict(_ request: Request, _ name: String, _ pool: ClassifierPool) async throws -> Response {
         let texts = try await instances(of: request)
         let predictions = try await pool.withClassifier { classifier in
             try texts.enumerated().map { k, text in
@@ -93,6 +106,7 @@ struct ServeResponder: HTTPResponder {
                 return ["label": p.label, "probabilities": probabilities] as [String: Any]
             }
         }
+        metrics.recordPredictions(model: name, count: predictions.count)
         return Self.json(["predictions": predictions])
     }
 

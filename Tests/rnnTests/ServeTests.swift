@@ -310,6 +310,38 @@ struct ServeTests {
         }
     }
 
+    @Test("/metrics: requests by route and status, the latency histogram, predictions by model")
+    func metrics() throws {
+        let server = try Server(["--model", try servedModel()])
+        defer { _ = server.stop() }
+        let c = try HTTPConnection(port: server.port)
+        #expect(try c.ask("POST", "/v1/models/m:predict", json: #"{"instances": ["i am good", "i am bad"]}"#).status == 200)
+        #expect(try c.ask("POST", "/v1/models/m:predict", json: #"{"instances": ["i am happy"]}"#).status == 200)
+        #expect(try c.ask("POST", "/v1/models/m:predict", json: #"{"instances": []}"#).status == 400)
+        #expect(try c.ask("GET", "/v1/models/nope").status == 404)
+        #expect(try c.ask("GET", "/nowhere/at/all").status == 404)
+        let answer = try c.ask("GET", "/metrics")
+        #expect(answer.status == 200)
+        #expect(answer.headers["content-type"]?.hasPrefix("text/plain; version=0.0.4") == true, "\(answer.headers)")
+        let lines = Set(answer.body.split(separator: "\n").map(String.init))
+        for expected in [
+            #"rnn_http_requests_total{route="/v1/models/{name}:predict",status="200"} 2"#,
+            #"rnn_http_requests_total{route="/v1/models/{name}:predict",status="400"} 1"#,
+            #"rnn_http_requests_total{route="/v1/models/{name}",status="404"} 1"#,
+            #"rnn_http_requests_total{route="other",status="404"} 1"#,
+            #"rnn_http_request_duration_seconds_bucket{le="+Inf"} 5"#,
+            "rnn_http_request_duration_seconds_count 5",
+            #"rnn_predictions_total{model="m"} 3"#,
+            "# TYPE rnn_http_request_duration_seconds histogram",
+        ] {
+            #expect(lines.contains(expected), "missing \(expected) in\n\(answer.body)")
+        }
+        // The buckets are cumulative: never decreasing, ending at the count.
+        let buckets = answer.body.split(separator: "\n").filter { $0.hasPrefix("rnn_http_request_duration_seconds_bucket") }
+            .compactMap { Int($0.split(separator: " ").last!) }
+        #expect(buckets.count == 14 && buckets == buckets.sorted() && buckets.last == 5, "\(buckets)")
+    }
+
     @Test("SIGTERM: stops accepting, finishes the request in flight, exits 0")
     func gracefulShutdown() throws {
         let path = try servedModel()
