@@ -5,7 +5,7 @@ import RNNKit
 
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Serve classifiers over HTTP (TF Serving's REST form).",
+        abstract: "Serve classifiers and language models over HTTP (TF Serving's REST form).",
         discussion: """
             Loads and checks every model, then listens; prints `Serving N model(s) on \
             http://HOST:PORT` once it does. Routes: GET /healthz, GET /metrics (Prometheus \
@@ -13,7 +13,10 @@ struct Serve: ParsableCommand {
             GET /v1/models/NAME (task, labels, configuration, vocabulary size) and \
             POST /v1/models/NAME:predict with {"instances": ["text", …]}, which answers \
             {"predictions": [{"label": …, "probabilities": {…}}, …]}. A text with no word the \
-            model knows fails its whole request (400, naming the instance). Errors are JSON: \
+            model knows fails its whole request (400, naming the instance). For a language model, \
+            POST /v1/models/NAME:generate with {"prompt", "length", "temperature", "top_k", \
+            "top_p", "seed"} (all optional) streams server-sent events: `data: {"text": …}` per \
+            piece, then `event: done`. Errors are JSON: \
             {"error": "…"}. SIGTERM or SIGINT stops accepting, finishes the requests in flight \
             and exits 0.
 
@@ -24,7 +27,7 @@ struct Serve: ParsableCommand {
             """)
 
     @Option(name: .customLong("model"),
-            help: ArgumentHelp("A classifier file written by `rnn train`, as PATH (named by its base name) or NAME=PATH; repeat for more models.",
+            help: ArgumentHelp("A model file written by `rnn train` or `rnn train-lm`, as PATH (named by its base name) or NAME=PATH; repeat for more models.",
                                valueName: "[name=]path"))
     var models: [String]
 
@@ -40,12 +43,18 @@ struct Serve: ParsableCommand {
     @Option(help: "The most texts in one request.")
     var maxInstances = 256
 
+    @Option(help: "The most tokens one :generate request may ask for.")
+    var maxGenerateLength = 10_000
+
     @OptionGroup(title: "Limits") var limits: TextLimitOptions
 
     func validate() throws {
         guard !models.isEmpty else { throw ValidationError("give at least one --model.") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535 (got \(port)).") }
         guard maxBodyBytes >= 1 else { throw ValidationError("--max-body-bytes must be at least 1 (got \(maxBodyBytes)).") }
+        guard maxGenerateLength >= 0 else {
+            throw ValidationError("--max-generate-length must be 0 or more (got \(maxGenerateLength)).")
+        }
         guard maxInstances >= 1 else { throw ValidationError("--max-instances must be at least 1 (got \(maxInstances)).") }
         var names = Set<String>()
         for spec in models {
@@ -74,20 +83,20 @@ struct Serve: ParsableCommand {
     func run() throws {
         // Loaded and checked before listening: a bad file ends the command before any client sees it.
         let copies = max(1, ProcessInfo.processInfo.activeProcessorCount)
-        var pools: [String: ClassifierPool] = [:]
+        var pools: [String: ServedModel] = [:]
         for spec in models {
             let (name, path) = Self.nameAndPath(spec)
-            let first = try reportingErrors { try TextClassifier.load(from: path) }
-            var loaded = [first]
-            for _ in 1..<copies { loaded.append(try reportingErrors { try TextClassifier.load(from: path) }) }
-            pools[name] = ClassifierPool(copies: loaded)
+            pools[name] = try reportingErrors { try ServedModel.load(from: path, copies: copies) }
         }
         try ListenCheck.check(host: host, port: port)
 
         let responder = ServeResponder(
             models: pools,
-            limits: ServeLimits(maxBodyBytes: maxBodyBytes, maxInstances: maxInstances, maxTextBytes: limits.maxTextBytes),
-            metrics: ServeMetrics(models: Array(pools.keys)))
+            limits: ServeLimits(maxBodyBytes: maxBodyBytes, maxInstances: maxInstances, maxTextBytes: limits.maxTextBytes,
+                                maxGenerateLength: maxGenerateLength),
+            metrics: ServeMetrics(classifiers: pools.compactMap { name, model in
+                if case .classifier = model { return name } else { return nil }
+            }))
         let host = host, count = pools.count
         let app = Application(
             responder: responder,

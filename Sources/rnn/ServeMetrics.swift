@@ -18,7 +18,7 @@ final class ServeMetrics: @unchecked Sendable {
     private var latencyCount = 0
     private var predictions: [String: Int]
 
-    init(models: [String]) {
+    init(classifiers models: [String]) {
         predictions = Dictionary(uniqueKeysWithValues: models.map { ($0, 0) })
     }
 
@@ -32,6 +32,7 @@ final class ServeMetrics: @unchecked Sendable {
             let segment = path.dropFirst("/v1/models/".count)
             if segment.contains("/") { return "other" }
             if segment.hasSuffix(":predict") { return "/v1/models/{name}:predict" }
+            if segment.hasSuffix(":generate") { return "/v1/models/{name}:generate" }
             return segment.contains(":") ? "other" : "/v1/models/{name}"
         }
     }

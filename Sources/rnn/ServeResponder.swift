@@ -7,6 +7,7 @@ struct ServeLimits: Sendable {
     var maxBodyBytes: Int
     var maxInstances: Int
     var maxTextBytes: Int
+    var maxGenerateLength: Int
 }
 
 /// The routes of `rnn serve`, in TF Serving's REST form.
@@ -17,7 +18,7 @@ struct ServeLimits: Sendable {
 struct ServeResponder: HTTPResponder {
     typealias Context = BasicRequestContext
 
-    let models: [String: ClassifierPool]
+    let models: [String: ServedModel]
     let limits: ServeLimits
     let metrics: ServeMetrics
 
@@ -54,7 +55,7 @@ struct ServeResponder: HTTPResponder {
         let prefix = "/v1/models/"
         guard path.hasPrefix(prefix), !path.dropFirst(prefix.count).contains("/") else {
             throw ServeError(.notFound, "no route \(path); the routes are GET /healthz, GET /metrics, GET /v1/models, "
-                + "GET /v1/models/{name} and POST /v1/models/{name}:predict.")
+                + "GET /v1/models/{name}, POST /v1/models/{name}:predict and POST /v1/models/{name}:generate.")
         }
         let segment = path.dropFirst(prefix.count)
         let name: String, verb: String?
@@ -65,7 +66,7 @@ struct ServeResponder: HTTPResponder {
             name = String(segment)
             verb = nil
         }
-        guard let pool = models[name] else {
+        guard let model = models[name] else {
             throw ServeError(.notFound, "no model named \(jsonQuote(name)); this server has "
                 + models.keys.sorted().map(jsonQuote).joined(separator: ", ") + ".")
         }
@@ -75,18 +76,27 @@ struct ServeResponder: HTTPResponder {
             return Self.json(describe(name))
         case "predict":
             try Self.allow([.post], request)
+            guard case .classifier(let pool) = model else {
+                throw ServeError(.badRequest, "\(jsonQuote(name)) is a language model: ask it with :generate.")
+            }
             return try await predict(request, name, pool)
+        case "generate":
+            try Self.allow([.post], request)
+            guard case .languageModel(let pool) = model else {
+                throw ServeError(.badRequest, "\(jsonQuote(name)) is a classifier: ask it with :predict.")
+            }
+            return try await generate(request, pool)
         case let verb?:
-            throw ServeError(.notFound, "no action :\(verb) for models; this server answers :predict.")
+            throw ServeError(.notFound, "no action :\(verb) for models; this server answers :predict and :generate.")
         }
     }
 
     /// `{"instances": ["text", …]}` → `{"predictions": [{"label", "probabilities"}, …]}`. A text
     /// with no known word fails the whole request (400, naming the instance), as TF Serving fails
     /// a batch with one bad instance: a client then never has to match partial answers to texts.
-    private func predict(_ request: Request, _ name: String, _ pool: ClassifierPool) async throws -> Response {
+    private func predict(_ request: Request, _ name: String, _ pool: ModelPool<TextClassifier>) async throws -> Response {
         let texts = try await instances(of: request)
-        let predictions = try await pool.withClassifier { classifier in
+        let predictions = try await pool.withModel { classifier in
             try texts.enumerated().map { k, text in
                 let p: TextClassifier.Prediction
                 do {
@@ -110,8 +120,8 @@ struct ServeResponder: HTTPResponder {
         return Self.json(["predictions": predictions])
     }
 
-    /// The request's texts, or why not.
-    private func instances(of request: Request) async throws -> [String] {
+    /// The request body as a JSON object, or why not.
+    func jsonObject(of request: Request, expected: String) async throws -> [String: Any] {
         let tooLarge = ServeError(.contentTooLarge, "the request body is over \(limits.maxBodyBytes) bytes, "
             + "the limit; send fewer texts per request (or start the server with a larger --max-body-bytes).")
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limits.maxBodyBytes {
@@ -128,11 +138,20 @@ struct ServeResponder: HTTPResponder {
         guard String(validating: bytes, as: UTF8.self) != nil else {
             throw ServeError(.badRequest, "the request body is not UTF-8 text; send JSON in UTF-8.")
         }
-        let expected = "send JSON of the form {\"instances\": [\"text\", …]}."
         guard let object = try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]) else {
             throw ServeError(.badRequest, "the request body is not valid JSON; \(expected)")
         }
-        guard let dictionary = object as? [String: Any], let value = dictionary["instances"] else {
+        guard let dictionary = object as? [String: Any] else {
+            throw ServeError(.badRequest, "the request body is not a JSON object; \(expected)")
+        }
+        return dictionary
+    }
+
+    /// The request's texts, or why not.
+    private func instances(of request: Request) async throws -> [String] {
+        let expected = "send JSON of the form {\"instances\": [\"text\", …]}."
+        let dictionary = try await jsonObject(of: request, expected: expected)
+        guard let value = dictionary["instances"] else {
             throw ServeError(.badRequest, "the request has no \"instances\"; \(expected)")
         }
         guard let array = value as? [Any] else {
@@ -158,14 +177,22 @@ struct ServeResponder: HTTPResponder {
 
     /// What `GET /v1/models/{name}` says of a model.
     private func describe(_ name: String) -> [String: Any] {
-        let model = models[name]!.model
-        var configuration: Any = [:]
-        if let data = try? JSONEncoder().encode(model.configuration),
-           let object = try? JSONSerialization.jsonObject(with: data) {
-            configuration = object
+        func object(_ value: some Encodable) -> Any {
+            guard let data = try? JSONEncoder().encode(value), let object = try? JSONSerialization.jsonObject(with: data) else {
+                return [String: Any]()
+            }
+            return object
         }
-        return ["name": name, "task": "classify", "labels": model.labels, "vocabulary_size": model.vocabulary.count,
-                "tokenizer": model.tokenizer.description, "configuration": configuration]
+        switch models[name]! {
+        case .classifier(let pool):
+            let model = pool.model
+            return ["name": name, "task": "classify", "labels": model.labels, "vocabulary_size": model.vocabulary.count,
+                    "tokenizer": model.tokenizer.description, "configuration": object(model.configuration)]
+        case .languageModel(let pool):
+            let model = pool.model
+            return ["name": name, "task": "language_model", "level": model.level.rawValue,
+                    "vocabulary_size": model.vocabulary.count, "configuration": object(model.configuration)]
+        }
     }
 
     private static func allow(_ methods: [HTTPRequest.Method], _ request: Request) throws {
