@@ -126,6 +126,28 @@ final class HTTPConnection {
         pending += buffer[..<n]
     }
 
+    /// Everything until the server closes the connection (send `Connection: close`), with a
+    /// chunked body joined: for streamed answers.
+    func readToEnd() throws -> (head: String, body: String) {
+        while true {
+            do { try fill() } catch { break }
+        }
+        let text = String(decoding: pending, as: UTF8.self)
+        pending = []
+        guard let split = text.range(of: "\r\n\r\n") else { return (text, "") }
+        let head = String(text[..<split.lowerBound])
+        var rest = Substring(text[split.upperBound...]), body = ""
+        guard head.lowercased().contains("transfer-encoding: chunked") else { return (head, String(rest)) }
+        while let line = rest.range(of: "\r\n"), let size = Int(rest[..<line.lowerBound], radix: 16), size > 0 {
+            let start = line.upperBound
+            let utf8 = rest.utf8
+            let end = utf8.index(start, offsetBy: size)
+            body += String(rest[start..<end])
+            rest = rest[utf8.index(end, offsetBy: 2)...]
+        }
+        return (head, body)
+    }
+
     /// One response (Content-Length bodies only: the server sends no other).
     func readAnswer() throws -> Answer {
         let separator: [UInt8] = [13, 10, 13, 10]
@@ -185,7 +207,7 @@ struct HostileRequest: CustomStringConvertible, Sendable {
 
     static let cases: [HostileRequest] = [
         .init("malformed JSON", json: "{\"instances\": [", status: 400, message: "not valid JSON"),
-        .init("not an object", json: "[\"i am good\"]", status: 400, message: "no \"instances\""),
+        .init("not an object", json: "[\"i am good\"]", status: 400, message: "not a JSON object"),
         .init("no instances key", json: "{\"inputs\": [\"i am good\"]}", status: 400, message: "no \"instances\""),
         .init("instances not an array", json: "{\"instances\": \"i am good\"}", status: 400, message: "must be an array"),
         .init("a number instance", json: "{\"instances\": [\"i am good\", 3]}", status: 400, message: "instance 2 is not a string"),
@@ -214,6 +236,34 @@ struct HostileRequest: CustomStringConvertible, Sendable {
         .init("GET on predict", "GET", "/v1/models/m:predict", status: 405, message: "use POST"),
         .init("POST on healthz", "POST", "/healthz", body: [], status: 405, message: "use GET"),
         .init("DELETE on a model", "DELETE", "/v1/models/m", status: 405, message: "use GET"),
+        .init("predict on a language model", path: "/v1/models/lm:predict", json: #"{"instances": ["the"]}"#,
+              status: 400, message: "is a language model: ask it with :generate"),
+        .init("generate on a classifier", path: "/v1/models/m:generate", json: "{}", status: 400,
+              message: "is a classifier: ask it with :predict"),
+        .init("generate: malformed JSON", path: "/v1/models/lm:generate", json: "{\"length\": ", status: 400,
+              message: "not valid JSON"),
+        .init("generate: not an object", path: "/v1/models/lm:generate", json: "[1]", status: 400, message: "not a JSON object"),
+        .init("generate: unknown field", path: "/v1/models/lm:generate", json: #"{"lenght": 5}"#, status: 400,
+              message: "unknown field \"lenght\""),
+        .init("generate: prompt not a string", path: "/v1/models/lm:generate", json: #"{"prompt": 5}"#, status: 400,
+              message: "\"prompt\" must be a string"),
+        .init("generate: negative length", path: "/v1/models/lm:generate", json: #"{"length": -1}"#, status: 400,
+              message: "must be between 0 and 10000"),
+        .init("generate: length over the limit", path: "/v1/models/lm:generate", json: #"{"length": 10001}"#, status: 400,
+              message: "must be between 0 and 10000"),
+        .init("generate: length a boolean", path: "/v1/models/lm:generate", json: #"{"length": true}"#, status: 400,
+              message: "\"length\" must be a number"),
+        .init("generate: fractional seed", path: "/v1/models/lm:generate", json: #"{"seed": 1.5}"#, status: 400,
+              message: "\"seed\" must be a whole number"),
+        .init("generate: negative temperature", path: "/v1/models/lm:generate", json: #"{"temperature": -1}"#, status: 400,
+              message: "the temperature must be 0 (greedy) or positive"),
+        .init("generate: top_k 0", path: "/v1/models/lm:generate", json: #"{"top_k": 0}"#, status: 400,
+              message: "top-k must be at least 1"),
+        .init("generate: top_p over 1", path: "/v1/models/lm:generate", json: #"{"top_p": 1.5}"#, status: 400,
+              message: "top-p must be in (0, 1]"),
+        .init("generate: prompt over the text limit", path: "/v1/models/lm:generate",
+              json: "{\"prompt\": \"" + String(repeating: "a", count: 100_001) + "\"}", status: 413,
+              message: "\"prompt\" is longer than 100000 bytes"),
     ]
 
     init(_ name: String, path: String, json: String, status: Int, message: String) {
@@ -310,6 +360,33 @@ struct ServeTests {
         }
     }
 
+    @Test(":generate streams server-sent events: the same text as `rnn generate` with the same settings")
+    func generate() throws {
+        let server = try Self.shared()
+        let lm = try sharedLanguageModel.get()
+        let c = try HTTPConnection(port: server.port)
+        let body = Array(#"{"prompt": "the ", "length": 40, "temperature": 0.5, "top_k": 10, "top_p": 0.95, "seed": 3}"#.utf8)
+        try c.send(HTTPConnection.request("POST", "/v1/models/lm:generate", body: body, headers: ["Connection: close"]))
+        let (head, stream) = try c.readToEnd()
+        #expect(head.hasPrefix("HTTP/1.1 200"), "\(head)")
+        #expect(head.lowercased().contains("content-type: text/event-stream"), "\(head)")
+        let events = stream.components(separatedBy: "\n\n").filter { !$0.isEmpty }
+        try #require(events.count == 41, "40 pieces and a final event: \(stream)")
+        var text = ""
+        for event in events.dropLast() {
+            #expect(event.hasPrefix("data: "), "\(event)")
+            let json = try #require((try? JSONSerialization.jsonObject(with: Data(event.dropFirst(6).utf8))) as? [String: Any], "\(event)")
+            text += try #require(json["text"] as? String, "\(event)")
+        }
+        #expect(events.last == "event: done\ndata: {\"tokens\": 40, \"unknown_prompt_tokens\": []}", "\(events.last!)")
+        let run = try CLI.run(["generate", "--model", lm, "--prompt", "the ", "--length", "40", "--temperature", "0.5",
+                               "--top-k", "10", "--top-p", "0.95", "--seed", "3"])
+        #expect(run.exited && run.status == 0, "\(run)")
+        #expect(run.stdout == "the " + text + "\n", "served \(jsonQuoteForTest(text)), printed \(jsonQuoteForTest(run.stdout))")
+        let info = try HTTPConnection(port: server.port).ask("GET", "/v1/models/lm")
+        #expect(info.json?["task"] as? String == "language_model" && info.json?["level"] as? String == "char", "\(info)")
+    }
+
     @Test("/metrics: requests by route and status, the latency histogram, predictions by model")
     func metrics() throws {
         let server = try Server(["--model", try servedModel()])
@@ -394,6 +471,10 @@ struct ServeTests {
     }
 }
 
+private func jsonQuoteForTest(_ s: String) -> String {
+    String(decoding: try! JSONSerialization.data(withJSONObject: [s]), as: UTF8.self)
+}
+
 private final class ErrorCount: @unchecked Sendable {
     private let lock = NSLock()
     private var errors: [String] = []
@@ -401,9 +482,24 @@ private final class ErrorCount: @unchecked Sendable {
     var all: [String] { lock.withLock { errors } }
 }
 
-/// One `rnn serve --model m.safetensors` for the tests that only need a running server.
+/// A small character language model, trained once (a fraction of a second) by `rnn train-lm`.
+private let sharedLanguageModel: Result<String, Error> = Result {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rnn-serve-lm-\(getpid())")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    atexit { try? FileManager.default.removeItem(atPath: FileManager.default.temporaryDirectory.path + "/rnn-serve-lm-\(getpid())") }
+    try Data(String(repeating: "the quick brown fox jumps over the lazy dog. ", count: 200).utf8)
+        .write(to: dir.appendingPathComponent("text.txt"))
+    let path = dir.appendingPathComponent("lm.safetensors").path
+    let run = try CLI.run(["train-lm", "--text", dir.appendingPathComponent("text.txt").path, "--epochs", "1",
+                           "--hidden-size", "16", "--embedding-size", "8", "--output", path])
+    guard run.exited && run.status == 0 else { throw CLI.NotFound(description: "rnn train-lm failed: \(run)") }
+    return path
+}
+
+/// One `rnn serve` of the classifier `m` and the language model `lm`, for the tests that only
+/// need a running server.
 private let sharedServer: Result<Server, Error> = Result {
-    let server = try Server(["--model", try servedModel()])
+    let server = try Server(["--model", try servedModel(), "--model", "lm=\(try sharedLanguageModel.get())"])
     atexit { if let s = try? sharedServer.get(), s.process.isRunning { kill(s.process.processIdentifier, SIGKILL) } }
     return server
 }
