@@ -240,31 +240,25 @@ struct HostileRequest: CustomStringConvertible, Sendable {
               status: 400, message: "is a language model: ask it with :generate"),
         .init("generate on a classifier", path: "/v1/models/m:generate", json: "{}", status: 400,
               message: "is a classifier: ask it with :predict"),
-        .init("generate: malformed JSON", path: "/v1/models/lm:generate", json: "{\"length\": ", status: 400,
-              message: "not valid JSON"),
-        .init("generate: not an object", path: "/v1/models/lm:generate", json: "[1]", status: 400, message: "not a JSON object"),
-        .init("generate: unknown field", path: "/v1/models/lm:generate", json: #"{"lenght": 5}"#, status: 400,
-              message: "unknown field \"lenght\""),
-        .init("generate: prompt not a string", path: "/v1/models/lm:generate", json: #"{"prompt": 5}"#, status: 400,
-              message: "\"prompt\" must be a string"),
-        .init("generate: negative length", path: "/v1/models/lm:generate", json: #"{"length": -1}"#, status: 400,
-              message: "must be between 0 and 10000"),
-        .init("generate: length over the limit", path: "/v1/models/lm:generate", json: #"{"length": 10001}"#, status: 400,
-              message: "must be between 0 and 10000"),
-        .init("generate: length a boolean", path: "/v1/models/lm:generate", json: #"{"length": true}"#, status: 400,
-              message: "\"length\" must be a number"),
-        .init("generate: fractional seed", path: "/v1/models/lm:generate", json: #"{"seed": 1.5}"#, status: 400,
-              message: "\"seed\" must be a whole number"),
-        .init("generate: negative temperature", path: "/v1/models/lm:generate", json: #"{"temperature": -1}"#, status: 400,
-              message: "the temperature must be 0 (greedy) or positive"),
-        .init("generate: top_k 0", path: "/v1/models/lm:generate", json: #"{"top_k": 0}"#, status: 400,
-              message: "top-k must be at least 1"),
-        .init("generate: top_p over 1", path: "/v1/models/lm:generate", json: #"{"top_p": 1.5}"#, status: 400,
-              message: "top-p must be in (0, 1]"),
-        .init("generate: prompt over the text limit", path: "/v1/models/lm:generate",
-              json: "{\"prompt\": \"" + String(repeating: "a", count: 100_001) + "\"}", status: 413,
-              message: "\"prompt\" is longer than 100000 bytes"),
+        .generate("malformed JSON", "{\"length\": ", "not valid JSON"),
+        .generate("not an object", "[1]", "not a JSON object"),
+        .generate("unknown field", #"{"lenght": 5}"#, "unknown field \"lenght\""),
+        .generate("prompt not a string", #"{"prompt": 5}"#, "\"prompt\" must be a string"),
+        .generate("negative length", #"{"length": -1}"#, "must be between 0 and 10000"),
+        .generate("length over the limit", #"{"length": 10001}"#, "must be between 0 and 10000"),
+        .generate("length a boolean", #"{"length": true}"#, "\"length\" must be a number"),
+        .generate("fractional seed", #"{"seed": 1.5}"#, "\"seed\" must be a whole number"),
+        .generate("negative temperature", #"{"temperature": -1}"#, "the temperature must be 0 (greedy) or positive"),
+        .generate("top_k 0", #"{"top_k": 0}"#, "top-k must be at least 1"),
+        .generate("top_p over 1", #"{"top_p": 1.5}"#, "top-p must be in (0, 1]"),
+        .generate("prompt over the text limit", "{\"prompt\": \"" + String(repeating: "a", count: 100_001) + "\"}",
+                  status: 413, "\"prompt\" is longer than 100000 bytes"),
     ]
+
+    /// A `POST /v1/models/lm:generate` with `json`.
+    static func generate(_ name: String, _ json: String, status: Int = 400, _ message: String) -> HostileRequest {
+        .init("generate: " + name, path: "/v1/models/lm:generate", json: json, status: status, message: message)
+    }
 
     init(_ name: String, path: String, json: String, status: Int, message: String) {
         self.init(name, "POST", path, body: Array(json.utf8), status: status, message: message)
