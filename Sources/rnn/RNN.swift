@@ -11,7 +11,8 @@ struct RNN: ParsableCommand {
             Networks for Beginners" on its built-in 58/20-sentence dataset.
             """,
         version: "RNNKit \(rnnKitVersion)",
-        subcommands: [Train.self, Evaluate.self, Predict.self, Info.self, Bench.self, Import.self, TrainLM.self, Generate.self, Explain.self],
+        subcommands: [Train.self, Evaluate.self, Predict.self, Info.self, Bench.self, Import.self, TrainLM.self, Generate.self,
+                      Explain.self, Serve.self],
         defaultSubcommand: nil
     )
 

@@ -1,0 +1,19 @@
+import RNNKit
+
+/// One model `rnn serve` serves, of either task.
+enum ServedModel: Sendable {
+    case classifier(ModelPool<TextClassifier>)
+    case languageModel(ModelPool<TextLanguageModel>)
+
+    /// Loads the file `copies` times (one copy per worker; see `ModelPool`), as the task its
+    /// file says.
+    static func load(from path: String, copies: Int) throws -> ServedModel {
+        do {
+            let first = try TextClassifier.load(from: path)
+            return .classifier(ModelPool(copies: [first] + (try (1..<copies).map { _ in try TextClassifier.load(from: path) })))
+        } catch let error as ModelFileError where error.kind == .wrongTask(found: .languageModel) {
+            let first = try TextLanguageModel.load(from: path)
+            return .languageModel(ModelPool(copies: [first] + (try (1..<copies).map { _ in try TextLanguageModel.load(from: path) })))
+        }
+    }
+}
