@@ -14,7 +14,7 @@ enum ExplanationPage {
         return """
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8">
-            <title>rnn explain: \(escape(model))</title>
+            <title>rnn explain: \(HTML.escape(model))</title>
             <style>
             body { font: 15px/1.5 system-ui, sans-serif; margin: 2em auto; max-width: 60em; color: #222; }
             h1 { font-size: 1.3em; } h2 { font-size: 1.1em; margin-top: 2em; }
@@ -28,7 +28,7 @@ enum ExplanationPage {
             .unk { font-style: italic; } .note { color: #666; font-size: 0.9em; }
             svg text { font: 11px system-ui, sans-serif; fill: #444; }
             </style></head><body>
-            <h1>How <code>\(escape(model))</code> reads</h1>
+            <h1>How <code>\(HTML.escape(model))</code> reads</h1>
             <p class="note">Green: pushed towards the prediction (or a positive activation); red: away from it
             (or negative). Italic: not in the vocabulary, read as &lt;unk&gt;. Hover a token for its numbers.</p>
             \(body)</body></html>
@@ -43,25 +43,25 @@ enum ExplanationPage {
         let spans = zip(e.tokens, importance).map { token, value in
             let title = "p(\(e.label)) so far \(fixed(token.probabilities[predicted])), occlusion "
                 + (token.occlusion.map(signed) ?? "—") + ", gradient × input \(signed(token.gradientTimesInput))"
-            return "<span\(token.known ? "" : " class=\"unk\"") style=\"background:\(css(value, scale))\" title=\"\(escape(title))\">\(escape(token.text))</span>"
+            return "<span\(token.known ? "" : " class=\"unk\"") style=\"background:\(css(value, scale))\" title=\"\(HTML.escape(title))\">\(HTML.escape(token.text))</span>"
         }.joined(separator: " ")
-        let probabilities = zip(e.labels, e.probabilities).map { "\(escape($0)) \(fixed($1))" }.joined(separator: ", ")
+        let probabilities = zip(e.labels, e.probabilities).map { "\(HTML.escape($0)) \(fixed($1))" }.joined(separator: ", ")
         var rows = ""
         for (t, token) in e.tokens.enumerated() {
-            rows += "<tr><td\(token.known ? "" : " class=\"unk\"")>\(escape(token.text))</td><td>\(fixed(token.probabilities[predicted]))</td>"
+            rows += "<tr><td\(token.known ? "" : " class=\"unk\"")>\(HTML.escape(token.text))</td><td>\(fixed(token.probabilities[predicted]))</td>"
                 + "<td style=\"background:\(css(token.occlusion ?? 0, scale))\">\(token.occlusion.map(signed) ?? "—")</td>"
                 + "<td>\(signed(token.gradientTimesInput))</td>"
                 + e.units.map { unitCell($0.activations[t], $0.activations) }.joined() + "</tr>\n"
         }
         let unitHeads = e.units.map { "<th title=\"Σ|Δh| \(fixed($0.change))\">unit \($0.index)</th>" }.joined()
         return """
-            <section><h2>\(escape(e.text))</h2>
-            <p>Prediction: <b>\(escape(e.label))</b> (\(probabilities))</p>
+            <section><h2>\(HTML.escape(e.text))</h2>
+            <p>Prediction: <b>\(HTML.escape(e.label))</b> (\(probabilities))</p>
             <p class="text">\(spans)</p>
             \(plot(e.tokens.map { $0.probabilities[predicted] }, labels: e.tokens.map(\.text), title: "p(\(e.label)) after each word"))
-            <table><tr><th>token</th><th>p(\(escape(e.label)))</th><th>occlusion</th><th>grad × input</th>\(unitHeads)</tr>
+            <table><tr><th>token</th><th>p(\(HTML.escape(e.label)))</th><th>occlusion</th><th>grad × input</th>\(unitHeads)</tr>
             \(rows)</table>
-            \(e.skippedWords.isEmpty ? "" : "<p class=\"note\">Skipped (not in the vocabulary): \(escape(e.skippedWords.joined(separator: " ")))</p>")
+            \(e.skippedWords.isEmpty ? "" : "<p class=\"note\">Skipped (not in the vocabulary): \(HTML.escape(e.skippedWords.joined(separator: " ")))</p>")
             </section>
 
             """
@@ -73,20 +73,20 @@ enum ExplanationPage {
         let most = surprisals.max() ?? 0
         func line(_ values: [Float], scale: Float, title: (Int) -> String) -> String {
             "<p class=\"chars\">" + e.tokens.enumerated().map { t, token in
-                "<span\(token.known ? "" : " class=\"unk\"") style=\"background:\(css(values[t], scale))\" title=\"\(escape(title(t)))\">\(escape(token.text))</span>"
+                "<span\(token.known ? "" : " class=\"unk\"") style=\"background:\(css(values[t], scale))\" title=\"\(HTML.escape(title(t)))\">\(HTML.escape(token.text))</span>"
             }.joined(separator: separator) + "</p>"
         }
         let bits = line(surprisals.map { -$0 }, scale: most) { t in
             e.tokens[t].probability.map { "p \(fixed($0)), \(fixed(surprisals[t])) bits" } ?? "first token: not predicted"
         }
         let units = e.units.map { unit in
-            "<h3>Unit \(unit.index) <span class=\"note\">(" + (unit.feature.map { "follows \(escape($0)): r \(signed(unit.correlation ?? 0)), " } ?? "")
+            "<h3>Unit \(unit.index) <span class=\"note\">(" + (unit.feature.map { "follows \(HTML.escape($0)): r \(signed(unit.correlation ?? 0)), " } ?? "")
                 + "variance \(fixed(unit.variance)))</span></h3>"
                 + line(unit.activations, scale: unit.activations.map(abs).max() ?? 0) { "activation \(signed(unit.activations[$0]))" }
         }.joined(separator: "\n")
         let mean = e.meanSurprisal.map { "\(fixed($0)) bits per \(e.level == .char ? "character" : "word")" } ?? "one token"
         return """
-            <section><h2>\(escape(e.text))</h2>
+            <section><h2>\(HTML.escape(e.text))</h2>
             <p>Surprisal (−log₂ p of each token given those before it; red is surprising): \(mean)</p>
             \(bits)
             \(plot(e.tokens.map { $0.surprisal.map { $0 / max(most, 1) } }, labels: e.tokens.map(\.text), title: "surprisal (0 to \(fixed(max(most, 1))) bits)"))
@@ -110,11 +110,11 @@ enum ExplanationPage {
         let points = present.map { "\(x($0)),\(y($1))" }.joined(separator: " ")
         let dots = present.map { "<circle cx=\"\(x($0))\" cy=\"\(y($1))\" r=\"3\" fill=\"#2a6\"/>" }.joined()
         let names = values.count <= 60 ? labels.enumerated().map {
-            "<text x=\"\(x($0))\" y=\"\(height - 8)\" text-anchor=\"middle\">\(escape(display($1)))</text>"
+            "<text x=\"\(x($0))\" y=\"\(height - 8)\" text-anchor=\"middle\">\(HTML.escape(display($1)))</text>"
         }.joined() : ""
         return """
-            <svg width="\(width)" height="\(height)" viewBox="0 0 \(width) \(height)" style="max-width:100%;height:auto" role="img" aria-label="\(escape(title))">
-            <text x="\(left)" y="12">\(escape(title))</text>
+            <svg width="\(width)" height="\(height)" viewBox="0 0 \(width) \(height)" style="max-width:100%;height:auto" role="img" aria-label="\(HTML.escape(title))">
+            <text x="\(left)" y="12">\(HTML.escape(title))</text>
             <line x1="\(left)" y1="\(y(0.5))" x2="\(width - right)" y2="\(y(0.5))" stroke="#ccc" stroke-dasharray="4"/>
             <line x1="\(left)" y1="\(y(0))" x2="\(width - right)" y2="\(y(0))" stroke="#999"/>
             <text x="2" y="\(y(1) + 4)">1</text><text x="2" y="\(y(0) + 4)">0</text>
@@ -137,19 +137,5 @@ enum ExplanationPage {
     private static func css(_ value: Float, _ scale: Float) -> String {
         let (r, g, b) = rgb(scale > 0 ? value / scale : 0)
         return "rgb(\(r),\(g),\(b))"
-    }
-
-    static func escape(_ s: String) -> String {
-        var out = ""
-        for c in s {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            default: out.append(c)
-            }
-        }
-        return out
     }
 }

@@ -6,6 +6,10 @@ package enum MatMul {
     /// OpenBLAS's worker threads spinning on a 2-core machine); our kernels take those.
     static let blasThreshold = 1 << 17
 
+    /// Weight gradients summed over at most this many rows always take our kernel, which sums each
+    /// element's rows in order (what `FusedSGDStep` relies on to match it).
+    static let kernelSumSteps = 32
+
     @inline(__always)
     static func useBLAS(_ M: Int, _ N: Int, _ K: Int) -> Bool { M > 1 && M * N * K >= blasThreshold }
 
@@ -45,7 +49,7 @@ package enum MatMul {
     static func tnAccumulate(_ M: Int, _ N: Int, _ K: Int, _ A: UnsafePointer<Float>, lda: Int,
                              _ B: UnsafePointer<Float>, ldb: Int, _ C: UnsafeMutablePointer<Float>, ldc: Int,
                              split: Bool = true) {
-        if K <= 32 || !useBLAS(M, N, K) {
+        if K <= kernelSumSteps || !useBLAS(M, N, K) {
             Kernels.gemmTNAccumulate(K, M, N, A, ldg: lda, B, ldx: ldb, C, ldw: ldc)
         } else {
             // Rows of C are columns of A: each part sums all K rows for its own block of C.

@@ -41,7 +41,7 @@ final class FusedSGDStep {
 
     /// The longest sentence the fused step takes: beyond it the general path sums W_hh's gradient
     /// with the BLAS, in another order.
-    static let maxSteps = 33
+    static let maxSteps = MatMul.kernelSumSteps + 1  // W_hh's gradient sums T − 1 steps
 
     /// The fused step for `model` under `update`, or nil when the model, the optimizer or the
     /// batch size is not the tutorial's kind. `overflowBound` (tests lower it to take the other

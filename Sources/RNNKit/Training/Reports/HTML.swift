@@ -1,6 +1,7 @@
-/// Text made safe inside HTML and SVG, in element content and in quoted attributes.
-enum HTML {
-    static func escape(_ s: String) -> String {
+/// Text made safe inside HTML and SVG, in element content and in quoted attributes: the one
+/// escape of the training report and `rnn explain --html`.
+package enum HTML {
+    package static func escape(_ s: String) -> String {
         var out = ""
         out.reserveCapacity(s.utf8.count)
         for c in s {
