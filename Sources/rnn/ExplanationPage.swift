@@ -126,16 +126,5 @@ enum ExplanationPage {
         "<td style=\"background:\(css(value, all.map(abs).max() ?? 0))\">\(signed(value))</td>"
     }
 
-    /// White at 0 to green at +1 and red at −1 (clamped).
-    static func rgb(_ v: Float) -> (Int, Int, Int) {
-        let a = Double(min(max(abs(v), 0), 1))
-        let target = v >= 0 ? (60.0, 180.0, 90.0) : (220.0, 60.0, 60.0)
-        func mix(_ c: Double) -> Int { Int((255 + (c - 255) * a).rounded()) }
-        return (mix(target.0), mix(target.1), mix(target.2))
-    }
-
-    private static func css(_ value: Float, _ scale: Float) -> String {
-        let (r, g, b) = rgb(scale > 0 ? value / scale : 0)
-        return "rgb(\(r),\(g),\(b))"
-    }
+    private static func css(_ value: Float, _ scale: Float) -> String { HTML.importanceCSS(value, scale: scale) }
 }

@@ -112,7 +112,7 @@ struct ExplanationText {
     /// A background from white (0) to full green (+scale) or red (−scale), black text.
     private func importanceColor(_ value: Float, scale: Float) -> String? {
         guard colored, scale > 0 else { return nil }
-        let (r, g, b) = ExplanationPage.rgb(value / scale)
+        let (r, g, b) = HTML.importanceRGB(value / scale)
         return "\u{1B}[48;2;\(r);\(g);\(b)m\u{1B}[38;2;0;0;0m"
     }
 }

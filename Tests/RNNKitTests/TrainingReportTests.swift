@@ -255,6 +255,12 @@ struct TrainingReportTests {
         for (label, scores) in zip(evaluation.report.labels, evaluation.report.classes) {
             #expect(html.contains("<td class=\"text\">\(label)</td><td>\(String(format: "%.4f", scores.precision))</td>"))
         }
+        // The mistakes are drawn as explain draws them: one coloured span per token, with its numbers.
+        let mistakes = run.classifier.mostConfidentMistakes(on: TutorialDataset.test, limit: 5)
+        let spans = mistakes.reduce(0) { $0 + ($1.explanation?.tokens.count ?? 0) }
+        #expect(!mistakes.isEmpty && spans > 0)
+        #expect(html.components(separatedBy: "<span class=\"word").count - 1 == spans)
+        #expect(html.contains("title=\"p(\(mistakes[0].predictedLabel)) so far "))
         #expect(html.contains("RNNKit</th><td class=\"text\">\(rnnKitVersion)"))
         #expect(!html.contains("nan"))
     }
@@ -267,7 +273,11 @@ struct TrainingReportTests {
         #expect(!mistakes.isEmpty)
         #expect(mistakes.allSatisfy { $0.trueLabel != $0.predictedLabel && $0.probability >= 0.5 })
         #expect(mistakes.map(\.probability) == mistakes.map(\.probability).sorted(by: >))
-        for m in mistakes { #expect(try classifier.predict(m.text).label == m.predictedLabel) }
+        for m in mistakes {
+            #expect(try classifier.predict(m.text).label == m.predictedLabel)
+            // Each comes explained, and the explanation is `explain`'s own.
+            #expect(m.explanation == (try classifier.explain(m.text)))
+        }
         #expect(classifier.mostConfidentMistakes(on: TutorialDataset.test, limit: 1).count == 1)
     }
 }

@@ -93,6 +93,7 @@ public final class TrainingReport {
             .status { color: #555; margin-top: 0; }
             table { border-collapse: collapse; margin: 8px 0; } td, th { padding: 3px 10px; border-bottom: 1px solid #eee; text-align: right; }
             th { background: #f5f5f5; } td.text, th.text { text-align: left; }
+            span.word { padding: 1px 3px; border-radius: 3px; } span.unk { font-style: italic; }
             tr.best td { font-weight: 600; background: #fff8e1; }
             .charts { display: flex; flex-wrap: wrap; gap: 12px; }
             svg { background: #fff; border: 1px solid #e5e5e5; max-width: 100%; height: auto; }
@@ -156,13 +157,30 @@ public final class TrainingReport {
             h += "<h2>Most confident mistakes (\(e(source)))</h2>\n<table><tr><th class=\"text\">text</th><th class=\"text\">true label</th>"
                 + "<th class=\"text\">predicted</th><th>probability</th></tr>\n"
             for m in mistakes {
-                h += "<tr><td class=\"text\">\(e(m.text))</td><td class=\"text\">\(e(m.trueLabel))</td><td class=\"text\">\(e(m.predictedLabel))</td>"
+                h += "<tr><td class=\"text\">\(Self.explained(m))</td><td class=\"text\">\(e(m.trueLabel))</td><td class=\"text\">\(e(m.predictedLabel))</td>"
                     + "<td>\(Self.number(m.probability, 3))</td></tr>\n"
             }
-            h += "</table>\n"
+            h += "</table>\n<p class=\"note\">Each word is coloured as <code>rnn explain</code> colours it: green pushed the "
+                + "classifier towards its (wrong) prediction, red away from it (importance by occlusion; gradient × input where "
+                + "removing the word leaves no known word). Italic: not in the vocabulary. Hover a word for its numbers.</p>\n"
         }
         h += modelCard()
         return h + "</body></html>\n"
+    }
+
+    /// A mistake's text as the model read it, each token coloured by its importance for the wrong
+    /// prediction; the plain text when it has no explanation.
+    private static func explained(_ m: ConfidentMistake) -> String {
+        guard let x = m.explanation, let predicted = x.labels.firstIndex(of: x.label) else { return HTML.escape(m.text) }
+        let importance = x.tokens.map { $0.occlusion ?? $0.gradientTimesInput }
+        let scale = importance.map(abs).max() ?? 0
+        return zip(x.tokens, importance).map { token, value in
+            let title = "p(\(x.label)) so far \(number(Double(token.probabilities[predicted]), 3)), occlusion "
+                + (token.occlusion.map { number(Double($0), 3) } ?? "—")
+                + ", gradient × input \(number(Double(token.gradientTimesInput), 3))"
+            return "<span class=\"word\(token.known ? "" : " unk")\" style=\"background:\(HTML.importanceCSS(value, scale: scale))\" "
+                + "title=\"\(HTML.escape(title))\">\(HTML.escape(token.text))</span>"
+        }.joined(separator: " ")
     }
 
     /// The epoch whose weights the run keeps: the last evaluation marked best, when there is
