@@ -13,7 +13,13 @@ struct Serve: ParsableCommand {
             GET /v1/models/NAME (task, labels, configuration, vocabulary size) and \
             POST /v1/models/NAME:predict with {"instances": ["text", …]}, which answers \
             {"predictions": [{"label": …, "probabilities": {…}}, …]}. A text with no word the \
-            model knows fails its whole request (400, naming the instance). For a language model, \
+            model knows fails its whole request (400, naming the instance). \
+            POST /v1/models/NAME:explain, for either kind of model, takes the same instances (and \
+            optional "units" and, for a classifier, "max_tokens": rnn explain's --unit and \
+            --max-tokens) and answers {"explanations": […]}, each the object `rnn explain --json` \
+            prints for the text. GET / is a web page (nothing fetched from elsewhere) to try the \
+            models: /?model=NAME&text=… explains a text, /?model=NAME&prompt=… generates. \
+            For a language model, \
             POST /v1/models/NAME:generate with {"prompt", "length", "temperature", "top_k", \
             "top_p", "seed"} (all optional) streams server-sent events: `data: {"text": …}` per \
             piece, then `event: done`. Errors are JSON: \
@@ -24,6 +30,7 @@ struct Serve: ParsableCommand {
               rnn serve --model tutorial.safetensors --port 8080
               rnn serve --model sentiment=m1.safetensors --model topic=m2.safetensors --port 0
               curl -d '{"instances": ["i am very good"]}' localhost:8080/v1/models/tutorial:predict
+              curl -d '{"instances": ["this is not good at all"]}' localhost:8080/v1/models/tutorial:explain
             """)
 
     @Option(name: .customLong("model"),
@@ -46,6 +53,9 @@ struct Serve: ParsableCommand {
     @Option(help: "The most tokens one :generate request may ask for.")
     var maxGenerateLength = 10_000
 
+    @Option(help: "The most tokens of a text a classifier's :explain reads (the work grows with the square of the length).")
+    var maxExplainTokens = TextClassifier.defaultMaxExplainedTokens
+
     @OptionGroup(title: "Limits") var limits: TextLimitOptions
 
     func validate() throws {
@@ -54,6 +64,9 @@ struct Serve: ParsableCommand {
         guard maxBodyBytes >= 1 else { throw ValidationError("--max-body-bytes must be at least 1 (got \(maxBodyBytes)).") }
         guard maxGenerateLength >= 0 else {
             throw ValidationError("--max-generate-length must be 0 or more (got \(maxGenerateLength)).")
+        }
+        guard maxExplainTokens >= 1 else {
+            throw ValidationError("--max-explain-tokens must be at least 1 (got \(maxExplainTokens)).")
         }
         guard maxInstances >= 1 else { throw ValidationError("--max-instances must be at least 1 (got \(maxInstances)).") }
         var names = Set<String>()
@@ -93,7 +106,7 @@ struct Serve: ParsableCommand {
         let responder = ServeResponder(
             models: pools,
             limits: ServeLimits(maxBodyBytes: maxBodyBytes, maxInstances: maxInstances, maxTextBytes: limits.maxTextBytes,
-                                maxGenerateLength: maxGenerateLength),
+                                maxGenerateLength: maxGenerateLength, maxExplainTokens: maxExplainTokens),
             metrics: ServeMetrics(classifiers: pools.compactMap { name, model in
                 if case .classifier = model { return name } else { return nil }
             }))

@@ -43,22 +43,12 @@ struct GenerationRequest {
         if let problem = options.sampling.problem { throw ServeError(.badRequest, "\(problem); \(Self.expected)") }
     }
 
-    /// A JSON number, or nil when the field is absent or null. A boolean is not a number (it
-    /// reads as an NSNumber of type char).
     private static func number(_ object: [String: Any], _ key: String) throws -> Double? {
-        guard let value = object[key], !(value is NSNull) else { return nil }
-        guard let n = value as? NSNumber, String(cString: n.objCType) != "c", n.doubleValue.isFinite else {
-            throw ServeError(.badRequest, "\(jsonQuote(key)) must be a number; \(expected)")
-        }
-        return n.doubleValue
+        try JSONField.number(object[key], jsonQuote(key), expected: expected)
     }
 
     private static func integer(_ object: [String: Any], _ key: String) throws -> Int? {
-        guard let d = try number(object, key) else { return nil }
-        guard d == d.rounded(), abs(d) < 1e15 else {
-            throw ServeError(.badRequest, "\(jsonQuote(key)) must be a whole number; got \(d).")
-        }
-        return Int(d)
+        try JSONField.integer(object[key], jsonQuote(key), expected: expected)
     }
 }
 

@@ -27,12 +27,14 @@ final class ServeMetrics: @unchecked Sendable {
         switch path {
         case "/healthz", "/metrics", "/v1/models": return path
         case "/v1/models/": return "/v1/models"
+        case "/", "/index.html": return "/"
         default:
             guard path.hasPrefix("/v1/models/") else { return "other" }
             let segment = path.dropFirst("/v1/models/".count)
             if segment.contains("/") { return "other" }
             if segment.hasSuffix(":predict") { return "/v1/models/{name}:predict" }
             if segment.hasSuffix(":generate") { return "/v1/models/{name}:generate" }
+            if segment.hasSuffix(":explain") { return "/v1/models/{name}:explain" }
             return segment.contains(":") ? "other" : "/v1/models/{name}"
         }
     }

@@ -8,6 +8,7 @@ struct ServeLimits: Sendable {
     var maxInstances: Int
     var maxTextBytes: Int
     var maxGenerateLength: Int
+    var maxExplainTokens: Int
 }
 
 /// The routes of `rnn serve`, in TF Serving's REST form.
@@ -44,9 +45,11 @@ struct ServeResponder: HTTPResponder {
         }
         if path == "/metrics" {
             try Self.allow([.get], request)
-            var headers = HTTPFields()
-            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: metrics.text())))
+            return Self.body(metrics.text(), contentType: "text/plain; version=0.0.4; charset=utf-8")
+        }
+        if path == "/" || path == "/index.html" {
+            try Self.allow([.get], request)
+            return Self.body(ServePage.html, contentType: "text/html; charset=utf-8")
         }
         if path == "/v1/models" || path == "/v1/models/" {
             try Self.allow([.get], request)
@@ -54,8 +57,9 @@ struct ServeResponder: HTTPResponder {
         }
         let prefix = "/v1/models/"
         guard path.hasPrefix(prefix), !path.dropFirst(prefix.count).contains("/") else {
-            throw ServeError(.notFound, "no route \(path); the routes are GET /healthz, GET /metrics, GET /v1/models, "
-                + "GET /v1/models/{name}, POST /v1/models/{name}:predict and POST /v1/models/{name}:generate.")
+            throw ServeError(.notFound, "no route \(path); the routes are GET / (a web page), GET /healthz, GET /metrics, "
+                + "GET /v1/models, GET /v1/models/{name}, POST /v1/models/{name}:predict, "
+                + "POST /v1/models/{name}:explain and POST /v1/models/{name}:generate.")
         }
         let segment = path.dropFirst(prefix.count)
         let name: String, verb: String?
@@ -86,8 +90,11 @@ struct ServeResponder: HTTPResponder {
                 throw ServeError(.badRequest, "\(jsonQuote(name)) is a classifier: ask it with :predict.")
             }
             return try await generate(request, pool)
+        case "explain":
+            try Self.allow([.post], request)
+            return try await explain(request, model)
         case let verb?:
-            throw ServeError(.notFound, "no action :\(verb) for models; this server answers :predict and :generate.")
+            throw ServeError(.notFound, "no action :\(verb) for models; this server answers :predict, :explain and :generate.")
         }
     }
 
@@ -95,7 +102,8 @@ struct ServeResponder: HTTPResponder {
     /// with no known word fails the whole request (400, naming the instance), as TF Serving fails
     /// a batch with one bad instance: a client then never has to match partial answers to texts.
     private func predict(_ request: Request, _ name: String, _ pool: ModelPool<TextClassifier>) async throws -> Response {
-        let texts = try await instances(of: request)
+        let expected = "send JSON of the form {\"instances\": [\"text\", …]}."
+        let texts = try instances(in: try await jsonObject(of: request, expected: expected), expected: expected)
         let predictions = try await pool.withModel { classifier in
             try texts.enumerated().map { k, text in
                 let p: TextClassifier.Prediction
@@ -147,10 +155,9 @@ struct ServeResponder: HTTPResponder {
         return dictionary
     }
 
-    /// The request's texts, or why not.
-    private func instances(of request: Request) async throws -> [String] {
-        let expected = "send JSON of the form {\"instances\": [\"text\", …]}."
-        let dictionary = try await jsonObject(of: request, expected: expected)
+    /// The texts of a request's `{"instances": [...]}`, or why not; `expected` says the form the
+    /// route wants.
+    func instances(in dictionary: [String: Any], expected: String) throws -> [String] {
         guard let value = dictionary["instances"] else {
             throw ServeError(.badRequest, "the request has no \"instances\"; \(expected)")
         }
@@ -207,12 +214,19 @@ struct ServeResponder: HTTPResponder {
     static func json(_ object: Any, status: HTTPResponse.Status = .ok, headers: HTTPFields = HTTPFields()) -> Response {
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
             ?? Data("{\"error\": \"the answer could not be written as JSON.\"}".utf8)
+        return json(text: String(decoding: data, as: UTF8.self), status: status, headers: headers)
+    }
+
+    /// JSON already written, as the answer's body (with a closing newline).
+    static func json(text: String, status: HTTPResponse.Status = .ok, headers: HTTPFields = HTTPFields()) -> Response {
+        body(text + "\n", contentType: "application/json; charset=utf-8", status: status, headers: headers)
+    }
+
+    static func body(_ text: String, contentType: String, status: HTTPResponse.Status = .ok,
+                     headers: HTTPFields = HTTPFields()) -> Response {
         var headers = headers
-        headers[.contentType] = "application/json; charset=utf-8"
-        var buffer = ByteBuffer()
-        buffer.writeBytes(data)
-        buffer.writeString("\n")
-        return Response(status: status, headers: headers, body: .init(byteBuffer: buffer))
+        headers[.contentType] = contentType
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 }
 

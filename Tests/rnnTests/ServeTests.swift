@@ -201,6 +201,21 @@ struct HostileRequest: CustomStringConvertible, Sendable {
         self.message = message
     }
 
+    /// Sends the request to the server on `port` and checks its status and JSON error; then that
+    /// the server still answers `{"instances": ["i am good"]}` on `route`, on a new connection.
+    func check(port: Int, then route: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let c = try HTTPConnection(port: port)
+        try c.send(bytes)
+        let answer = try c.readAnswer()
+        #expect(answer.status == status, "\(name): \(answer.status) \(answer.body)", sourceLocation: sourceLocation)
+        #expect(answer.headers["content-type"] == "application/json; charset=utf-8", "\(name): \(answer.headers)",
+                sourceLocation: sourceLocation)
+        let error = answer.json?["error"] as? String
+        #expect(error?.contains(message) == true, "\(name): \(answer.body)", sourceLocation: sourceLocation)
+        let after = try HTTPConnection(port: port).ask("POST", route, json: #"{"instances": ["i am good"]}"#)
+        #expect(after.status == 200, "after \(name): \(after)", sourceLocation: sourceLocation)
+    }
+
     init(_ name: String, json: String, status: Int, message: String) {
         self.init(name, body: Array(json.utf8), status: status, message: message)
     }
@@ -311,16 +326,7 @@ struct ServeTests {
 
     @Test("hostile requests get a JSON error with the right status", arguments: HostileRequest.cases)
     func hostile(_ request: HostileRequest) throws {
-        let server = try Self.shared()
-        let c = try HTTPConnection(port: server.port)
-        try c.send(request.bytes)
-        let answer = try c.readAnswer()
-        #expect(answer.status == request.status, "\(request.name): \(answer.status) \(answer.body)")
-        let message = answer.json?["error"] as? String
-        #expect(message?.contains(request.message) == true, "\(request.name): \(answer.body)")
-        // And the server still answers, on a new connection.
-        let after = try HTTPConnection(port: server.port).ask("POST", "/v1/models/m:predict", json: #"{"instances": ["i am good"]}"#)
-        #expect(after.status == 200, "after \(request.name): \(after)")
+        try request.check(port: try Self.shared().port, then: "/v1/models/m:predict")
     }
 
     /// One server for the hostile table (started once; the test process ends it at exit).
@@ -477,7 +483,7 @@ private final class ErrorCount: @unchecked Sendable {
 }
 
 /// A small character language model, trained once (a fraction of a second) by `rnn train-lm`.
-private let sharedLanguageModel: Result<String, Error> = Result {
+let sharedLanguageModel: Result<String, Error> = Result {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rnn-serve-lm-\(getpid())")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     atexit { try? FileManager.default.removeItem(atPath: FileManager.default.temporaryDirectory.path + "/rnn-serve-lm-\(getpid())") }
@@ -491,8 +497,8 @@ private let sharedLanguageModel: Result<String, Error> = Result {
 }
 
 /// One `rnn serve` of the classifier `m` and the language model `lm`, for the tests that only
-/// need a running server.
-private let sharedServer: Result<Server, Error> = Result {
+/// need a running server (also ServeExplainTests.swift).
+let sharedServer: Result<Server, Error> = Result {
     let server = try Server(["--model", try servedModel(), "--model", "lm=\(try sharedLanguageModel.get())"])
     atexit { if let s = try? sharedServer.get(), s.process.isRunning { kill(s.process.processIdentifier, SIGKILL) } }
     return server
