@@ -350,6 +350,7 @@ struct ServeTests {
             (["--model", path, "--host", "999.1.1.1", "--port", "0"], 1, "Error: --host 999.1.1.1 is not an address"),
             (["--model", path, "--port", "70000"], 64, "Error: --port must be between 0 and 65535"),
             (["--model", "a=\(path)", "--model", "a=\(path)"], 64, "Error: two models are named \"a\""),
+            (["--model", path, "--max-explain-tokens", "0"], 64, "Error: --max-explain-tokens must be at least 1 (got 0)."),
             (["--model", "a b=\(path)"], 64, "Error: --model a b="),
         ]
         for c in cases {
