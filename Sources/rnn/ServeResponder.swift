@@ -96,8 +96,9 @@ struct ServeResponder: HTTPResponder {
     /// a batch with one bad instance: a client then never has to match partial answers to texts.
     private func predict(_ request: Request, _ name: String, _ pool: ModelPool<TextClassifier>) async throws -> Response {
         let texts = try await instances(of: request)
-        let predictions = try await pool.withModel { classifier in
-            try texts.enumerated().map { k, text in
+        let body = try await pool.withModel { classifier in
+            var answer = PredictionsJSON(labels: classifier.labels, expected: texts.count)
+            for (k, text) in texts.enumerated() {
                 let p: TextClassifier.Prediction
                 do {
                     p = try classifier.predict(text)
@@ -109,15 +110,12 @@ struct ServeResponder: HTTPResponder {
                         throw ServeError(.internalServerError, "instance \(k + 1): \(error.description)")
                     }
                 }
-                var probabilities: [String: Any] = [:]
-                for (label, probability) in zip(classifier.labels, p.probabilities) {
-                    probabilities[label] = Double(probability)
-                }
-                return ["label": p.label, "probabilities": probabilities] as [String: Any]
+                try answer.append(label: classifier.labels.firstIndex(of: p.label) ?? -1, probabilities: p.probabilities)
             }
+            return answer.finish()
         }
-        metrics.recordPredictions(model: name, count: predictions.count)
-        return Self.json(["predictions": predictions])
+        metrics.recordPredictions(model: name, count: texts.count)
+        return Self.response(body, status: .ok)
     }
 
     /// The request body as a JSON object, or why not.
@@ -207,12 +205,17 @@ struct ServeResponder: HTTPResponder {
     static func json(_ object: Any, status: HTTPResponse.Status = .ok, headers: HTTPFields = HTTPFields()) -> Response {
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
             ?? Data("{\"error\": \"the answer could not be written as JSON.\"}".utf8)
-        var headers = headers
-        headers[.contentType] = "application/json; charset=utf-8"
         var buffer = ByteBuffer()
         buffer.writeBytes(data)
         buffer.writeString("\n")
-        return Response(status: status, headers: headers, body: .init(byteBuffer: buffer))
+        return response(buffer, status: status, headers: headers)
+    }
+
+    /// A JSON answer whose body is already written.
+    static func response(_ body: ByteBuffer, status: HTTPResponse.Status, headers: HTTPFields = HTTPFields()) -> Response {
+        var headers = headers
+        headers[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: body))
     }
 }
 
