@@ -7,35 +7,44 @@ import Hummingbird
 /// load that took a quarter of the server's time, more than the network itself. The shape and the
 /// key order (sorted, as `ServeResponder.json` writes them) are the same.
 struct PredictionsJSON {
+    /// What every answer of one model shares, worked out once per model: its labels as JSON
+    /// strings, and the order their keys are written in (sorted by name).
+    struct Labels: Sendable {
+        let quoted: [String]
+        let keyOrder: [Int]
+
+        init(_ labels: [String]) {
+            quoted = labels.map(jsonQuote)
+            keyOrder = labels.indices.sorted { labels[$0] < labels[$1] }
+        }
+    }
+
     private(set) var buffer: ByteBuffer
-    private let quotedLabels: [String]
-    /// Label indices in the order their keys are written: sorted by name.
-    private let keyOrder: [Int]
+    private let labels: Labels
     private var count = 0
 
-    init(labels: [String], expected: Int) {
-        quotedLabels = labels.map(Self.quote)
-        keyOrder = labels.indices.sorted { labels[$0] < labels[$1] }
+    init(_ labels: Labels, expected: Int) {
+        self.labels = labels
         buffer = ByteBuffer()
-        buffer.reserveCapacity(16 + expected * (32 + labels.count * 32 + quotedLabels.reduce(0) { $0 + 2 * $1.utf8.count }))
+        buffer.reserveCapacity(16 + expected * (32 + labels.quoted.reduce(0) { $0 + 24 + 2 * $1.utf8.count }))
         buffer.writeStaticString("{\"predictions\":[")
     }
 
     /// Appends one prediction: the index of its label and its probabilities, in label order. A
     /// non-finite number is refused (JSON has none), as a server error.
     mutating func append(label: Int, probabilities: [Float]) throws {
-        guard quotedLabels.indices.contains(label), probabilities.count == quotedLabels.count,
+        guard labels.quoted.indices.contains(label), probabilities.count == labels.quoted.count,
               probabilities.allSatisfy(\.isFinite) else {
             throw ServeError(.internalServerError, "the model gave no finite probability for each of its labels.")
         }
         if count > 0 { buffer.writeStaticString(",") }
         count += 1
         buffer.writeStaticString("{\"label\":")
-        buffer.writeString(quotedLabels[label])
+        buffer.writeString(labels.quoted[label])
         buffer.writeStaticString(",\"probabilities\":{")
-        for (n, k) in keyOrder.enumerated() {
+        for (n, k) in labels.keyOrder.enumerated() {
             if n > 0 { buffer.writeStaticString(",") }
-            buffer.writeString(quotedLabels[k])
+            buffer.writeString(labels.quoted[k])
             buffer.writeStaticString(":")
             buffer.writeString(Double(probabilities[k]).description)
         }
@@ -46,24 +55,5 @@ struct PredictionsJSON {
     mutating func finish() -> ByteBuffer {
         buffer.writeStaticString("]}\n")
         return buffer
-    }
-
-    /// `s` as a JSON string: quotes, backslashes and control characters escaped, the rest as is.
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 }

@@ -21,6 +21,17 @@ struct ServeResponder: HTTPResponder {
     let models: [String: ServedModel]
     let limits: ServeLimits
     let metrics: ServeMetrics
+    /// Each classifier's labels as its answers write them.
+    private let answerLabels: [String: PredictionsJSON.Labels]
+
+    init(models: [String: ServedModel], limits: ServeLimits, metrics: ServeMetrics) {
+        self.models = models
+        self.limits = limits
+        self.metrics = metrics
+        answerLabels = models.compactMapValues { model in
+            if case .classifier(let pool) = model { return PredictionsJSON.Labels(pool.model.labels) } else { return nil }
+        }
+    }
 
     func respond(to request: Request, context: Context) async throws -> Response {
         let start = ContinuousClock.now
@@ -97,7 +108,7 @@ struct ServeResponder: HTTPResponder {
     private func predict(_ request: Request, _ name: String, _ pool: ModelPool<TextClassifier>) async throws -> Response {
         let texts = try await instances(of: request)
         let body = try await pool.withModel { classifier in
-            var answer = PredictionsJSON(labels: classifier.labels, expected: texts.count)
+            var answer = PredictionsJSON(answerLabels[name] ?? PredictionsJSON.Labels(classifier.labels), expected: texts.count)
             for (k, text) in texts.enumerated() {
                 let p: TextClassifier.Prediction
                 do {
