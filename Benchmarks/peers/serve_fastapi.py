@@ -9,10 +9,11 @@ metadata; the module and the tokenizer port are those of scripts/check-pytorch.p
 `rnn serve` answers: GET /healthz, and POST /v1/models/NAME:predict with {"instances": ["text", …]}
 → {"predictions": [{"label": …, "probabilities": {label: p, …}}, …]}; a text with no known word
 fails the request with 400 {"error": …}. Deployment, as a Python user would choose it: uvicorn
-with one worker process per core, a plain `def` endpoint (FastAPI runs it on its thread pool),
-`torch.inference_mode()`, and one torch thread per worker (the workers already fill the cores;
-torch's default of one thread per core in every worker would oversubscribe them). Each text runs
-through the network on its own (batch of one), as `rnn serve` does.
+with one worker process per core, `torch.inference_mode()`, and one torch thread per worker (the
+workers already fill the cores; torch's default of one thread per core in every worker would
+oversubscribe them). The endpoint is `async def`: a plain `def` (run on FastAPI's thread pool)
+answered 2.2k requests/s against 3.1k here, the hand-off costing more than the short inference.
+Each text runs through the network on its own (batch of one), as `rnn serve` does.
 """
 import importlib.util
 import json
@@ -60,12 +61,12 @@ class PredictRequest(BaseModel):
 
 
 @app.get("/healthz")
-def healthz():
+async def healthz():
     return {"status": "ok"}
 
 
 @app.post("/v1/models/{name}:predict")
-def predict(name: str, request: PredictRequest):
+async def predict(name: str, request: PredictRequest):
     predictions = []
     for k, text in enumerate(request.instances):
         encoded = [IDS.get(t, UNK) for t in TOKENIZER.tokens(text) or []]
