@@ -64,7 +64,7 @@ struct ServeResponder: HTTPResponder {
             return Self.json(["models": models.keys.sorted().map { describe($0) }])
         }
         let prefix = "/v1/models/"
-        guard path.hasPrefix(prefix), !path.dropFirst(prefix.count).contains("/") else {
+        guard path.hasPrefix(prefix), !path.dropFirst(prefix.count).contains(Character("/")) else {
             throw ServeError(.notFound, "no route \(path); the routes are GET /healthz, GET /metrics, GET /v1/models, "
                 + "GET /v1/models/{name}, POST /v1/models/{name}:predict and POST /v1/models/{name}:generate.")
         }
