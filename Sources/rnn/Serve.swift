@@ -23,8 +23,10 @@ struct Serve: ParsableCommand {
             POST /v1/models/NAME:generate with {"prompt", "length", "temperature", "top_k", \
             "top_p", "seed"} (all optional) streams server-sent events: `data: {"text": …}` per \
             piece, then `event: done`. Errors are JSON: \
-            {"error": "…"}. SIGTERM or SIGINT stops accepting, finishes the requests in flight \
-            and exits 0.
+            {"error": "…"}. A connection silent for --idle-timeout seconds, mid-request or between \
+            requests, is closed. The server raises its own open-file limit to the hard limit, so \
+            that thousands of clients can connect at once. SIGTERM or SIGINT stops accepting, \
+            finishes the requests in flight and exits 0.
 
             Examples:
               rnn serve --model tutorial.safetensors --port 8080
@@ -56,6 +58,9 @@ struct Serve: ParsableCommand {
     @Option(help: "The most tokens of a text a classifier's :explain reads (the work grows with the square of the length).")
     var maxExplainTokens = TextClassifier.defaultMaxExplainedTokens
 
+    @Option(help: "Seconds a connection may stay silent (mid-request or between requests) before it is closed.")
+    var idleTimeout = 30
+
     @OptionGroup(title: "Limits") var limits: TextLimitOptions
 
     func validate() throws {
@@ -67,6 +72,9 @@ struct Serve: ParsableCommand {
         }
         guard maxExplainTokens >= 1 else {
             throw ValidationError("--max-explain-tokens must be at least 1 (got \(maxExplainTokens)).")
+        }
+        guard (1...86_400).contains(idleTimeout) else {
+            throw ValidationError("--idle-timeout must be between 1 and 86400 seconds (got \(idleTimeout)).")
         }
         guard maxInstances >= 1 else { throw ValidationError("--max-instances must be at least 1 (got \(maxInstances)).") }
         var names = Set<String>()
@@ -102,6 +110,7 @@ struct Serve: ParsableCommand {
             pools[name] = try reportingErrors { try ServedModel.load(from: path, copies: copies) }
         }
         try ListenCheck.check(host: host, port: port)
+        OpenFileLimit.raiseToHardLimit()
 
         let responder = ServeResponder(
             models: pools,
@@ -114,7 +123,7 @@ struct Serve: ParsableCommand {
         let app = Application(
             responder: responder,
             // A client that stalls mid-request is dropped after a while rather than held for ever.
-            server: .http1(configuration: .init(idleTimeout: .seconds(30))),
+            server: .http1(configuration: .init(idleTimeout: .seconds(Int64(idleTimeout)))),
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "rnn"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0

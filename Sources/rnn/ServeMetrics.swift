@@ -31,11 +31,11 @@ final class ServeMetrics: @unchecked Sendable {
         default:
             guard path.hasPrefix("/v1/models/") else { return "other" }
             let segment = path.dropFirst("/v1/models/".count)
-            if segment.contains("/") { return "other" }
+            if segment.contains(Character("/")) { return "other" }
             if segment.hasSuffix(":predict") { return "/v1/models/{name}:predict" }
             if segment.hasSuffix(":generate") { return "/v1/models/{name}:generate" }
             if segment.hasSuffix(":explain") { return "/v1/models/{name}:explain" }
-            return segment.contains(":") ? "other" : "/v1/models/{name}"
+            return segment.contains(Character(":")) ? "other" : "/v1/models/{name}"
         }
     }
 

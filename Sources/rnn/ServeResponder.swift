@@ -22,6 +22,17 @@ struct ServeResponder: HTTPResponder {
     let models: [String: ServedModel]
     let limits: ServeLimits
     let metrics: ServeMetrics
+    /// Each classifier's labels as its answers write them.
+    private let answerLabels: [String: PredictionsJSON.Labels]
+
+    init(models: [String: ServedModel], limits: ServeLimits, metrics: ServeMetrics) {
+        self.models = models
+        self.limits = limits
+        self.metrics = metrics
+        answerLabels = models.compactMapValues { model in
+            if case .classifier(let pool) = model { return PredictionsJSON.Labels(pool.model.labels) } else { return nil }
+        }
+    }
 
     func respond(to request: Request, context: Context) async throws -> Response {
         let start = ContinuousClock.now
@@ -56,7 +67,7 @@ struct ServeResponder: HTTPResponder {
             return Self.json(["models": models.keys.sorted().map { describe($0) }])
         }
         let prefix = "/v1/models/"
-        guard path.hasPrefix(prefix), !path.dropFirst(prefix.count).contains("/") else {
+        guard path.hasPrefix(prefix), !path.dropFirst(prefix.count).contains(Character("/")) else {
             throw ServeError(.notFound, "no route \(path); the routes are GET / (a web page), GET /healthz, GET /metrics, "
                 + "GET /v1/models, GET /v1/models/{name}, POST /v1/models/{name}:predict, "
                 + "POST /v1/models/{name}:explain and POST /v1/models/{name}:generate.")
@@ -104,8 +115,9 @@ struct ServeResponder: HTTPResponder {
     private func predict(_ request: Request, _ name: String, _ pool: ModelPool<TextClassifier>) async throws -> Response {
         let expected = "send JSON of the form {\"instances\": [\"text\", …]}."
         let texts = try instances(in: try await jsonObject(of: request, expected: expected), expected: expected)
-        let predictions = try await pool.withModel { classifier in
-            try texts.enumerated().map { k, text in
+        let body = try await pool.withModel { classifier in
+            var answer = PredictionsJSON(answerLabels[name] ?? PredictionsJSON.Labels(classifier.labels), expected: texts.count)
+            for (k, text) in texts.enumerated() {
                 let p: TextClassifier.Prediction
                 do {
                     p = try classifier.predict(text)
@@ -117,15 +129,12 @@ struct ServeResponder: HTTPResponder {
                         throw ServeError(.internalServerError, "instance \(k + 1): \(error.description)")
                     }
                 }
-                var probabilities: [String: Any] = [:]
-                for (label, probability) in zip(classifier.labels, p.probabilities) {
-                    probabilities[label] = Double(probability)
-                }
-                return ["label": p.label, "probabilities": probabilities] as [String: Any]
+                try answer.append(label: classifier.labels.firstIndex(of: p.label) ?? -1, probabilities: p.probabilities)
             }
+            return answer.finish()
         }
-        metrics.recordPredictions(model: name, count: predictions.count)
-        return Self.json(["predictions": predictions])
+        metrics.recordPredictions(model: name, count: texts.count)
+        return Self.body(body)
     }
 
     /// The request body as a JSON object, or why not.
@@ -224,9 +233,15 @@ struct ServeResponder: HTTPResponder {
 
     static func body(_ text: String, contentType: String, status: HTTPResponse.Status = .ok,
                      headers: HTTPFields = HTTPFields()) -> Response {
+        body(ByteBuffer(string: text), contentType: contentType, status: status, headers: headers)
+    }
+
+    /// An answer whose body is already written as bytes (:predict's, by `PredictionsJSON`).
+    static func body(_ bytes: ByteBuffer, contentType: String = "application/json; charset=utf-8",
+                     status: HTTPResponse.Status = .ok, headers: HTTPFields = HTTPFields()) -> Response {
         var headers = headers
         headers[.contentType] = contentType
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+        return Response(status: status, headers: headers, body: .init(byteBuffer: bytes))
     }
 }
 

@@ -18,15 +18,24 @@ final class Server: @unchecked Sendable {
     let firstLine: String
     private let scratch: URL
 
-    /// Starts `rnn serve ARGUMENTS --port 0` and waits (at most `timeout` s) for its first line.
-    init(_ arguments: [String], timeout: TimeInterval = 60) throws {
+    /// Starts `rnn serve ARGUMENTS --port 0` and waits (at most `timeout` s) for its first line;
+    /// with `openFileSoftLimit`, under that soft limit on open files (as a default shell gives).
+    init(_ arguments: [String], openFileSoftLimit: Int? = nil, timeout: TimeInterval = 60) throws {
         scratch = FileManager.default.temporaryDirectory.appendingPathComponent("rnn-serve-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         let out = scratch.appendingPathComponent("stdout"), err = scratch.appendingPathComponent("stderr")
         try Data().write(to: out)
         try Data().write(to: err)
-        process.executableURL = try CLI.productsDirectory().appendingPathComponent("rnn")
-        process.arguments = ["serve"] + arguments + ["--port", "0"]
+        let rnn = try CLI.productsDirectory().appendingPathComponent("rnn")
+        if let openFileSoftLimit {
+            // `exec` keeps the process id: signals and /proc reach `rnn serve` itself.
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "ulimit -Sn \(openFileSoftLimit) && exec \"$0\" \"$@\"", rnn.path, "serve"]
+                + arguments + ["--port", "0"]
+        } else {
+            process.executableURL = rnn
+            process.arguments = ["serve"] + arguments + ["--port", "0"]
+        }
         process.standardOutput = try FileHandle(forWritingTo: out)
         process.standardError = try FileHandle(forWritingTo: err)
         process.standardInput = FileHandle.nullDevice
@@ -179,7 +188,8 @@ private let SOCK_STREAM_VALUE = SOCK_STREAM.rawValue
 private let SOCK_STREAM_VALUE = SOCK_STREAM
 #endif
 
-private func servedModel() throws -> String {
+/// The tutorial classifier that the serve tests load (trained once per test run).
+func servedModel() throws -> String {
     let (path, run) = try trainedModel.get()
     try #require(run.exited && run.status == 0, "rnn train --output failed: \(run)")
     return path
