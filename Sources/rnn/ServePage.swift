@@ -205,8 +205,9 @@ enum ServePage {
           return (await answerOf(response)).explanations[0];
         }
 
-        // A line plot of values in 0…1 (nil: no point), one point per token.
-        function plot(values, labels, title, color) {
+        // A line plot of values in 0…1 (nil: no point), one point per token; `scale` is what 1
+        // stands for, so that the axis and the hover show the values as they were (e.g. bits).
+        function plot(values, labels, title, color, scale = 1) {
           // Wide enough for each token's label under its point, and at least the card's width.
           const spacing = Math.max(14, 7 * Math.max(...labels.map(l => l.length)) + 12);
           const left = 34, top = 22, height = 190, right = 24;
@@ -217,14 +218,14 @@ enum ServePage {
           svg.append(svgEl("text", {x: left, y: 13}, title));
           for (const v of [0, 0.5, 1]) {
             svg.append(svgEl("line", {x1: left, x2: width - right, y1: y(v), y2: y(v), stroke: v === 0.5 ? "#ddd" : "#bbb", "stroke-dasharray": v === 0.5 ? "4" : "0"}));
-            svg.append(svgEl("text", {x: 4, y: y(v) + 4}, String(v)));
+            svg.append(svgEl("text", {x: 4, y: y(v) + 4}, scale === 1 ? String(v) : String(+(v * scale).toFixed(1))));
           }
           const points = values.map((v, t) => v === null ? null : [x(t), y(v)]).filter(p => p);
           svg.append(svgEl("polyline", {points: points.map(p => p.join(",")).join(" "), fill: "none", stroke: color, "stroke-width": 2}));
           values.forEach((v, t) => {
             if (v === null) return;
             const dot = svgEl("circle", {cx: x(t), cy: y(v), r: 3.5, fill: color});
-            dot.append(svgEl("title", {}, `${labels[t]}: ${fixed(v)}`));
+            dot.append(svgEl("title", {}, `${labels[t]}: ${fixed(v * scale)}`));
             svg.append(dot);
           });
           if (values.length <= 60) labels.forEach((l, t) => svg.append(svgEl("text", {x: x(t), y: height - 10, "text-anchor": "middle"}, visible(l))));
@@ -298,7 +299,7 @@ enum ServePage {
           const labels = e.tokens.map(t => t.text);
           const top = Math.max(most, 1);
           $("lm-plot").replaceChildren(plot(e.tokens.map(t => t.surprisal == null ? null : t.surprisal / top), labels,
-            `surprisal (0 to ${fixed(top)} bits)`, "#c0392b"));
+            "surprisal in bits", "#c0392b", top));
           // Karpathy's view: the text once per unit, each character coloured by the unit's activation.
           $("lm-units").replaceChildren(...e.units.flatMap(u => {
             const scale = Math.max(...u.activations.map(Math.abs));
