@@ -128,6 +128,10 @@ package final class RecurrentLayer: @unchecked Sendable {
             if oneHotInput {
                 let tokens = batch.tokens
                 for n in 0..<N { preX.advanced(by: n * GH).update(from: weightIH.value.row(tokens[n]), count: GH) }
+            } else if N == 1 {
+                // One step (a generated token): float sums as for longer inputs, not MatMul's
+                // double one-row product (see the per-step product below).
+                Kernels.gemmNT(1, GH, I, input!, lda: I, weightIH.value.data, ldb: I, preX, ldc: GH)
             } else {
                 MatMul.nt(N, GH, I, input!, lda: I, weightIH.value.data, ldb: I, preX, ldc: GH, accumulate: false)
             }
@@ -197,8 +201,15 @@ package final class RecurrentLayer: @unchecked Sendable {
                     // h_{t−1} = 0: W_hh·h_{t−1} is zero. Adding +0 keeps the one effect the product
                     // had (−0 becomes +0), so the result is the same bit for bit.
                     for k in 0..<m * GH { target[k] += 0 }
-                } else {
+                } else if oneHotInput {
+                    // The tutorial's network: its one row summed in double (MatMul's one-row
+                    // product), which holds it to the float64 oracle however far its weights grow.
                     MatMul.nt(m, GH, H, h, lda: H, weightHH, ldb: H, target, ldc: GH, accumulate: true)
+                } else {
+                    // A lone sequence of vectors (predict, explain, generate): float sums, as a
+                    // batch's rows get in the packed kernel — the precision these models train with,
+                    // and a fifth of a 16-token prediction's time less than the double sums.
+                    Kernels.gemmNT(m, GH, H, h, lda: H, weightHH, ldb: H, target, ldc: GH, accumulate: true)
                 }
             }
             cell.forwardStep(B: m, H: H, preX: px, preH: separate ? UnsafePointer(ph) : nil, hPrev: h,
