@@ -29,6 +29,8 @@ private struct SacreBLEUFixture: Decodable {
     }
     var sacrebleu_version: String
     var cases: [Case]
+    /// Generated sentences and their 13a tokenization: `[text, tokens]`.
+    var tokenizer_stress: [[String]]
 
     /// The committed fixture; throws (failing the test) when it is missing or malformed.
     static func load() throws -> SacreBLEUFixture {
@@ -67,6 +69,17 @@ struct TranslationMetricsTests {
                     #expect(scalars(tokenizer(sentence)) == scalars(tokens), "\(c.name): \(sentence.debugDescription)")
                 }
             }
+        }
+    }
+
+    @Test("Tokenizer13a agrees with sacreBLEU on 400 generated sentences of tricky pieces")
+    func tokenizationStress() throws {
+        let tokenizer = Tokenizer13a()
+        let pairs = try SacreBLEUFixture.load().tokenizer_stress
+        #expect(pairs.count == 400)
+        for pair in pairs {
+            guard pair.count == 2 else { Issue.record("tokenizer_stress entry \(pair) is not [text, tokens]"); continue }
+            #expect(scalars(tokenizer(pair[0])) == scalars(pair[1]), "\(pair[0].debugDescription)")
         }
     }
 
