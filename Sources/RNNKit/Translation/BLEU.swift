@@ -18,9 +18,8 @@ import Foundation
 ///   so a zero pₙ makes BLEU 0 rather than undefined; and BLEU = 0 outright when every cₙ = 0.
 ///
 /// The arithmetic follows sacreBLEU's operation for operation, so scores agree to the last bit
-/// or nearly (the tests allow 1e-9). An empty corpus scores 0 with BP 1. Deviation: `lowercase`
-/// uses Swift's `lowercased()`, Python's `str.lower()` in sacreBLEU; they can differ on
-/// context-dependent mappings such as Greek final sigma.
+/// or nearly (the tests allow 1e-9). An empty corpus scores 0 with BP 1. `lowercase` is
+/// Python's `str.lower()` (`PythonLowercase`), final sigma included.
 package struct BLEU: Sendable {
     /// The largest n-gram order (sacreBLEU's `MAX_NGRAM_ORDER`).
     package static let maxOrder = 4
@@ -70,8 +69,9 @@ package struct BLEU: Sendable {
 
     /// A sentence as BLEU counts it: lowercased when asked, trailing whitespace stripped, 13a tokens.
     func tokens(_ sentence: String) -> [[Unicode.Scalar]] {
-        let text = lowercase ? sentence.lowercased() : sentence
-        return Tokenizer13a().tokens(PythonWhitespace.trimmingTrailing(Array(text.unicodeScalars)))
+        let scalars = Array(sentence.unicodeScalars)
+        let text = lowercase ? PythonLowercase.lowercased(scalars) : scalars
+        return Tokenizer13a().tokens(PythonWhitespace.trimmingTrailing(text))
     }
 
     /// The reference length closest to `length`, the shorter of two equally close ones.

@@ -14,7 +14,7 @@
 /// first of equals).
 ///
 /// The arithmetic follows sacreBLEU's operation for operation (the tests allow 1e-9). An empty
-/// corpus scores 0. Deviation: `lowercase` uses Swift's `lowercased()` (see `BLEU`).
+/// corpus scores 0. `lowercase` is Python's `str.lower()` (`PythonLowercase`).
 package struct ChrF: Sendable {
     /// The largest character n-gram order (sacreBLEU's `CHAR_ORDER`).
     package static let charOrder = 6
@@ -62,7 +62,8 @@ package struct ChrF: Sendable {
 
     /// A sentence as chrF counts it: lowercased when asked, whitespace removed.
     func characters(_ sentence: String) -> [Unicode.Scalar] {
-        PythonWhitespace.removing(from: Array((lowercase ? sentence.lowercased() : sentence).unicodeScalars))
+        let scalars = Array(sentence.unicodeScalars)
+        return PythonWhitespace.removing(from: lowercase ? PythonLowercase.lowercased(scalars) : scalars)
     }
 
     /// chrF from per-order counts (sacreBLEU's `_compute_f_score` without ε-smoothing).
