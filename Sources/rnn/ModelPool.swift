@@ -13,11 +13,17 @@ final class ModelPool<Model: AnyObject & Sendable>: @unchecked Sendable {
     private let lock = NSLock()
     private var free: [Model]
     private var waiting: [CheckedContinuation<Model, Never>] = []
+    /// A serial queue per copy, for `compute`. Serial queues get threads of their own from
+    /// Dispatch (a concurrent queue would draw on the same per-core threads as the cooperative pool).
+    private let queues: [ObjectIdentifier: DispatchQueue]
 
     init(copies: [Model]) {
         precondition(!copies.isEmpty)
         model = copies[0]
         free = copies
+        queues = Dictionary(uniqueKeysWithValues: copies.enumerated().map { k, copy in
+            (ObjectIdentifier(copy), DispatchQueue(label: "rnn.serve.model-\(k)", qos: .userInitiated))
+        })
     }
 
     /// Runs `body` with a copy that no other request is using.
@@ -25,6 +31,19 @@ final class ModelPool<Model: AnyObject & Sendable>: @unchecked Sendable {
         let model = await checkOut()
         defer { checkIn(model) }
         return try await body(model)
+    }
+
+    /// Runs `body`, synchronous model work (a prediction, an explanation), with a free copy on that
+    /// copy's own thread rather than on Swift's cooperative pool: that pool has one thread per core,
+    /// and a few long requests computing on it would hold every thread, so that no other request —
+    /// not even /healthz — got an answer until they were done.
+    func compute<T: Sendable>(_ body: @escaping @Sendable (Model) throws -> T) async throws -> T {
+        try await withModel { model in
+            let queue = queues[ObjectIdentifier(model)]!
+            return try await withCheckedThrowingContinuation { continuation in
+                queue.async { continuation.resume(with: Result { try body(model) }) }
+            }
+        }
     }
 
     private func checkOut() async -> Model {
@@ -48,3 +67,4 @@ final class ModelPool<Model: AnyObject & Sendable>: @unchecked Sendable {
         next?.resume(returning: model)
     }
 }
+

@@ -3,7 +3,7 @@ import Hummingbird
 import RNNKit
 
 /// `POST /v1/models/{name}:explain`: the texts and settings of one request, read and checked.
-struct ExplanationRequest {
+struct ExplanationRequest: Sendable {
     var texts: [String]
     /// The hidden units to follow (as `rnn explain --unit`), or nil for the ones chosen by the library.
     var units: [Int]?
@@ -56,14 +56,16 @@ extension ServeResponder {
         let object = try await jsonObject(of: request, expected: ExplanationRequest.expected)
         switch served {
         case .classifier(let pool):
-            return try await pool.withModel { try explain(object, with: .classifier($0)) }
+            // Checked against the first copy (every copy has the same units), before waiting for one.
+            let settings = try ExplanationRequest(object, model: .classifier(pool.model), responder: self)
+            return try await pool.compute { try explain(settings, with: .classifier($0)) }
         case .languageModel(let pool):
-            return try await pool.withModel { try explain(object, with: .languageModel($0)) }
+            let settings = try ExplanationRequest(object, model: .languageModel(pool.model), responder: self)
+            return try await pool.compute { try explain(settings, with: .languageModel($0)) }
         }
     }
 
-    private func explain(_ object: [String: Any], with model: Explainer) throws -> Response {
-        let settings = try ExplanationRequest(object, model: model, responder: self)
+    private func explain(_ settings: ExplanationRequest, with model: Explainer) throws -> Response {
         let explained = try settings.texts.enumerated().map { k, text in
             do {
                 return try model.explain(text, units: settings.units, maxTokens: settings.maxTokens).json()

@@ -45,6 +45,42 @@ struct ServeLoadTests {
         #expect(try HTTPConnection(port: server.port).ask("GET", "/healthz").status == 200)
     }
 
+    @Test("Long requests on every model copy leave the server answering others: /healthz while they run")
+    func longRequestsDoNotStallOthers() throws {
+        // Three :explain requests of two 1000-word texts each (quadratic work, seconds in a debug
+        // build) on a server with one copy per core: each copy busy, one request waiting for a copy.
+        let server = try Server(["--model", try servedModel()])
+        defer { _ = server.stop() }
+        let text = Array(repeating: "i am very good this is not happy", count: 143).joined(separator: " ")  // 1001 words
+        let words = text.split(separator: " ").prefix(1000).joined(separator: " ")
+        let body = "{\"instances\": [\"\(words)\", \"\(words)\"]}"
+        let finished = Finished()
+        let group = DispatchGroup()
+        for _ in 0..<3 {
+            DispatchQueue.global().async(group: group) {
+                let status = (try? HTTPConnection(port: server.port, timeout: 300).ask("POST", "/v1/models/m:explain", json: body))?.status
+                finished.add(status)
+            }
+        }
+        usleep(500_000)  // the requests are read and computing
+        let health = try HTTPConnection(port: server.port).ask("GET", "/healthz")
+        let doneWhenAnswered = finished.count
+        #expect(health.status == 200)
+        // Behaviour, not a timing: /healthz was answered while the long requests were still running.
+        #expect(doneWhenAnswered == 0, "/healthz waited for \(doneWhenAnswered) of the 3 long requests to finish")
+        group.wait()
+        #expect(finished.statuses == [200, 200, 200], "the long requests: \(finished.statuses)")
+    }
+
+    /// The statuses of requests answered on other threads, in the order they finished.
+    private final class Finished: @unchecked Sendable {
+        private let lock = NSLock()
+        private var list: [Int?] = []
+        func add(_ status: Int?) { lock.withLock { list.append(status) } }
+        var count: Int { lock.withLock { list.count } }
+        var statuses: [Int?] { lock.withLock { list } }
+    }
+
     @Test("--idle-timeout is validated")
     func idleTimeoutValidated() throws {
         for value in ["0", "-3", "86401", "soon"] {
