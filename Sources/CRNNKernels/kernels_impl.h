@@ -45,12 +45,16 @@ TARGET void SUFFIX(gemv_n)(int M, int N, const float *A, int lda, const float *x
     int i = 0;
     // Eight rows with one accumulator each: the widening of x is shared by eight rows (the
     // conversions, not the FMAs, bound this loop), and eight chains hide the FMA latency.
+    // x widened once into double for every eight-row block (the recurrent widths fit on the stack).
+    double xd[256] __attribute__((aligned(64)));
+    const int widenOnce = N <= 256 && M >= 16;
+    if (widenOnce) for (int j = 0; j + HW <= N; j += HW) *(VD *)(xd + j) = WIDEN(x + j);
     for (; i + 8 <= M; i += 8) {
         const float *a = A + (size_t)i * lda;
         VD s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
         int j = 0;
         for (; j + HW <= N; j += HW) {
-            VD xv = WIDEN(x + j);
+            VD xv = widenOnce ? *(const VD *)(xd + j) : WIDEN(x + j);
             s0 = FMA(WIDEN(a + j), xv, s0);
             s1 = FMA(WIDEN(a + (size_t)lda + j), xv, s1);
             s2 = FMA(WIDEN(a + (size_t)2 * lda + j), xv, s2);
