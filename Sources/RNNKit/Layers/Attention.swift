@@ -10,7 +10,7 @@
 ///     α_s = exp(e_s − m) / Σ_{r<L} exp(e_r − m),  m = max_{r<L} e_r,   for s < L;   α_s = 0 for s ≥ L
 ///     c   = Σ_{s<L} α_s·k_s
 ///
-/// Shapes: q (B, Hq), K (B, S, Hk), lengths (B) with 1 ≤ L_b ≤ S, α (B, S), c (B, Hk).
+/// Shapes: q (B, Hq), K (B, S, Hk), lengths (at least B; the first B are read) with 1 ≤ L_b ≤ S, α (B, S), c (B, Hk).
 ///
 /// Parameters, after the prefix `name` (e.g. `decoder.attention`), in PyTorch's layout:
 /// - additive: `attn.weight` W (A, Hq + Hk), `attn.bias` b (A), `v.weight` v (1, A). These are the
@@ -96,7 +96,7 @@ package final class Attention: @unchecked Sendable {
     }
 
     private func validate(_ B: Int, _ S: Int, _ lengths: [Int]) {
-        precondition(lengths.count == B, "\(lengths.count) lengths for \(B) sequences")
+        precondition(lengths.count >= B, "\(lengths.count) lengths for \(B) sequences")
         for L in lengths {
             precondition(L >= 1 && L <= S, "source length \(L) outside 1…\(S): attention needs a position to attend to")
         }

@@ -12,18 +12,23 @@ final class Dropout: @unchecked Sendable {
     func forward(_ x: UnsafeMutablePointer<Float>, count n: Int, training: Bool, rng: inout SeededGenerator) {
         active = training && probability > 0
         guard active else { return }
-        let m = mask.get(n + 1)
+        let m = mask.get(n)
+        Dropout.drawMask(m, count: n, probability: probability, rng: &rng)
+        for k in 0..<n { x[k] *= m[k] }
+    }
+
+    /// Fills m[0..<n] with 0 (probability p) or 1/(1 − p), the mask `forward` multiplies by. Each
+    /// 64-bit draw decides two elements: keep when a 32-bit half is below (1 − p)·2³².
+    static func drawMask(_ m: UnsafeMutablePointer<Float>, count n: Int, probability: Float, rng: inout SeededGenerator) {
         let keep = 1 - probability, scale = 1 / keep
-        // Each 64-bit draw decides two elements: keep when a 32-bit half is below keep·2³².
         let threshold = UInt64((Double(keep) * 4_294_967_296).rounded(.down))
         var k = 0
         while k < n {
             let r = rng.next()
             m[k] = (r & 0xFFFF_FFFF) < threshold ? scale : 0
-            m[k + 1] = (r >> 32) < threshold ? scale : 0
+            if k + 1 < n { m[k + 1] = (r >> 32) < threshold ? scale : 0 }
             k += 2
         }
-        for k in 0..<n { x[k] *= m[k] }
     }
 
     /// dx = dy ⊙ mask in place.

@@ -9,8 +9,9 @@ package final class Embedding: @unchecked Sendable {
     package var vocabularySize: Int { weight.value.shape[0] }
     package var embeddingSize: Int { weight.value.shape[1] }
 
-    package init(vocabularySize: Int, embeddingSize: Int) {
-        weight = Parameter(name: "embedding.weight", shape: [vocabularySize, embeddingSize])
+    /// `name` prefixes the parameter's name: `\(name).weight`.
+    package init(vocabularySize: Int, embeddingSize: Int, name: String = "embedding") {
+        weight = Parameter(name: "\(name).weight", shape: [vocabularySize, embeddingSize])
     }
 
     package func initializePyTorch(using rng: inout SeededGenerator) {

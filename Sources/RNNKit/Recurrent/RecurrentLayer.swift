@@ -53,7 +53,7 @@ package final class RecurrentLayer: @unchecked Sendable {
     private var zeroInitialRow: Int?
 
     package init(cell: CellKind, inputSize: Int, hiddenSize: Int, layer: Int = 0, reverse: Bool = false,
-                oneHotInput: Bool = false, separateRecurrentBias: Bool = true) {
+                oneHotInput: Bool = false, separateRecurrentBias: Bool = true, name: String = "rnn") {
         self.cell = cell
         self.inputSize = inputSize
         self.hiddenSize = hiddenSize
@@ -61,10 +61,10 @@ package final class RecurrentLayer: @unchecked Sendable {
         self.oneHotInput = oneHotInput
         let GH = cell.gateCount * hiddenSize
         let suffix = "_l\(layer)" + (reverse ? "_reverse" : "")
-        weightIH = Parameter(name: "rnn.weight_ih" + suffix, shape: oneHotInput ? [inputSize, GH] : [GH, inputSize])
-        weightHH = Parameter(name: "rnn.weight_hh" + suffix, shape: [GH, hiddenSize])
-        biasIH = Parameter(name: "rnn.bias_ih" + suffix, shape: [GH])
-        biasHH = separateRecurrentBias ? Parameter(name: "rnn.bias_hh" + suffix, shape: [GH]) : nil
+        weightIH = Parameter(name: "\(name).weight_ih" + suffix, shape: oneHotInput ? [inputSize, GH] : [GH, inputSize])
+        weightHH = Parameter(name: "\(name).weight_hh" + suffix, shape: [GH, hiddenSize])
+        biasIH = Parameter(name: "\(name).bias_ih" + suffix, shape: [GH])
+        biasHH = separateRecurrentBias ? Parameter(name: "\(name).bias_hh" + suffix, shape: [GH]) : nil
     }
 
     package var parameters: [Parameter] { [weightIH, weightHH, biasIH] + (biasHH.map { [$0] } ?? []) }

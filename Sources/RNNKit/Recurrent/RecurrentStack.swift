@@ -21,7 +21,8 @@ package final class RecurrentStack: @unchecked Sendable {
     private let states = Scratch()            // final states, (L·D, B, H)
 
     package init(cell: CellKind, inputSize: Int, hiddenSize: Int, numLayers: Int = 1, bidirectional: Bool = false,
-                dropout: Float = 0, oneHotInput: Bool = false, separateRecurrentBias: Bool = true) {
+                dropout: Float = 0, oneHotInput: Bool = false, separateRecurrentBias: Bool = true,
+                name: String = "rnn") {
         self.cell = cell
         self.inputSize = inputSize
         self.hiddenSize = hiddenSize
@@ -32,7 +33,7 @@ package final class RecurrentStack: @unchecked Sendable {
             (0..<D).map { d in
                 RecurrentLayer(cell: cell, inputSize: k == 0 ? inputSize : D * hiddenSize, hiddenSize: hiddenSize,
                                layer: k, reverse: d == 1, oneHotInput: oneHotInput && k == 0,
-                               separateRecurrentBias: separateRecurrentBias)
+                               separateRecurrentBias: separateRecurrentBias, name: name)
             }
         }
         dropouts = (0..<max(numLayers - 1, 0)).map { _ in Dropout(probability: dropout) }

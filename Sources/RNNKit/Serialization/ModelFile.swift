@@ -7,12 +7,14 @@ package let rnnKitVersion = "0.2.0"
 public enum ModelTask: String, Codable, Sendable, CaseIterable {
     case classify
     case languageModel = "language_model"
+    case translation
 
     /// How people call it in messages.
     public var displayName: String {
         switch self {
         case .classify: return "text classifier"
         case .languageModel: return "language model"
+        case .translation: return "translation model"
         }
     }
 }
@@ -58,7 +60,7 @@ enum ModelFile {
         var labels: [String]?
     }
 
-    private static func json(_ value: some Encodable) -> String {
+    static func json(_ value: some Encodable) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         // Configurations, vocabularies and labels are strings and finite numbers (checked where

@@ -1,0 +1,151 @@
+import Foundation
+
+// Dimension letters: K beams, S source length, Hk key size, Hd decoder hidden size, Vt target
+// vocabulary, X = Hd + Hk + E.
+
+/// A decoded target sentence: its word ids (without <bos> and <eos>), its score and the attention
+/// of each step.
+package struct DecodedSequence: Sendable, Equatable {
+    /// Target ids, without <bos>; without <eos> too (`finished` says whether it came).
+    package var tokens: [Int]
+    /// Whether the decoder ended the sentence with <eos> (false: stopped at the length limit).
+    package var finished: Bool
+    /// Σ log p of the words chosen, <eos> included when it came.
+    package var logProbability: Double
+    /// The score the search ranked by: logProbability / (steps)^α.
+    package var score: Double
+    /// α over the source positions at each step ((tokens.count + 1) × S with <eos>), empty without attention.
+    package var attention: [[Float]]
+}
+
+/// Beam search over a `Seq2SeqNetwork`'s decoder for one source sentence (greedy decoding is
+/// K = 1).
+///
+/// Each of the K live hypotheses is one row of the decoder; a step scores every row's next word
+/// (log-softmax of the logits), takes each row's K best words as candidates, and keeps the K best
+/// candidates overall by summed log-probability (ties: the earlier row, then the lower id). A
+/// candidate ending in <eos> is finished and leaves the beam; the search stops when K hypotheses
+/// have finished or after `maxLength` steps, and returns the finished one with the best
+/// length-normalised score log p / n^α (n: words produced, <eos> included) — the unfinished ones
+/// when none finished. With K = 1 each step takes the argmax, the greedy decoder exactly.
+package final class BeamSearch {
+    let network: Seq2SeqNetwork
+    private let keys = Scratch(), projected = Scratch(), final = Scratch()            // (K, S, ·), (K, Hk)
+    private let hPrev = Scratch(), cPrev = Scratch(), hNext = Scratch(), cNext = Scratch()  // (K, Hd)
+    private let input = Scratch(), gates = Scratch(), extra = Scratch(), weights = Scratch(), outputInput = Scratch()
+    private let logits = Scratch()                                                     // (K, Vt)
+    private let probabilities = Scratch()                                              // (Vt)
+    private let tokens = IndexScratch()
+
+    package init(_ network: Seq2SeqNetwork) { self.network = network }
+
+    /// Decodes `source` ([<bos>, …, <eos>] ids).
+    package func decode(_ source: [Int], beam K: Int = 1, maxLength: Int, lengthPenalty alpha: Double = 1) -> DecodedSequence {
+        precondition(K >= 1 && maxLength >= 1 && !source.isEmpty, "beam \(K), max length \(maxLength), \(source.count) source ids")
+        let net = network, decoder = net.decoder, c = net.configuration
+        let (Hk, Hd, Vt, GH, I, X) = (c.keySize, c.decoderHiddenSize, c.targetVocabularySize, decoder.gateWidth,
+                                      decoder.inputWidth, decoder.outputInputWidth)
+        let lstm = c.cell.hasCellState, gru = c.cell == .gru
+        var rng = SeededGenerator(seed: 0)  // unused: no dropout in decoding
+        let batch = PackedBatch([source])
+        let S = source.count
+        net.encoder.forward(batch, training: false, rng: &rng)
+
+        // Every beam row reads the same source: the keys, their projection and the final state, K times.
+        let keys = self.keys.get(K * S * Hk), final = self.final.get(K * Hk)
+        for k in 0..<K {
+            (keys + k * S * Hk).update(from: net.encoder.keys, count: S * Hk)
+            (final + k * Hk).update(from: net.encoder.final, count: Hk)
+        }
+        var proj: UnsafeMutablePointer<Float>? = nil
+        if let attention = decoder.attention, attention.kind != .dot {
+            let P = attention.projectedKeySize
+            proj = projected.get(K * S * P)
+            attention.projectKeys(1, S, keys: keys, lengths: [S], projected: proj!)
+            for k in 1..<K { (proj! + k * S * P).update(from: proj!, count: S * P) }
+        }
+        let source = Seq2SeqDecoder.Source(keys: keys, projected: proj.map { UnsafePointer($0) }, steps: S,
+                                           lengths: [Int](repeating: S, count: K), final: final)
+
+        // Each step reads hPrev/cPrev and writes hNext/cNext; the survivors are gathered back into hPrev/cPrev.
+        let hPrev = self.hPrev.get(K * Hd), hNext = self.hNext.get(K * Hd)
+        let cPrev = lstm ? self.cPrev.zeroed(K * Hd) : nil, cNext = lstm ? self.cNext.get(K * Hd) : nil
+        hPrev.update(from: net.encoder.s0, count: Hd)
+        let tok = tokens.get(K)
+        tok[0] = Seq2SeqNetwork.begin
+        let hasAttention = decoder.attention != nil
+        let cache = Seq2SeqDecoder.StepCache(input: input.get(K * I), state: hNext, cellState: cNext, gates: gates.get(K * GH),
+                                             extra: gru ? extra.get(K * Hd) : nil,
+                                             weights: hasAttention ? weights.get(K * S) : nil, outputInput: outputInput.get(K * X))
+        let lg = logits.get(K * Vt), probabilities = self.probabilities.get(Vt)
+
+        struct Hypothesis { var tokens: [Int]; var logp: Double; var attention: [[Float]] }
+        var live = [Hypothesis(tokens: [], logp: 0, attention: [])]
+        var finished: [DecodedSequence] = []
+        func normalized(_ logp: Double, _ n: Int) -> Double { alpha == 0 ? logp : logp / pow(Double(n), alpha) }
+
+        for step in 0..<maxLength {
+            let b = live.count
+            decoder.stepForward(b, tokens: tok, hPrev: hPrev, cPrev: cPrev.map { UnsafePointer($0) }, source: source,
+                                mask: nil, cache: cache)
+            decoder.output.forward(b, cache.outputInput, lg)
+            // Candidates: each row's K best words by log-probability.
+            var candidates: [(score: Double, row: Int, token: Int)] = []
+            candidates.reserveCapacity(b * K)
+            for r in 0..<b {
+                let row = lg + r * Vt
+                let logZ = Double(Kernels.softmax(Vt, row, probabilities))
+                for t in Self.topIndices(row, Vt, K) {
+                    candidates.append((live[r].logp + Double(row[t]) - logZ, r, t))
+                }
+            }
+            candidates.sort { ($0.score, -$0.row, -$0.token) > ($1.score, -$1.row, -$1.token) }
+            var next: [Hypothesis] = []
+            var parents: [Int] = []
+            for cand in candidates {
+                if next.count + finished.count >= K { break }
+                let parent = live[cand.row]
+                var attention = parent.attention
+                if hasAttention { attention.append(Array(UnsafeBufferPointer(start: cache.weights! + cand.row * S, count: S))) }
+                if cand.token == Seq2SeqNetwork.end {
+                    finished.append(DecodedSequence(tokens: parent.tokens, finished: true, logProbability: cand.score,
+                                                    score: normalized(cand.score, step + 1), attention: attention))
+                } else {
+                    next.append(Hypothesis(tokens: parent.tokens + [cand.token], logp: cand.score, attention: attention))
+                    parents.append(cand.row)
+                }
+            }
+            if finished.count >= K || next.isEmpty { live = []; break }
+            // The survivors' states, gathered from their parents' rows.
+            for (r, p) in parents.enumerated() {
+                (hPrev + r * Hd).update(from: hNext + p * Hd, count: Hd)
+                if let cPrev, let cNext { (cPrev + r * Hd).update(from: cNext + p * Hd, count: Hd) }
+                tok[r] = next[r].tokens.last!
+            }
+            live = next
+        }
+        for h in live {
+            finished.append(DecodedSequence(tokens: h.tokens, finished: false, logProbability: h.logp,
+                                            score: normalized(h.logp, h.tokens.count), attention: h.attention))
+        }
+        // The best score; ties go to the hypothesis found first.
+        var best = finished[0]
+        for f in finished.dropFirst() where f.score > best.score { best = f }
+        return best
+    }
+
+    /// The indices of the k largest of x[0..<n], largest first (ties: the lower index first).
+    static func topIndices(_ x: UnsafePointer<Float>, _ n: Int, _ k: Int) -> [Int] {
+        if k == 1 { return [argmax(x, count: n)] }
+        var top: [Int] = []
+        top.reserveCapacity(k + 1)
+        for i in 0..<n {
+            if top.count == k && !(x[i] > x[top[k - 1]]) { continue }
+            var j = top.count
+            while j > 0 && x[i] > x[top[j - 1]] { j -= 1 }
+            top.insert(i, at: j)
+            if top.count > k { top.removeLast() }
+        }
+        return top
+    }
+}
