@@ -13,6 +13,7 @@ struct DetokenizerTests {
         "She said \"hello\" (twice) and left!",
         "The well-known author arrived at 10:30 from the U.S. yesterday.",
         "We paid $5 for 50% off... really?",
+        "A player in a white #19 jersey hits the ball.",
         "The players' bags are on the bus.",
         "He wrote 'yes' on the form.",
         "Look at this: a cat [on the left] and a mouse {on the right}.",

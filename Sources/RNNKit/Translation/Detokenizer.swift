@@ -4,7 +4,7 @@
 /// `WordSplitter` throws spaces away, so this puts them back by the conventions of English
 /// typography:
 /// - no space before `. , ! ? ; : ) ] } %`, `…` and closing quotes, nor after `( [ {`, opening
-///   quotes and currency signs (`$ £ € ¥`);
+///   quotes, currency signs (`$ £ € ¥`) and `#` (`#19`);
 /// - contraction endings join the word before them: `do` `n't` → `don't`, `it` `'s` → `it's`
 ///   (also `'m 're 've 'll 'd`, in any case);
 /// - a slash joins its neighbours (`and/or`), as does a colon between numbers (`10:30`);
@@ -20,7 +20,7 @@ package enum Detokenizer {
     /// Attach to the token before them.
     private static let closing: Set<Character> = [".", ",", "!", "?", ";", ":", ")", "]", "}", "%", "…", "”", "’", "»"]
     /// Attach to the token after them.
-    private static let opening: Set<Character> = ["(", "[", "{", "“", "‘", "„", "«", "$", "£", "€", "¥"]
+    private static let opening: Set<Character> = ["(", "[", "{", "“", "‘", "„", "«", "$", "£", "€", "¥", "#"]
 
     /// `tokens` as one line of text.
     package static func text(_ tokens: [String]) -> String {
