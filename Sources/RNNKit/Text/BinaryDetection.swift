@@ -2,8 +2,10 @@
 /// message instead of an error about its "first row".
 enum BinaryDetection {
     /// Why `bytes` (read from `start`, past any byte-order mark) are not UTF-8 text, with the
-    /// line of the evidence when it is on one; nil when they look like text.
-    static func problem(_ bytes: [UInt8], from start: Int) -> (detail: String, line: Int?)? {
+    /// line of the evidence when it is on one; nil when they look like text. `expected` ends the
+    /// messages that say what the file must be instead.
+    static func problem(_ bytes: [UInt8], from start: Int,
+                        expected: String = "Data files must be UTF-8 text (CSV, TSV or JSONL)") -> (detail: String, line: Int?)? {
         if bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF]) {
             return ("is UTF-16 text (it starts with a UTF-16 byte-order mark). Re-save it as UTF-8.", nil)
         }
@@ -19,7 +21,7 @@ enum BinaryDetection {
         let body = bytes[start...]
         if let nul = body.firstIndex(of: 0) {
             let line = 1 + body[..<nul].reduce(0) { $0 + ($1 == ASCII.lineFeed ? 1 : 0) }
-            return ("contains a NUL byte: this looks like a binary file, not text. Data files must be UTF-8 text (CSV, TSV or JSONL).", line)
+            return ("contains a NUL byte: this looks like a binary file, not text. \(expected).", line)
         }
         if !body.contains(ASCII.lineFeed), let cr = body.firstIndex(of: ASCII.carriageReturn),
            body[(cr + 1)...].contains(where: { !ASCII.isBlank($0) }) {
@@ -35,7 +37,7 @@ enum BinaryDetection {
             if v == 0xFFFD || v == 0x7F || (v < 0x20 && v != 0x09 && v != 0x0A && v != 0x0D && v != 0x0C) { odd += 1 }
         }
         if odd >= 8, odd * 10 > scalars {
-            return ("does not look like UTF-8 text (\(odd * 100 / max(scalars, 1))% of its first characters are control characters or invalid UTF-8): it may be a binary file, or text in another encoding such as Latin-1 or Windows-1252. Data files must be UTF-8 text (CSV, TSV or JSONL); re-save it as UTF-8.", nil)
+            return ("does not look like UTF-8 text (\(odd * 100 / max(scalars, 1))% of its first characters are control characters or invalid UTF-8): it may be a binary file, or text in another encoding such as Latin-1 or Windows-1252. \(expected); re-save it as UTF-8.", nil)
         }
         return nil
     }

@@ -12,20 +12,22 @@ struct ColumnResolver {
         header.map { "column `\(MessageText.clip($0[column]))`" } ?? "column \(column + 1)"
     }
 
-    /// The 0-based index of `role`'s column.
-    func resolve(_ selector: ColumnSelector, role: DataFileOptions.Role) throws(DataFileError) -> Int {
+    /// The 0-based index of `role`'s column. `name` is what messages call the role when it is
+    /// not the role's own name (`source`, `target`).
+    func resolve(_ selector: ColumnSelector, role: DataFileOptions.Role, called name: String? = nil) throws(DataFileError) -> Int {
+        let roleName = name ?? role.rawValue
         switch selector {
         case .index(let number):
             guard number >= 1 else {
                 throw DataFileError(.invalidOption, path: path, field: "column \(number)",
-                                    detail: "\(role) column \(number): column numbers start at 1.", remedies: [.selectColumn(role)])
+                                    detail: "\(roleName) column \(number): column numbers start at 1.", remedies: [.selectColumn(role)])
             }
             guard number <= fieldCount else {
                 let has = header.map { "the header has \(MessageText.count(fieldCount, "column")): \(list($0))" }
                     ?? "line \(line) has \(MessageText.count(fieldCount, "field"))"
                 let remedy: DataFileError.Remedy = header == nil ? .selectColumnByNumber(role, example: fieldCount) : .selectColumn(role)
                 throw DataFileError(.unknownColumn, path: path, line: line, field: "column \(number)",
-                                    detail: "\(role) column \(number) is out of range: \(has).\(separatorDetail)",
+                                    detail: "\(roleName) column \(number) is out of range: \(has).\(separatorDetail)",
                                     remedies: [remedy] + separatorRemedies)
             }
             return number - 1

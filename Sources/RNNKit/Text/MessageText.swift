@@ -14,4 +14,15 @@ enum MessageText {
     static func count(_ count: Int, _ noun: String) -> String {
         "\(count) \(noun)\(count == 1 ? "" : "s")"
     }
+
+    /// A whole number with thousands separators, as people read large counts: `29,000`.
+    static func grouped(_ n: Int) -> String {
+        let digits = String(n.magnitude)
+        var out = ""
+        for (k, d) in digits.enumerated() {
+            if k > 0, (digits.count - k) % 3 == 0 { out.append(",") }
+            out.append(d)
+        }
+        return n < 0 ? "-" + out : out
+    }
 }
