@@ -66,7 +66,7 @@ public final class Seq2SeqModel: @unchecked Sendable {
         let decoded = search.decode(source.ids, beam: options.beam, maxLength: options.maxLength,
                                     lengthPenalty: options.lengthPenalty)
         let words = decoded.tokens.map { targetVocabulary.tokens[$0] }
-        return Translation(text: words.joined(separator: " "), tokens: words,
+        return Translation(text: Detokenizer.text(words), tokens: words,
                            sourceTokens: ["<bos>"] + tokenizer.tokens(text) + ["<eos>"], unknownWords: source.unknown,
                            attention: decoded.attention, finished: decoded.finished,
                            logProbability: decoded.logProbability)
