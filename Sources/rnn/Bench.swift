@@ -16,6 +16,13 @@ struct Bench: ParsableCommand {
             — trained for --seconds: characters per second and GFLOP/s (forward and backward: 6 \
             floating-point operations per weight per character).
             sgemm: GFLOP/s of a 2048³ float32 matrix product on the path RNNKit's large products take.
+            seq2seq: notebook 3's translation model (bidirectional GRU encoder, additive attention, GRU \
+            decoder; --embedding-size 256, --hidden-size 512, batch 128, dropout 0.5, teacher forcing \
+            0.5, Adam 1e-3, clip 1) trained for --seconds on --source/--target (default: \
+            data/multi30k/train.{de,en} when scripts/fetch-multi30k has fetched them, else \
+            data/translation-sample) — Benchmarks/peers/seq2seq_torch.py's workload: target words per \
+            second; then the milliseconds of a greedy translation of one sentence (the first 100 \
+            sources, at most 50 words each) by --model, or by the model just trained.
             The data folder is --data-dir, else ./data when it holds the files, else the data folder \
             of the RNNKit checkout this binary was built from.
 
@@ -23,11 +30,12 @@ struct Bench: ParsableCommand {
               swift run -c release rnn bench movie --cell lstm
               swift run -c release rnn bench charlm --cell lstm
               swift run -c release rnn bench sgemm
+              swift run -c release rnn bench seq2seq --seconds 60
             """)
 
-    enum Workload: String, ExpressibleByArgument, CaseIterable { case movie, charlm, sgemm }
+    enum Workload: String, ExpressibleByArgument, CaseIterable { case movie, charlm, sgemm, seq2seq }
 
-    @Argument(help: "movie, charlm or sgemm.")
+    @Argument(help: "movie, charlm, sgemm or seq2seq.")
     var workload: Workload
 
     @Option(help: "Recurrent cell for `movie` and `charlm`.")
@@ -42,11 +50,34 @@ struct Bench: ParsableCommand {
     @Option(help: "Folder holding movie/{train,test}.tsv and tinyshakespeare.txt (default: ./data, else the checkout's data).")
     var dataDir: String?
 
+    @Option(help: "`seq2seq`: source sentences (default: the data folder's multi30k/train.de, else translation-sample/train.de).")
+    var source: String?
+
+    @Option(help: "`seq2seq`: target sentences, line-aligned with --source.")
+    var target: String?
+
+    @Option(help: "`seq2seq`: embedding size.")
+    var embeddingSize = 256
+
+    @Option(help: "`seq2seq`: encoder and decoder hidden size.")
+    var hiddenSize = 512
+
+    @Option(help: "`seq2seq`: sentence pairs per batch.")
+    var batchSize = 128
+
+    @Option(help: "`seq2seq`: a trained translation model whose greedy latency to measure.")
+    var model: String?
+
     @OptionGroup(title: "Performance") var threadOptions: ThreadOptions
 
     func validate() throws {
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1.") }
         guard seconds > 0 else { throw ValidationError("--seconds must be positive.") }
+        guard (source == nil) == (target == nil) else { throw ValidationError("--source and --target go together.") }
+        for (name, value) in [("--embedding-size", embeddingSize), ("--hidden-size", hiddenSize), ("--batch-size", batchSize)]
+        where !(1...ModelLimits.maxWidth).contains(value) {
+            throw ValidationError("\(name) must be between 1 and \(ModelLimits.maxWidth) (got \(value)).")
+        }
     }
 
     func run() throws {
@@ -55,18 +86,19 @@ struct Bench: ParsableCommand {
         printError("warning: this is a debug build; measure with `swift run -c release rnn bench …`.")
         #endif
         print("BLAS: \(RNNKitRuntime.blas); kernels: \(RNNKitRuntime.instructionSet)")
-        let dataDir = workload == .sgemm ? "" : try resolvedDataDir()
+        let dataDir = workload == .sgemm || (workload == .seq2seq && source != nil) ? "" : try resolvedDataDir()
         switch workload {
         case .sgemm: sgemm()
         case .movie: try reportingErrors { try movie(dataDir) }
         case .charlm: try reportingErrors { try charlm(dataDir) }
+        case .seq2seq: try reportingErrors { try seq2seq(dataDir) }
         }
     }
 
     /// The data folder: --data-dir, else `./data`, else the `data` folder of the checkout this binary
     /// was built from (found from this source file's path), whichever holds the workload's file.
     private func resolvedDataDir() throws -> String {
-        let needed = workload == .movie ? "movie/train.tsv" : "tinyshakespeare.txt"
+        let needed = workload == .movie ? "movie/train.tsv" : workload == .seq2seq ? "translation-sample/train.de" : "tinyshakespeare.txt"
         if let dataDir { return dataDir }
         let checkout = URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -77,6 +109,33 @@ struct Bench: ParsableCommand {
         printError("error: no data folder holds \(needed): looked in ./data and \(checkout). "
                    + "Run from the RNNKit checkout, or pass --data-dir FOLDER.")
         throw ExitCode.failure
+    }
+
+    private func seq2seq(_ dataDir: String) throws {
+        let fetched = FileManager.default.fileExists(atPath: "\(dataDir)/multi30k/train.de")
+        let (src, tgt) = source.map { ($0, target!) } ?? (fetched ? ("\(dataDir)/multi30k/train.de", "\(dataDir)/multi30k/train.en")
+                                                                   : ("\(dataDir)/translation-sample/train.de", "\(dataDir)/translation-sample/train.en"))
+        let pairs = try ParallelCorpus.read(source: src, target: tgt).pairs.map { (source: $0.source, target: $0.target) }
+        var recipe = Seq2SeqRecipe.notebook3
+        recipe.embeddingSize = embeddingSize
+        (recipe.encoderHiddenSize, recipe.decoderHiddenSize) = (hiddenSize, hiddenSize)
+        recipe.training.batchSize = batchSize
+        recipe.training.epochs = nil
+        recipe.training.maxTime = seconds
+        let run = try Seq2SeqTraining(train: pairs, recipe: recipe)
+        print("seq2seq_data: \(src) (\(pairs.count) pairs), vocabularies \(run.model.sourceVocabulary.count) / \(run.model.targetVocabulary.count)")
+        let summary = try run.fit()
+        print("seq2seq_steps: \(summary.steps)")
+        print(String(format: "seq2seq_train_target_tokens_per_s: %.0f (%d threads)", summary.tokensPerSecond, RNNKitRuntime.threadCount))
+        let translator = try model.map { try Seq2SeqModel.load(from: $0) } ?? run.model
+        let sentences = pairs.prefix(100).map(\.source)
+        for s in sentences.prefix(5) { _ = translator.translate(s) }
+        let clock = ContinuousClock(), start = clock.now
+        var words = 0
+        for s in sentences { words += translator.translate(s).tokens.count + 1 }
+        let ms = (clock.now - start).secondsValue / Double(sentences.count) * 1e3
+        print(String(format: "seq2seq_greedy_ms_per_sentence: %.2f (%@ model, %.1f output words per sentence)", ms,
+                     model == nil ? "the just-trained" : "the given", Double(words) / Double(sentences.count)))
     }
 
     private func sgemm() {
