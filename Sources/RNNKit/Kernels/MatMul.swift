@@ -14,10 +14,13 @@ package enum MatMul {
     static func useBLAS(_ M: Int, _ N: Int, _ K: Int) -> Bool { M > 1 && M * N * K >= blasThreshold }
 
     /// C (M, N) = A (M, K) · Bᵀ, with B stored (N, K) — x·Wᵀ; `accumulate` adds to C instead.
+    /// One row is summed in double (`exactOneRow`, the tutorial's per-example path, which its
+    /// float64 oracle needs), or in float like every other row count.
     @inline(__always)
     static func nt(_ M: Int, _ N: Int, _ K: Int, _ A: UnsafePointer<Float>, lda: Int,
-                   _ B: UnsafePointer<Float>, ldb: Int, _ C: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
-        if M == 1 {
+                   _ B: UnsafePointer<Float>, ldb: Int, _ C: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool,
+                   exactOneRow: Bool = true) {
+        if M == 1 && exactOneRow {
             Kernels.gemv(N, K, B, lda: ldb, A, C, accumulate: accumulate)
         } else if M <= 16 || !useBLAS(M, N, K) {
             Kernels.gemmNT(M, N, K, A, lda: lda, B, ldb: ldb, C, ldc: ldc, accumulate: accumulate)

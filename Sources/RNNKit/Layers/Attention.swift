@@ -114,9 +114,9 @@ package final class Attention: @unchecked Sendable {
             let L = lengths[b], k = keys + b * S * Hk, p = projected + b * S * P  // (L, Hk), (L, P)
             if let bias {
                 for s in 0..<L { (p + s * P).update(from: bias.value.data, count: P) }
-                MatMul.nt(L, P, Hk, k, lda: Hk, weight.value.data + Hq, ldb: Hq + Hk, p, ldc: P, accumulate: true)
+                MatMul.nt(L, P, Hk, k, lda: Hk, weight.value.data + Hq, ldb: Hq + Hk, p, ldc: P, accumulate: true, exactOneRow: false)
             } else {
-                MatMul.nt(L, P, Hk, k, lda: Hk, weight.value.data, ldb: Hk, p, ldc: P, accumulate: false)
+                MatMul.nt(L, P, Hk, k, lda: Hk, weight.value.data, ldb: Hk, p, ldc: P, accumulate: false, exactOneRow: false)
             }
         }
     }
@@ -221,7 +221,7 @@ package final class Attention: @unchecked Sendable {
     private func projectQueries(_ B: Int, _ query: UnsafePointer<Float>) {
         let (Hq, Hk, A) = (querySize, keySize, attentionSize)
         MatMul.nt(B, A, Hq, query, lda: Hq, weight!.value.data, ldb: Hq + Hk, queryProjection.get(B * A), ldc: A,
-                  accumulate: false)
+                  accumulate: false, exactOneRow: false)
     }
 
     /// vᵀ·tanh(QP_b + P_s), leaving the tanh in `hidden`.

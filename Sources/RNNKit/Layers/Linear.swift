@@ -31,11 +31,11 @@ package final class Linear: @unchecked Sendable {
         }
     }
 
-    /// y = x·Wᵀ + b.
-    package func forward(_ B: Int, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+    /// y = x·Wᵀ + b; one row is summed in double unless `exactOneRow` is false (see `MatMul.nt`).
+    package func forward(_ B: Int, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, exactOneRow: Bool = true) {
         for r in 0..<B { (y + r * outputSize).update(from: bias.value.data, count: outputSize) }
         MatMul.nt(B, outputSize, inputSize, x, lda: inputSize, weight.value.data, ldb: inputSize, y, ldc: outputSize,
-                  accumulate: true)
+                  accumulate: true, exactOneRow: exactOneRow)
     }
 
     /// dW += dyᵀ·x, db += Σ dy, dx += dy·W.

@@ -88,7 +88,7 @@ package final class BeamSearch {
             let b = live.count
             decoder.stepForward(b, tokens: tok, hPrev: hPrev, cPrev: cPrev.map { UnsafePointer($0) }, source: source,
                                 mask: nil, cache: cache)
-            decoder.output.forward(b, cache.outputInput, lg)
+            decoder.output.forward(b, cache.outputInput, lg, exactOneRow: false)
             // Candidates: each row's K best words by log-probability.
             var candidates: [(score: Double, row: Int, token: Int)] = []
             candidates.reserveCapacity(b * K)

@@ -123,13 +123,15 @@ package final class Seq2SeqDecoder: @unchecked Sendable {
         let preX = cache.gates, separate = cell.separatesPreactivations
         let preH = separate ? self.preH.get(b * GH) : preX
         for r in 0..<b { (preX + r * GH).update(from: biasIH.value.data, count: GH) }
-        MatMul.nt(b, GH, I, rin, lda: I, weightIH.value.data, ldb: I, preX, ldc: GH, accumulate: true)
+        // Float sums for one row too (beam search's K = 1): the precision training uses, and a
+        // quarter of the double product's time.
+        MatMul.nt(b, GH, I, rin, lda: I, weightIH.value.data, ldb: I, preX, ldc: GH, accumulate: true, exactOneRow: false)
         if separate {
             for r in 0..<b { (preH + r * GH).update(from: biasHH.value.data, count: GH) }
         } else {
             for r in 0..<b { Kernels.axpy(GH, 1, biasHH.value.data, preH + r * GH) }
         }
-        MatMul.nt(b, GH, Hd, hPrev, lda: Hd, weightHH.value.data, ldb: Hd, preH, ldc: GH, accumulate: true)
+        MatMul.nt(b, GH, Hd, hPrev, lda: Hd, weightHH.value.data, ldb: Hd, preH, ldc: GH, accumulate: true, exactOneRow: false)
         cell.forwardStep(B: b, H: Hd, preX: preX, preH: separate ? UnsafePointer(preH) : nil, hPrev: hPrev, cPrev: cPrev,
                          h: cache.state, c: cache.cellState, gates: cache.gates, extra: cache.extra)
         // fc_out's input [s_t ‖ c_t ‖ emb].

@@ -79,7 +79,7 @@ package final class Seq2SeqEncoder: @unchecked Sendable {
             for d in 0..<D { (final + b * Hk + d * He).update(from: states + ((top0 + d) * B + e) * He, count: He) }
         }
         let s0 = s0Buffer.get(B * Hd)
-        fc.forward(B, final, s0)
+        fc.forward(B, final, s0, exactOneRow: false)
         Kernels.tanh(B * Hd, s0, s0)
     }
 

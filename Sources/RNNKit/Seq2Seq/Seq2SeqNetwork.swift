@@ -113,7 +113,7 @@ package final class Seq2SeqNetwork: @unchecked Sendable {
         // next step reads the best word (free running).
         var logitsDone = 0
         func computeLogits(through row: Int) {
-            if row > logitsDone { decoder.output.forward(row - logitsDone, xo + logitsDone * X, lg + logitsDone * Vt) }
+            if row > logitsDone { decoder.output.forward(row - logitsDone, xo + logitsDone * X, lg + logitsDone * Vt, exactOneRow: false) }
             logitsDone = max(logitsDone, row)
         }
         for t in 0..<T {
