@@ -21,8 +21,8 @@ struct Bench: ParsableCommand {
             0.5, Adam 1e-3, clip 1) trained for --seconds on --source/--target (default: \
             data/multi30k/train.{de,en} when scripts/fetch-multi30k has fetched them, else \
             data/translation-sample) — Benchmarks/peers/seq2seq_torch.py's workload: target words per \
-            second; then the milliseconds of a greedy translation of one sentence (the first 100 \
-            sources, at most 50 words each) by --model, or by the model just trained.
+            second; before that, the milliseconds of a greedy translation of one sentence (the first \
+            100 sources, at most 50 words each) by --model, or by the untrained model (as the peer).
             The data folder is --data-dir, else ./data when it holds the files, else the data folder \
             of the RNNKit checkout this binary was built from.
 
@@ -67,6 +67,9 @@ struct Bench: ParsableCommand {
 
     @Option(help: "`seq2seq`: a trained translation model whose greedy latency to measure.")
     var model: String?
+
+    @Option(help: "`seq2seq`: words (punctuation apart, as `rnn train-seq2seq`) or spaces (whitespace only, as the PyTorch peer splits).")
+    var tokenizer: TrainSeq2Seq.TokenizerChoice = .words
 
     @OptionGroup(title: "Performance") var threadOptions: ThreadOptions
 
@@ -120,22 +123,25 @@ struct Bench: ParsableCommand {
         recipe.embeddingSize = embeddingSize
         (recipe.encoderHiddenSize, recipe.decoderHiddenSize) = (hiddenSize, hiddenSize)
         recipe.training.batchSize = batchSize
+        if tokenizer == .spaces { recipe.tokenizer = Tokenizer(kind: .spaces, lowercase: true) }
         recipe.training.epochs = nil
         recipe.training.maxTime = seconds
         let run = try Seq2SeqTraining(train: pairs, recipe: recipe)
         print("seq2seq_data: \(src) (\(pairs.count) pairs), vocabularies \(run.model.sourceVocabulary.count) / \(run.model.targetVocabulary.count)")
-        let summary = try run.fit()
-        print("seq2seq_steps: \(summary.steps)")
-        print(String(format: "seq2seq_train_target_tokens_per_s: %.0f (%d threads)", summary.tokensPerSecond, RNNKitRuntime.threadCount))
+        // Latency first, on the model as initialised (the peer's measure), or on --model.
         let translator = try model.map { try Seq2SeqModel.load(from: $0) } ?? run.model
         let sentences = pairs.prefix(100).map(\.source)
         for s in sentences.prefix(5) { _ = translator.translate(s) }
         let clock = ContinuousClock(), start = clock.now
         var words = 0
-        for s in sentences { words += translator.translate(s).tokens.count + 1 }
+        for s in sentences { let t = translator.translate(s); words += t.tokens.count + (t.finished ? 1 : 0) }
         let ms = (clock.now - start).secondsValue / Double(sentences.count) * 1e3
-        print(String(format: "seq2seq_greedy_ms_per_sentence: %.2f (%@ model, %.1f output words per sentence)", ms,
-                     model == nil ? "the just-trained" : "the given", Double(words) / Double(sentences.count)))
+        print(String(format: "seq2seq_greedy_ms_per_sentence: %.2f (%@, %.1f decoder steps per sentence, %.3f ms per step)", ms,
+                     model == nil ? "the untrained model" : "the given model", Double(words) / Double(sentences.count),
+                     ms * Double(sentences.count) / Double(max(words, 1))))
+        let summary = try run.fit()
+        print("seq2seq_steps: \(summary.steps)")
+        print(String(format: "seq2seq_train_target_tokens_per_s: %.0f (%d threads)", summary.tokensPerSecond, RNNKitRuntime.threadCount))
     }
 
     private func sgemm() {
