@@ -76,4 +76,30 @@ struct Seq2SeqTrainingTests {
         try b.fit()
         #expect(a.model.safetensors().serialized() == b.model.safetensors().serialized())
     }
+
+    /// A run stopped after 2 epochs and resumed to 4 from its checkpoint ends with the model an
+    /// uninterrupted 4-epoch run gives, bit for bit (shuffles, dropout, teacher forcing, Adam).
+    @Test func resumesBitIdentically() throws {
+        var r = Self.recipe(.additive)
+        r.dropout = 0.3
+        r.training.teacherForcing = 0.5
+        r.training.epochs = 4
+        let train = Self.pairs(90, seed: 4), validation = Self.pairs(20, seed: 5)
+        let whole = try Seq2SeqTraining(train: train, validation: validation, recipe: r)
+        try whole.fit()
+
+        let dir = try makeScratchDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let checkpoint = dir.appendingPathComponent("run.ckpt").path
+        var first = r
+        first.training.epochs = 2
+        try Seq2SeqTraining(train: train, validation: validation, recipe: first).fit(checkpoint: checkpoint)
+        let resumed = try Seq2SeqTraining(train: train, validation: validation, recipe: r)
+        var resumedAt: Int?
+        try resumed.fit(checkpoint: checkpoint, resume: true) { event in
+            if case .started(let plan) = event { resumedAt = plan.resumed?.epoch }
+        }
+        #expect(resumedAt == 3)
+        #expect(resumed.model.safetensors().serialized() == whole.model.safetensors().serialized())
+    }
 }
