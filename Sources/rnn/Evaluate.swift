@@ -4,34 +4,112 @@ import RNNKit
 
 struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure a trained classifier on labelled data.",
+        abstract: "Measure a trained classifier on labelled data, or a translation model on sentence pairs.",
         discussion: """
-            Prints accuracy, per-class precision, recall and F1, macro-F1 and the confusion matrix \
-            (rows: true labels, columns: predicted). The data is tokenized as the model was trained.
+            The kind of model is read from the file.
+
+            A classifier (--data FILE): prints accuracy, per-class precision, recall and F1, \
+            macro-F1 and the confusion matrix (rows: true labels, columns: predicted). The data is \
+            tokenized as the model was trained.
+
+            A translation model (--source and --target, two line-aligned files; or --data, one \
+            TSV file of pairs): translates every source sentence (greedy, or --beam K) and prints \
+            corpus BLEU and chrF against the targets, as sacreBLEU computes them by default (0–100; \
+            lowercased when the model lowercases), and the loss and perplexity of the targets under \
+            the model.
 
             Examples:
               rnn evaluate --model m.safetensors --data test.tsv
               rnn evaluate --model m.safetensors --data test.tsv --label-column score --threshold 0 --json
+              rnn evaluate --model de-en.safetensors --source test.de --target test.en --beam 5
+              rnn evaluate --model de-en.safetensors --data test.tsv --output-translations test.hyp.en
             """)
 
-    @Option(help: "A model file written by `rnn train --output`.")
+    @Option(help: "A model file written by `rnn train --output` or `rnn train-seq2seq --output`.")
     var model: String
 
-    @Option(help: "Labelled examples: a CSV, TSV or JSONL file.")
-    var data: String
+    @Option(help: "Labelled examples (a CSV, TSV or JSONL file); for a translation model, a TSV file of sentence pairs.")
+    var data: String?
 
-    @OptionGroup(title: "Data files") var dataOptions: DataOptions
+    @Option(help: "Translation models: source sentences, one per line, line-aligned with --target.")
+    var source: String?
+
+    @Option(help: "Translation models: the reference translations, one per line.")
+    var target: String?
+
+    @OptionGroup(title: "Data files (classifiers)") var dataOptions: DataOptions
 
     @OptionGroup(title: "Limits") var limits: TextLimitOptions
 
-    @Flag(help: "Print one JSON object: accuracy, macro_f1, per-class precision/recall/f1/support, confusion, labels.")
+    @OptionGroup(title: "Sentence files (translation models)") var files: ParallelTextOptions
+
+    @Option(help: ArgumentHelp("Translation models: also write the translations here, one per line.", valueName: "file"))
+    var outputTranslations: String?
+
+    @Option(help: "Translation models: hypotheses kept at each step (beam search); 1 is greedy decoding. (default: 1)")
+    var beam: Int?
+
+    @Option(help: "Translation models: the most words a translation may have (with <eos>). (default: 50)")
+    var maxLength: Int?
+
+    @Option(help: "Translation models: α of the length normalisation that ranks finished hypotheses. (default: 1)")
+    var lengthPenalty: Double?
+
+    @Flag(help: "Print one JSON object: for a classifier accuracy, macro_f1, per-class precision/recall/f1/support, confusion, labels; for a translation model bleu, chrf, loss, perplexity, sentences, beam.")
     var json = false
 
     @OptionGroup(title: "Performance") var threadOptions: ThreadOptions
 
+    static let flags = (source: "--source", target: "--target", tsv: "--data")
+
+    func validate() throws {
+        if let p = ParallelTextOptions.problem(source: source, target: target, tsv: data, flags: Self.flags) {
+            throw ValidationError(p + ".")
+        }
+        if data == nil && source == nil {
+            throw ValidationError("give --data (labelled examples, or sentence pairs in a TSV file), or --source and --target (two line-aligned files).")
+        }
+        if let problem = DecodingOptions.problem(beam: beam ?? 1, maxLength: maxLength ?? 50, lengthPenalty: lengthPenalty ?? 1) {
+            throw ValidationError(problem)
+        }
+    }
+
+    /// The decoding flags as the library's options.
+    private var translationOptions: TranslationOptions {
+        TranslationOptions(beam: beam ?? 1, maxLength: maxLength ?? 50, lengthPenalty: lengthPenalty ?? 1)
+    }
+
     func run() throws {
         threadOptions.apply()
-        let classifier = try reportingErrors { try TextClassifier.load(from: model) }
+        enum Loaded { case classifier(TextClassifier), translation(Seq2SeqModel) }
+        // The file says which task it is for: a translation model is loaded as one.
+        let loaded: Loaded = try reportingErrors {
+            do { return .classifier(try TextClassifier.load(from: model)) } catch let e as ModelFileError
+                where e.kind == .wrongTask(found: .translation) {
+                return .translation(try Seq2SeqModel.load(from: model))
+            }
+        }
+        switch loaded {
+        case .translation(let translator):
+            if let flag = dataOptions.givenFlags.first {
+                throw CommandError("\(flag) applies to classifiers; \(model) is a translation model. "
+                                   + "Give --source and --target (or --data with --source-column and --target-column).")
+            }
+            try evaluateTranslation(translator)
+        case .classifier(let classifier):
+            let misplaced = [("--source", source != nil), ("--target", target != nil), ("--output-translations", outputTranslations != nil),
+                             ("--beam", beam != nil), ("--max-length", maxLength != nil), ("--length-penalty", lengthPenalty != nil)]
+                .filter(\.1).map(\.0) + files.givenFlags
+            if let flag = misplaced.first {
+                throw CommandError("\(flag) applies to translation models; \(model) is a text classifier. "
+                                   + "Give its labelled examples with --data (and --text-column, --label-column).")
+            }
+            try evaluateClassifier(classifier)
+        }
+    }
+
+    private func evaluateClassifier(_ classifier: TextClassifier) throws {
+        guard let data else { throw CommandError("a classifier is evaluated on --data FILE (labelled examples).") }
         let rows = try reportingErrors { try dataOptions.read(data) }
         for row in rows {
             if let problem = limits.problem(row.text, "the text on line \(row.line) of \(data)") { throw CommandError(problem) }
@@ -49,6 +127,38 @@ struct Evaluate: ParsableCommand {
             printJSON(report)
         } else {
             printTable(report)
+        }
+    }
+
+    private func evaluateTranslation(_ translator: Seq2SeqModel) throws {
+        try checkOutputs([("--output-translations", outputTranslations)],
+                         inputs: [("--model", model), ("--source", source), ("--target", target), ("--data", data)])
+        let pairs = try reportingErrors { try files.read(source: source, target: target, tsv: data, flags: Self.flags) }
+        let options = translationOptions
+        let console = ProgressOutput(quiet: json || !stdoutIsTerminal)
+        var lastDraw = Date.distantPast
+        let scores = translator.evaluate(sources: pairs.map(\.source), references: pairs.map(\.target), options: options) { done in
+            guard Date().timeIntervalSince(lastDraw) >= 0.2 || done == pairs.count else { return }
+            lastDraw = Date()
+            console.live("translating: \(done)/\(pairs.count)")
+        }
+        console.clearLive()
+        if let outputTranslations {
+            let text = scores.hypotheses.map { $0 + "\n" }.joined()
+            try reportingErrors { try AtomicFile.write(Array(text.utf8), to: outputTranslations) }
+        }
+        if json {
+            // JSON has no NaN or infinity: such a number (a perplexity past Double's range) is null.
+            func number(_ x: Double) -> String { x.isFinite ? "\(x)" : "null" }
+            print("{\"bleu\": \(number(scores.bleu)), \"chrf\": \(number(scores.chrF)), \"loss\": \(number(scores.loss)), "
+                  + "\"perplexity\": \(number(scores.perplexity)), \"sentences\": \(scores.sentences), \"beam\": \(options.beam)}")
+        } else {
+            print(String(format: "sentences: %d   %@   BLEU: %.2f   chrF: %.2f   loss: %.4f   perplexity: %.2f", scores.sentences,
+                         options.beam == 1 ? "greedy" : "beam \(options.beam)", scores.bleu, scores.chrF, scores.loss,
+                         scores.perplexity))
+        }
+        if let outputTranslations {
+            printError("wrote \(outputTranslations) (\(scores.hypotheses.count) translation\(scores.hypotheses.count == 1 ? "" : "s")).")
         }
     }
 

@@ -13,8 +13,10 @@ struct Explain: ParsableCommand {
             probability given what precedes it, its surprisal in bits, and hidden units' \
             activations — --unit N, or the units whose activation follows a feature of the text \
             best (inside quotes, inside parentheses, position in line: Karpathy's quote and \
-            line-length cells), or else varies most. \
-            The kind of model is read from the file.
+            line-length cells), or else varies most. For a translation model: the translation \
+            (greedy) and its attention, a grid with a column per source word and a row per \
+            output word (then <eos>), each cell shaded by how much that output step looked at \
+            that source word. The kind of model is read from the file.
 
             On a terminal (or with --color always) words are coloured by importance: green \
             pushed towards the prediction, red away from it.
@@ -23,11 +25,12 @@ struct Explain: ParsableCommand {
               rnn explain --model sentiment.safetensors "this is not good at all"
               rnn explain --model sentiment.safetensors --json "i am very good"
               rnn explain --model lm.safetensors --unit 12 --html page.html "ROMEO: (aside) yes"
+              rnn explain --model de-en.safetensors "ein mann fährt fahrrad ."
             """)
 
     enum ColorChoice: String, ExpressibleByArgument, CaseIterable { case auto, always, never }
 
-    @Option(help: "A model file written by `rnn train --output` or `rnn train-lm --output`.")
+    @Option(help: "A model file written by `rnn train --output`, `rnn train-lm --output` or `rnn train-seq2seq --output`.")
     var model: String
 
     @Argument(help: "Texts to explain (default: one per line from standard input).")
@@ -105,7 +108,11 @@ struct Explain: ParsableCommand {
 enum Explanation {
     case classifier(ClassifierExplanation)
     case languageModel(LanguageModelExplanation)
+    /// A sentence and its translation, with the attention of each output step.
+    case translation(source: String, Translation)
 
+    /// `--json`'s object: the explanation as the library encodes it; a translation is the
+    /// `Translation` with its `source` text.
     func json() throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -113,6 +120,7 @@ enum Explanation {
         switch self {
         case .classifier(let e): data = try encoder.encode(e)
         case .languageModel(let e): data = try encoder.encode(e)
+        case .translation(let source, let t): data = try encoder.encode(TranslationExplanationJSON(source: source, translation: t))
         }
         return String(decoding: data, as: UTF8.self)
     }
@@ -122,12 +130,15 @@ enum Explanation {
 enum Explainer {
     case classifier(TextClassifier)
     case languageModel(TextLanguageModel)
+    case translation(Seq2SeqModel)
 
     init(path: String) throws {
         do {
             self = .classifier(try TextClassifier.load(from: path))
         } catch let e as ModelFileError where e.kind == .wrongTask(found: .languageModel) {
             self = .languageModel(try TextLanguageModel.load(from: path))
+        } catch let e as ModelFileError where e.kind == .wrongTask(found: .translation) {
+            self = .translation(try Seq2SeqModel.load(from: path))
         }
     }
 
@@ -137,6 +148,8 @@ enum Explainer {
         switch self {
         case .classifier(let m): count = m.configuration.hiddenSize * (m.configuration.bidirectional ? 2 : 1)
         case .languageModel(let m): count = m.configuration.hiddenSize
+        case .translation:
+            return units.isEmpty ? nil : "units are shown for classifiers and language models; a translation model shows its attention."
         }
         guard let bad = units.first(where: { $0 >= count }) else { return nil }
         return ExplanationError.noSuchUnit(bad, count: count).description
@@ -146,6 +159,21 @@ enum Explainer {
         switch self {
         case .classifier(let m): return .classifier(try m.explain(text, units: units, maxTokens: maxTokens))
         case .languageModel(let m): return .languageModel(try m.explain(text, units: units))
+        case .translation(let m): return .translation(source: text, m.translate(text))
         }
+    }
+}
+
+/// `rnn explain --json`'s object for a translation: the `Translation`'s keys and `source`.
+private struct TranslationExplanationJSON: Encodable {
+    var source: String
+    var translation: Translation
+
+    enum Keys: String, CodingKey { case source }
+
+    func encode(to encoder: Encoder) throws {
+        try translation.encode(to: encoder)
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encode(source, forKey: .source)
     }
 }

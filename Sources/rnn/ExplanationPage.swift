@@ -9,6 +9,7 @@ enum ExplanationPage {
             switch e {
             case .classifier(let e): body += section(e)
             case .languageModel(let e): body += section(e)
+            case .translation(let source, let t): body += section(source: source, t)
             }
         }
         return """
@@ -27,9 +28,12 @@ enum ExplanationPage {
             th:first-child, td:first-child { text-align: left; }
             .unk { font-style: italic; } .note { color: #666; font-size: 0.9em; }
             svg text { font: 11px system-ui, sans-serif; fill: #444; }
+            table.attention td { min-width: 2.2em; text-align: center; color: #333; font-size: 0.85em; }
+            table.attention th { text-align: center; font-weight: normal; }
+            table.attention th.out { text-align: right; }
             </style></head><body>
             <h1>How <code>\(HTML.escape(model))</code> reads</h1>
-            <p class="note">Green: pushed towards the prediction (or a positive activation); red: away from it
+            <p class="note">Green: pushed towards the prediction (or a positive activation, or a translation's attention); red: away from it
             (or negative). Italic: not in the vocabulary, read as &lt;unk&gt;. Hover a token for its numbers.</p>
             \(body)</body></html>
 
@@ -91,6 +95,40 @@ enum ExplanationPage {
             \(bits)
             \(plot(e.tokens.map { $0.surprisal.map { $0 / max(most, 1) } }, labels: e.tokens.map(\.text), title: "surprisal (0 to \(fixed(max(most, 1))) bits)"))
             \(units)
+            </section>
+
+            """
+    }
+
+    /// A translation and its attention as a table: a column per source token, a row per output
+    /// step (each word, then <eos>), each cell shaded by its weight, which its title gives.
+    private static func section(source: String, _ t: Translation) -> String {
+        let header = """
+            <section><h2>\(HTML.escape(source))</h2>
+            <p>Translation: <b>\(HTML.escape(t.text))</b> <span class="note">(log p \(fixed(Float(t.logProbability)))\(t.finished ? "" : "; unfinished: cut at the length limit"))</span></p>
+
+            """
+        guard !t.attention.isEmpty else {
+            return header + "<p class=\"note\">No attention to show: the model has none (it was trained with --attention none).</p>\n</section>\n"
+        }
+        let unknown = Set(t.unknownWords)
+        let inner = 1..<max(1, t.sourceTokens.count - 1)
+        let heads = t.sourceTokens.enumerated().map { s, token in
+            "<th\(inner.contains(s) && unknown.contains(token) ? " class=\"unk\"" : "")>\(HTML.escape(token))</th>"
+        }.joined()
+        let outputs = t.tokens + (t.finished ? ["<eos>"] : [])
+        var rows = ""
+        for (i, weights) in t.attention.enumerated() {
+            let word = i < outputs.count ? outputs[i] : ""
+            rows += "<tr><th class=\"out\">\(HTML.escape(word))</th>" + zip(t.sourceTokens, weights).map { token, w in
+                let title = "\(word) → \(token): \(String(format: "%.4f", w))"
+                return "<td style=\"background:\(css(w, 1))\" title=\"\(HTML.escape(title))\">\(String(format: "%.2f", w))</td>"
+            }.joined() + "</tr>\n"
+        }
+        return header + """
+            <p class="note">Attention: how much each output word (row) looked at each source word (column); each row sums to 1.</p>
+            <table class="attention"><tr><th></th>\(heads)</tr>
+            \(rows)</table>
             </section>
 
             """

@@ -10,7 +10,56 @@ struct ExplanationText {
         switch explanation {
         case .classifier(let e): return render(e)
         case .languageModel(let e): return render(e)
+        case .translation(let source, let t): return render(source: source, t)
         }
+    }
+
+    /// The translation, then its attention as a grid: a column per source token, a row per
+    /// output step (each word, then <eos>), each cell shaded by its weight — with ░▒▓█, or on a
+    /// colour terminal by its background, with the weight written in it.
+    private func render(source: String, _ t: Translation) -> String {
+        var lines = ["\(jsonQuote(source)) → \(jsonQuote(t.text))  (log p \(fixed(Float(t.logProbability)))"
+                     + (t.finished ? ")" : "; unfinished: cut at the length limit)")]
+        guard !t.attention.isEmpty else {
+            lines.append("  no attention to show: the model has none (it was trained with --attention none).")
+            return lines.joined(separator: "\n")
+        }
+        let unknown = Set(t.unknownWords)
+        let columns = t.sourceTokens.enumerated().map { s, token in
+            display(token) + (s > 0 && s < t.sourceTokens.count - 1 && unknown.contains(token) ? "*" : "")
+        }
+        let rows = (t.tokens + (t.finished ? ["<eos>"] : [])).map(display)
+        let rowWidth = max(rows.map(\.count).max() ?? 0, 5)
+        let widths = columns.map { max($0.count, colored ? 4 : 3) }
+        func centred(_ text: String, _ width: Int) -> String {
+            let space = max(0, width - text.count)
+            return String(repeating: " ", count: space / 2) + text + String(repeating: " ", count: space - space / 2)
+        }
+        lines.append("  " + String(repeating: " ", count: rowWidth) + " "
+                     + zip(columns, widths).map { centred($0, $1) }.joined(separator: " "))
+        for (i, weights) in t.attention.enumerated() {
+            let label = i < rows.count ? rows[i] : ""
+            let cells = zip(weights, widths).map { w, width -> String in
+                if colored, let color = importanceColor(w, scale: 1) {
+                    return color + centred(String(format: "%.2f", w), width) + "\u{1B}[0m"
+                }
+                let level = shade(w)
+                return level == "·" ? centred("·", width) : String(repeating: level, count: width)
+            }
+            lines.append("  " + label.padding(toLength: rowWidth, withPad: " ", startingAt: 0) + " " + cells.joined(separator: " "))
+        }
+        if !colored {
+            lines.append("  attention of each output word (row) to each source word (column): "
+                         + "· < 0.125 ≤ ░ < 0.375 ≤ ▒ < 0.625 ≤ ▓ < 0.875 ≤ █")
+        }
+        if columns.contains(where: { $0.hasSuffix("*") }) { lines.append("  * not in the vocabulary: read as <unk>") }
+        return lines.joined(separator: "\n")
+    }
+
+    /// A weight in 0…1 as one of five shades (a dot for the lightest, so that the grid shows).
+    private func shade(_ w: Float) -> Character {
+        let shades: [Character] = ["·", "░", "▒", "▓", "█"]
+        return shades[min(4, max(0, Int((w.isFinite ? w : 0) * 4 + 0.5)))]
     }
 
     private func render(_ e: ClassifierExplanation) -> String {

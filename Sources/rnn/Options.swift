@@ -44,11 +44,11 @@ struct DataOptions: ParsableArguments {
     @Flag(help: "The files have no header row; name columns by 1-based index.")
     var noHeader = false
 
-    @Option(help: "The text column: a header name, or a 1-based index.")
-    var textColumn = "text"
+    @Option(help: "The text column: a header name, or a 1-based index. (default: text)")
+    var textColumn: String?
 
-    @Option(help: "The label column: a header name, or a 1-based index.")
-    var labelColumn = "label"
+    @Option(help: "The label column: a header name, or a 1-based index. (default: label)")
+    var labelColumn: String?
 
     @Option(help: "Numeric labels: above T → positive, below → negative, equal → dropped.",
             transform: { text in
@@ -65,18 +65,26 @@ struct DataOptions: ParsableArguments {
 
     func validate() throws {
         for (name, value) in [("--text-column", textColumn), ("--label-column", labelColumn)] {
+            guard let value else { continue }
             if value.isEmpty { throw ValidationError("\(name) must name a column or give its 1-based index.") }
             if let n = Int(value), n < 1 { throw ValidationError("\(name) indexes start at 1 (got \(n)).") }
         }
-        if noHeader, Int(textColumn) == nil {
+        if noHeader, Int(textColumn ?? "text") == nil {
             throw ValidationError("--no-header needs column indexes: e.g. --text-column 3 --label-column 2.")
         }
     }
 
     /// The flags as the library's options.
     var readerOptions: DataFileOptions {
-        DataFileOptions(format: format, hasHeader: !noHeader, textColumn: ColumnSelector(parsing: textColumn),
-                        labelColumn: ColumnSelector(parsing: labelColumn), threshold: threshold, skipInvalid: skipInvalid)
+        DataFileOptions(format: format, hasHeader: !noHeader, textColumn: ColumnSelector(parsing: textColumn ?? "text"),
+                        labelColumn: ColumnSelector(parsing: labelColumn ?? "label"), threshold: threshold, skipInvalid: skipInvalid)
+    }
+
+    /// The flags given on the command line (for refusing them where they do not apply).
+    var givenFlags: [String] {
+        [("--format", format != nil), ("--no-header", noHeader), ("--text-column", textColumn != nil),
+         ("--label-column", labelColumn != nil), ("--threshold", threshold != nil), ("--skip-invalid", skipInvalid)]
+            .filter(\.1).map(\.0)
     }
 
     /// Reads `path` (its texts alone unless `readsLabels`), printing what was skipped or dropped to

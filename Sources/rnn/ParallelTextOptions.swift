@@ -4,20 +4,28 @@ import RNNKit
 /// How sentence pairs are given: two line-aligned files, or one tab-separated file with a source
 /// and a target column. Shared by `train-seq2seq` and `evaluate`.
 struct ParallelTextOptions: ParsableArguments {
-    @Option(help: "Column of the source sentences in a --data/--validation-data TSV file: a 1-based number or, with --header, a name.")
-    var sourceColumn = "1"
+    @Option(help: "Column of the source sentences in a --data/--validation-data TSV file: a 1-based number or, with --header, a name. (default: 1)")
+    var sourceColumn: String?
 
-    @Option(help: "Column of the target sentences in a TSV file.")
-    var targetColumn = "2"
+    @Option(help: "Column of the target sentences in a TSV file. (default: 2)")
+    var targetColumn: String?
 
     @Flag(help: "The TSV file's first line is a header (column names), not a pair.")
     var header = false
 
-    @Option(help: "The longest sentence, in bytes; a longer one is an error.")
-    var maxSentenceBytes = 100_000
+    @Option(help: "The longest sentence, in bytes; a longer one is an error. (default: 100000)")
+    var maxSentenceBytes: Int?
 
     func validate() throws {
-        guard maxSentenceBytes >= 1 else { throw ValidationError("--max-sentence-bytes must be at least 1 (got \(maxSentenceBytes)).") }
+        if let maxSentenceBytes, maxSentenceBytes < 1 {
+            throw ValidationError("--max-sentence-bytes must be at least 1 (got \(maxSentenceBytes)).")
+        }
+    }
+
+    /// The flags given on the command line (for refusing them where they do not apply).
+    var givenFlags: [String] {
+        [("--source-column", sourceColumn != nil), ("--target-column", targetColumn != nil), ("--header", header),
+         ("--max-sentence-bytes", maxSentenceBytes != nil)].filter(\.1).map(\.0)
     }
 
     /// Reads pairs from `source`+`target` or `tsv`; `flags` name the options in messages.
@@ -26,11 +34,11 @@ struct ParallelTextOptions: ParsableArguments {
         let corpus: ParallelCorpus
         do {
             if let tsv {
-                corpus = try ParallelCorpus.read(tsv: tsv, source: ColumnSelector(parsing: sourceColumn),
-                                                 target: ColumnSelector(parsing: targetColumn), hasHeader: header,
-                                                 maxSentenceBytes: maxSentenceBytes)
+                corpus = try ParallelCorpus.read(tsv: tsv, source: ColumnSelector(parsing: sourceColumn ?? "1"),
+                                                 target: ColumnSelector(parsing: targetColumn ?? "2"), hasHeader: header,
+                                                 maxSentenceBytes: maxSentenceBytes ?? 100_000)
             } else if let source, let target {
-                corpus = try ParallelCorpus.read(source: source, target: target, maxSentenceBytes: maxSentenceBytes)
+                corpus = try ParallelCorpus.read(source: source, target: target, maxSentenceBytes: maxSentenceBytes ?? 100_000)
             } else {
                 throw CommandError("give \(flags.source) and \(flags.target) (two line-aligned files), or \(flags.tsv) (one TSV file).")
             }

@@ -1,8 +1,8 @@
 import ArgumentParser
 
-/// The longest text a command classifies: shared by `predict` and `evaluate`.
+/// The longest text a command reads: shared by `predict`, `evaluate`, `explain`, `translate` and `serve`.
 struct TextLimitOptions: ParsableArguments {
-    @Option(help: "The longest text to classify, in bytes; a longer one is an error.")
+    @Option(help: "The longest text to read, in bytes; a longer one is an error.")
     var maxTextBytes = TextLimitOptions.defaultMaxTextBytes
 
     /// Classifying keeps the network's activations for every token: a text of this many bytes

@@ -1,0 +1,304 @@
+import Foundation
+import Testing
+
+// `rnn translate`, `rnn evaluate` and `rnn explain` on translation models, run as a user runs
+// them; the bad inputs are a HostileCase table at the end.
+
+/// data/translation-sample in this checkout.
+let translationSample = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("data/translation-sample")
+
+/// A tiny translation model (embeddings and hidden 16, two epochs on the sample's pairs; every
+/// word kept): a few seconds to train in a debug build, and enough to translate, score and draw
+/// (its translations are poor).
+/// `attention` nil: the default (additive).
+private func trainTranslationModel(named name: String, pairs: Int, attention: String? = nil) throws -> String {
+    let folder = URL(fileURLWithPath: sharedModelDirectory + "-s2s")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    for side in ["de", "en"] {
+        let lines = try String(contentsOf: translationSample.appendingPathComponent("train.\(side)"), encoding: .utf8)
+            .split(separator: "\n").prefix(pairs)
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: folder.appendingPathComponent("\(name).\(side)"))
+    }
+    let run = try CLI.run(["train-seq2seq", "--source", "\(name).de", "--target", "\(name).en", "--embedding-size", "16",
+                           "--hidden-size", "16", "--epochs", "2", "--min-count", "1", "--quiet", "--output", "\(name).safetensors"]
+                          + (attention.map { ["--attention", $0] } ?? []), in: folder)
+    guard run.exited && run.status == 0 else { throw CLI.NotFound(description: "train-seq2seq failed: \(run)") }
+    return folder.appendingPathComponent("\(name).safetensors").path
+}
+
+let sharedTranslationModel: Result<String, Error> = Result {
+    atexit { try? FileManager.default.removeItem(atPath: sharedModelDirectory + "-s2s") }
+    return try trainTranslationModel(named: "de-en", pairs: 3000)
+}
+
+let sharedUnattentiveModel: Result<String, Error> = Result {
+    _ = try? sharedTranslationModel.get()  // registers the folder's removal
+    return try trainTranslationModel(named: "plain", pairs: 200, attention: "none")
+}
+
+private func jsonObject(_ line: String) throws -> [String: Any] {
+    try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "not a JSON object: \(line)")
+}
+
+/// The first `n` validation sentences of one side.
+private func validation(_ side: String, _ n: Int) throws -> [String] {
+    Array(try String(contentsOf: translationSample.appendingPathComponent("val.\(side)"), encoding: .utf8)
+        .split(separator: "\n").prefix(n).map(String.init))
+}
+
+@Suite("Translation CLI")
+struct TranslationCLITests {
+    @Test("rnn translate: each argument, or each line of standard input (an empty line gives an empty line)")
+    func translate() throws {
+        let model = try sharedTranslationModel.get()
+        let sentences = try validation("de", 3)
+        let run = try CLI.run(["translate", "--model", model] + sentences)
+        #expect(run.exited && run.status == 0, "\(run)")
+        #expect(run.lines.count == 3 && run.lines.allSatisfy { !$0.isEmpty }, "\(run)")
+        #expect(run.stderr.isEmpty, "every validation word is in the vocabulary: \(run)")
+
+        let piped = try CLI.run(["translate", "--model", model], input: sentences[0] + "\n\n" + sentences[1] + "\r\n" + sentences[2])
+        #expect(piped.exited && piped.status == 0, "\(piped)")
+        #expect(piped.lines == [run.lines[0], "", run.lines[1], run.lines[2]], "\(piped)")
+
+        // --beam 1 is greedy, the default; a wider beam decodes too.
+        let greedy = try CLI.run(["translate", "--model", model, "--beam", "1"] + sentences)
+        #expect(greedy.stdout == run.stdout, "\(greedy)")
+        let beam = try CLI.run(["translate", "--model", model, "--beam", "4", "--length-penalty", "0.5"] + sentences)
+        #expect(beam.exited && beam.status == 0 && beam.lines.count == 3, "\(beam)")
+        let short = try CLI.run(["translate", "--model", model, "--max-length", "2", "--json", sentences[0]])
+        let object = try jsonObject(short.stdout)
+        #expect((object["tokens"] as? [String])?.count ?? 9 <= 2, "\(short)")
+    }
+
+    @Test("rnn translate --json: one object per sentence with the translation, its tokens and the attention")
+    func translateJSON() throws {
+        let model = try sharedTranslationModel.get()
+        let sentences = try validation("de", 2)
+        let plain = try CLI.run(["translate", "--model", model] + sentences)
+        let run = try CLI.run(["translate", "--model", model, "--json"], input: sentences.joined(separator: "\n") + "\n\n")
+        #expect(run.exited && run.status == 0, "\(run)")
+        try #require(run.lines.count == 3, "\(run)")
+        for (k, line) in run.lines.prefix(2).enumerated() {
+            let o = try jsonObject(line)
+            #expect(Set(o.keys) == ["source", "translation", "tokens", "source_tokens", "unknown_words", "attention", "finished",
+                                    "log_probability"], "\(o.keys)")
+            #expect(o["source"] as? String == sentences[k])
+            #expect(o["translation"] as? String == plain.lines[k])
+            let tokens = try #require(o["tokens"] as? [String])
+            let sourceTokens = try #require(o["source_tokens"] as? [String])
+            #expect(sourceTokens.first == "<bos>" && sourceTokens.last == "<eos>")
+            #expect(sourceTokens.dropFirst().dropLast().joined(separator: " ") == sentences[k])
+            #expect((o["unknown_words"] as? [String]) == [])
+            let finished = try #require(o["finished"] as? Bool)
+            let attention = try #require(o["attention"] as? [[Double]])
+            #expect(attention.count == tokens.count + (finished ? 1 : 0), "one row per word, then <eos>")
+            for row in attention {
+                #expect(row.count == sourceTokens.count)
+                #expect(abs(row.reduce(0, +) - 1) < 0.01, "\(row)")
+            }
+            let logP = try #require(o["log_probability"] as? Double)
+            #expect(logP <= 0)
+        }
+        let empty = try jsonObject(run.lines[2])
+        #expect(empty["source"] as? String == "" && empty["translation"] as? String == "", "\(empty)")
+        #expect(!run.stdout.contains("nan") && !run.stdout.contains("inf"))
+    }
+
+    @Test("Unknown source words: one warning per sentence on standard error; in --json, unknown_words")
+    func unknownWords() throws {
+        let model = try sharedTranslationModel.get()
+        let run = try CLI.run(["translate", "--model", model, "der xyzzy hund sieht den xyzzy qwerty ."])
+        #expect(run.exited && run.status == 0 && run.lines.count == 1, "\(run)")
+        #expect(run.stderr == "warning: text 1 of the arguments: 2 words are not in the model's vocabulary and were read as <unk>: \"xyzzy\", \"qwerty\"\n",
+                "\(run)")
+        let json = try CLI.run(["translate", "--model", model, "--json", "der xyzzy hund ."])
+        #expect(json.stderr.isEmpty, "\(json)")
+        #expect(try jsonObject(json.stdout)["unknown_words"] as? [String] == ["xyzzy"])
+    }
+
+    @Test("rnn evaluate on a translation model: BLEU, chrF, loss and perplexity; --json; --output-translations; a TSV")
+    func evaluate() throws {
+        let model = try sharedTranslationModel.get()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rnn-s2s-eval-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (de, en) = (try validation("de", 40), try validation("en", 40))
+        try Data((de.joined(separator: "\n") + "\n").utf8).write(to: folder.appendingPathComponent("val.de"))
+        try Data((en.joined(separator: "\n") + "\n").utf8).write(to: folder.appendingPathComponent("val.en"))
+        try Data(zip(de, en).map { "\($0)\t\($1)\n" }.joined().utf8).write(to: folder.appendingPathComponent("val.tsv"))
+
+        let run = try CLI.run(["evaluate", "--model", model, "--source", "val.de", "--target", "val.en"], in: folder)
+        #expect(run.exited && run.status == 0, "\(run)")
+        #expect(run.lines.count == 1 && run.lines[0].range(
+            of: #"^sentences: 40   greedy   BLEU: \d+\.\d\d   chrF: \d+\.\d\d   loss: \d+\.\d{4}   perplexity: \d+\.\d\d$"#,
+            options: .regularExpression) != nil, "\(run)")
+
+        let json = try CLI.run(["evaluate", "--model", model, "--data", "val.tsv", "--json", "--output-translations", "hyp.en"],
+                               in: folder)
+        #expect(json.exited && json.status == 0, "\(json)")
+        let o = try jsonObject(json.stdout)
+        #expect(Set(o.keys) == ["bleu", "chrf", "loss", "perplexity", "sentences", "beam"], "\(o.keys)")
+        #expect(o["sentences"] as? Int == 40 && o["beam"] as? Int == 1)
+        let bleu = try #require(o["bleu"] as? Double), chrf = try #require(o["chrf"] as? Double)
+        #expect((0...100).contains(bleu) && (0...100).contains(chrf))
+        #expect(run.stdout.contains(String(format: "BLEU: %.2f   chrF: %.2f", bleu, chrf)), "the TSV gives the same pairs, so the same scores")
+        let loss = try #require(o["loss"] as? Double), perplexity = try #require(o["perplexity"] as? Double)
+        #expect(abs(exp(loss) - perplexity) < 1e-6 * perplexity)
+        #expect(json.stderr == "wrote hyp.en (40 translations).\n", "\(json)")
+        let written = try String(contentsOf: folder.appendingPathComponent("hyp.en"), encoding: .utf8)
+        let translated = try CLI.run(["translate", "--model", model], input: de.joined(separator: "\n"))
+        #expect(written == translated.stdout, "the file holds what rnn translate prints")
+
+        let beam = try CLI.run(["evaluate", "--model", model, "--source", "val.de", "--target", "val.en", "--beam", "3", "--json"],
+                               in: folder)
+        #expect(try jsonObject(beam.stdout)["beam"] as? Int == 3, "\(beam)")
+    }
+
+    @Test("rnn explain on a translation model: the attention grid, --color, --json and --html")
+    func explain() throws {
+        let model = try sharedTranslationModel.get()
+        let sentence = try validation("de", 1)[0]
+        let translation = try jsonObject(try CLI.run(["translate", "--model", model, "--json", sentence]).stdout)
+        let tokens = try #require(translation["tokens"] as? [String])
+        let finished = try #require(translation["finished"] as? Bool)
+        let rows = tokens + (finished ? ["<eos>"] : [])
+
+        let run = try CLI.run(["explain", "--model", model, sentence])
+        #expect(run.exited && run.status == 0, "\(run)")
+        let lines = run.lines
+        try #require(lines.count == 3 + rows.count, "the translation, the source words, a row per output step, the key\n\(run)")
+        #expect(lines[0].hasPrefix("\"\(sentence)\" → \"\(translation["translation"] as! String)\"  (log p -"), "\(lines[0])")
+        let columns = lines[1].split(separator: " ").map(String.init)
+        #expect(columns == ["<bos>"] + sentence.split(separator: " ").map(String.init) + ["<eos>"], "\(lines[1])")
+        for (line, word) in zip(lines[2...], rows) {
+            #expect(line.hasPrefix("  \(word) "), "\(line)")
+            #expect(line.dropFirst(2 + max(5, rows.map(\.count).max()!)).allSatisfy { " ·░▒▓█".contains($0) }, "\(line)")
+        }
+        #expect(lines.last?.hasPrefix("  attention of each output word (row) to each source word (column)") == true)
+        #expect(!run.stdout.contains("\u{1B}"), "no colour into a file")
+
+        let colored = try CLI.run(["explain", "--model", model, "--color", "always", sentence])
+        #expect(colored.lines.count == 2 + rows.count && colored.stdout.contains("\u{1B}[48;2;"), "\(colored)")
+
+        let json = try CLI.run(["explain", "--model", model, "--json", sentence])
+        let o = try jsonObject(json.stdout)
+        #expect(Set(o.keys) == ["source", "text", "tokens", "sourceTokens", "unknownWords", "attention", "finished", "logProbability"],
+                "\(o.keys)")
+        #expect(o["source"] as? String == sentence && o["tokens"] as? [String] == tokens)
+        #expect((o["attention"] as? [[Double]])?.count == rows.count)
+
+        let folder = URL(fileURLWithPath: model).deletingLastPathComponent()
+        let html = try CLI.run(["explain", "--model", model, "--html", "s2s.html", sentence, "der <b>hund</b> ."], in: folder)
+        #expect(html.exited && html.status == 0, "\(html)")
+        #expect(html.stderr.hasSuffix("wrote s2s.html (2 texts).\n"), "\(html)")
+        let page = try String(contentsOf: folder.appendingPathComponent("s2s.html"), encoding: .utf8)
+        #expect(page.hasPrefix("<!DOCTYPE html>") && page.hasSuffix("</html>\n"))
+        #expect(page.components(separatedBy: "<table class=\"attention\">").count == 3)
+        let firstTable = page.components(separatedBy: "<table class=\"attention\">")[1].components(separatedBy: "</table>")[0]
+        #expect(firstTable.components(separatedBy: "<tr>").count - 2 == rows.count, "a row per output step")
+        #expect(firstTable.components(separatedBy: "<td style=\"background:rgb(").count - 1 == rows.count * (columns.count))
+        let firstWord = rows[0].replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+        #expect(firstTable.contains(" title=\"\(firstWord) → &lt;bos&gt;: "), "weights in the titles")
+        #expect(page.contains("&lt;b&gt;hund&lt;/b&gt;") && !page.contains("<b>hund</b>"), "text is escaped")
+        for outside in ["http", "<script", "src=", "url(", "@import"] { #expect(!page.contains(outside), "\(outside)") }
+    }
+
+    @Test("rnn explain on a model without attention says so, and prints the translation")
+    func explainWithoutAttention() throws {
+        let model = try sharedUnattentiveModel.get()
+        let run = try CLI.run(["explain", "--model", model, "der hund ."])
+        #expect(run.exited && run.status == 0, "\(run)")
+        #expect(run.lines.count == 2 && run.lines[0].hasPrefix("\"der hund .\" → \""), "\(run)")
+        #expect(run.lines[1] == "  no attention to show: the model has none (it was trained with --attention none).")
+        let translated = try CLI.run(["translate", "--model", model, "der hund ."])
+        #expect(run.lines[0].contains("→ \(jsonQuoted(translated.lines.first ?? ""))"), "\(run)\n\(translated)")
+    }
+
+    @Test(arguments: HostileCase.translation)
+    func probe(_ hostile: HostileCase) throws {
+        try hostile.check()
+    }
+}
+
+private func jsonQuoted(_ s: String) -> String {
+    String(decoding: try! JSONSerialization.data(withJSONObject: [s], options: [.withoutEscapingSlashes]), as: UTF8.self)
+        .dropFirst().dropLast().description
+}
+
+/// The shared translation model copied to `folder/m.safetensors`.
+private func translationModel(_ folder: URL) throws {
+    try FileManager.default.copyItem(atPath: try sharedTranslationModel.get(), toPath: folder.appendingPathComponent("m.safetensors").path)
+}
+
+/// The shared classifier copied to `folder/c.safetensors`.
+private func classifierModel(_ folder: URL) throws {
+    try FileManager.default.copyItem(atPath: try explainedModel(), toPath: folder.appendingPathComponent("c.safetensors").path)
+}
+
+extension HostileCase {
+    static let translation: [HostileCase] = [
+        HostileCase(name: "translate: no such model", arguments: ["translate", "--model", "missing.safetensors", "der hund ."],
+                    status: 1, firstLine: "Error: missing.safetensors"),
+        HostileCase(name: "translate: a classifier", setup: classifierModel,
+                    arguments: ["translate", "--model", "c.safetensors", "der hund ."], status: 1,
+                    firstLine: "Error: c.safetensors: this is a text classifier, not a translation model. Use it with `rnn predict`"),
+        HostileCase(name: "predict: a translation model", setup: translationModel,
+                    arguments: ["predict", "--model", "m.safetensors", "der hund ."], status: 1,
+                    firstLine: "Error: m.safetensors: this is a translation model, not a text classifier. Use it with `rnn translate`"),
+        HostileCase(name: "translate: --beam 0", arguments: ["translate", "--model", "m.safetensors", "--beam", "0", "x"],
+                    status: 64, firstLine: "Error: --beam must be between 1 and 256 (got 0)."),
+        HostileCase(name: "translate: --max-length 0", arguments: ["translate", "--model", "m.safetensors", "--max-length", "0", "x"],
+                    status: 64, firstLine: "Error: --max-length must be between 1 and 10000 (got 0)."),
+        HostileCase(name: "translate: --length-penalty nan",
+                    arguments: ["translate", "--model", "m.safetensors", "--length-penalty", "nan", "x"],
+                    status: 64, firstLine: "Error: --length-penalty must be between 0 and 10 (got nan)."),
+        HostileCase(name: "translate: a line over --max-text-bytes, the others translated", setup: translationModel,
+                    arguments: ["translate", "--model", "m.safetensors", "--max-text-bytes", "20"],
+                    stdin: "der hund .\nder alte mann sieht den hund im park .\nder hund .\n", status: 1,
+                    firstLine: "error: line 2 of standard input is longer than 20 bytes, the limit; give --max-text-bytes to raise it."),
+        HostileCase(name: "translate: a NUL byte on standard input", setup: translationModel,
+                    arguments: ["translate", "--model", "m.safetensors"], stdin: "der hund .\nde\u{0}r\n", status: 1,
+                    firstLine: "error: line 2 of standard input contains a NUL byte"),
+        HostileCase(name: "evaluate: --source without --target", arguments: ["evaluate", "--model", "m.safetensors", "--source", "a.de"],
+                    status: 64, firstLine: "Error: --target is missing: --source and --target go together."),
+        HostileCase(name: "evaluate: --source and --data", arguments: ["evaluate", "--model", "m.safetensors", "--source", "a.de",
+                                                                       "--target", "a.en", "--data", "a.tsv"],
+                    status: 64, firstLine: "Error: give either --source and --target, or --data, not both."),
+        HostileCase(name: "evaluate: no data", arguments: ["evaluate", "--model", "m.safetensors"],
+                    status: 64, firstLine: "Error: give --data"),
+        HostileCase(name: "evaluate: --beam 0", arguments: ["evaluate", "--model", "m.safetensors", "--data", "a.tsv", "--beam", "0"],
+                    status: 64, firstLine: "Error: --beam must be between 1 and 256 (got 0)."),
+        HostileCase(name: "evaluate: misaligned files", files: ["a.de": "der hund .\nein mann .\ndie frau .\n", "a.en": "the dog .\na man .\n"],
+                    setup: translationModel,
+                    arguments: ["evaluate", "--model", "m.safetensors", "--source", "a.de", "--target", "a.en"], status: 1,
+                    firstLine: "Error: a.de: has 3 lines but a.en has 2: the files must be line-aligned"),
+        HostileCase(name: "evaluate: a translation model given --label-column", files: ["a.tsv": "der hund .\tthe dog .\n"],
+                    setup: translationModel,
+                    arguments: ["evaluate", "--model", "m.safetensors", "--data", "a.tsv", "--label-column", "2"], status: 1,
+                    firstLine: "Error: --label-column applies to classifiers; m.safetensors is a translation model."),
+        HostileCase(name: "evaluate: a classifier given --source", files: ["a.de": "der hund .\n", "a.en": "the dog .\n"],
+                    setup: classifierModel,
+                    arguments: ["evaluate", "--model", "c.safetensors", "--source", "a.de", "--target", "a.en"], status: 1,
+                    firstLine: "Error: --source applies to translation models; c.safetensors is a text classifier."),
+        HostileCase(name: "evaluate: a classifier given --beam", files: ["a.tsv": "text\tlabel\ngood\tpositive\n"],
+                    setup: classifierModel,
+                    arguments: ["evaluate", "--model", "c.safetensors", "--data", "a.tsv", "--beam", "2"], status: 1,
+                    firstLine: "Error: --beam applies to translation models; c.safetensors is a text classifier."),
+        HostileCase(name: "evaluate: --output-translations over --source", files: ["a.de": "der hund .\n", "a.en": "the dog .\n"],
+                    setup: translationModel,
+                    arguments: ["evaluate", "--model", "m.safetensors", "--source", "a.de", "--target", "a.en",
+                                "--output-translations", "a.de"], status: 1,
+                    firstLine: "Error: --output-translations a.de: it is the same file as --source a.de", unchanged: ["a.de"]),
+        HostileCase(name: "evaluate: --output-translations in a missing folder", files: ["a.de": "der hund .\n", "a.en": "the dog .\n"],
+                    setup: translationModel,
+                    arguments: ["evaluate", "--model", "m.safetensors", "--source", "a.de", "--target", "a.en",
+                                "--output-translations", "no/hyp.en"], status: 1,
+                    firstLine: "Error: --output-translations no/hyp.en: the folder no does not exist"),
+        HostileCase(name: "explain: --unit on a translation model", setup: translationModel,
+                    arguments: ["explain", "--model", "m.safetensors", "--unit", "1", "der hund ."], status: 1,
+                    firstLine: "Error: --unit: units are shown for classifiers and language models; a translation model shows its attention."),
+    ]
+}
