@@ -83,6 +83,43 @@ struct ReferenceStack {
 
     // MARK: Forward
 
+    /// One step of a cell from its PyTorch weights (W_ih (G·H, I), W_hh (G·H, H), b_ih, b_hh (G·H),
+    /// row-major), input x (I) and state h, c (H; c is LSTM's and ignored otherwise): the equations
+    /// at the top of this type. Returns h' and c' (c' = c for cells without a cell state).
+    static func cellStep(_ cell: CellKind, wih: [Double], whh: [Double], bih: [Double], bhh: [Double],
+                         x: [Double], h: [Double], c: [Double]) -> (h: [Double], c: [Double]) {
+        let H = h.count, GH = bih.count, I = x.count
+        precondition(wih.count == GH * I && whh.count == GH * H && bhh.count == GH && c.count == H)
+        // gi = W_ih·x + b_ih, gh = W_hh·h + b_hh, each (G·H).
+        var gi = bih, gh = bhh
+        for row in 0..<GH {
+            for i in 0..<I { gi[row] += wih[row * I + i] * x[i] }
+            for j in 0..<H { gh[row] += whh[row * H + j] * h[j] }
+        }
+        var next = [Double](repeating: 0, count: H), c = c
+        for j in 0..<H {
+            switch cell {
+            case .rnnTanh:
+                next[j] = tanh(gi[j] + gh[j])
+            case .rnnRelu:
+                next[j] = max(0, gi[j] + gh[j])
+            case .lstm:
+                let inGate = sigmoid(gi[j] + gh[j])
+                let forget = sigmoid(gi[H + j] + gh[H + j])
+                let candidate = tanh(gi[2 * H + j] + gh[2 * H + j])
+                let outGate = sigmoid(gi[3 * H + j] + gh[3 * H + j])
+                c[j] = forget * c[j] + inGate * candidate
+                next[j] = outGate * tanh(c[j])
+            case .gru:
+                let r = sigmoid(gi[j] + gh[j])
+                let z = sigmoid(gi[H + j] + gh[H + j])
+                let n = tanh(gi[2 * H + j] + r * gh[2 * H + j])
+                next[j] = (1 - z) * n + z * h[j]
+            }
+        }
+        return (next, c)
+    }
+
     /// One direction of layer `k` over one sequence of input vectors: h_t for every t, in time order.
     func direction(layer k: Int, reverse: Bool, inputs xs: [[Double]]) -> [[Double]] {
         let suffix = "_l\(k)" + (reverse ? "_reverse" : "")
@@ -94,35 +131,7 @@ struct ReferenceStack {
         var out = [[Double]](repeating: [], count: xs.count)
         let steps: [Int] = reverse ? Array(xs.indices.reversed()) : Array(xs.indices)
         for t in steps {
-            let x = xs[t]
-            // gi = W_ih·x + b_ih, gh = W_hh·h + b_hh, each (G·H).
-            var gi = bih, gh = bhh
-            for row in 0..<GH {
-                for i in 0..<I { gi[row] += wih[row * I + i] * x[i] }
-                for j in 0..<H { gh[row] += whh[row * H + j] * h[j] }
-            }
-            var next = [Double](repeating: 0, count: H)
-            for j in 0..<H {
-                switch cell {
-                case .rnnTanh:
-                    next[j] = tanh(gi[j] + gh[j])
-                case .rnnRelu:
-                    next[j] = max(0, gi[j] + gh[j])
-                case .lstm:
-                    let inGate = Self.sigmoid(gi[j] + gh[j])
-                    let forget = Self.sigmoid(gi[H + j] + gh[H + j])
-                    let candidate = tanh(gi[2 * H + j] + gh[2 * H + j])
-                    let outGate = Self.sigmoid(gi[3 * H + j] + gh[3 * H + j])
-                    c[j] = forget * c[j] + inGate * candidate
-                    next[j] = outGate * tanh(c[j])
-                case .gru:
-                    let r = Self.sigmoid(gi[j] + gh[j])
-                    let z = Self.sigmoid(gi[H + j] + gh[H + j])
-                    let n = tanh(gi[2 * H + j] + r * gh[2 * H + j])
-                    next[j] = (1 - z) * n + z * h[j]
-                }
-            }
-            h = next
+            (h, c) = Self.cellStep(cell, wih: wih, whh: whh, bih: bih, bhh: bhh, x: xs[t], h: h, c: c)
             out[t] = h
         }
         return out
