@@ -94,6 +94,8 @@ struct TrainSeq2Seq: ParsableCommand {
 
     @OptionGroup(title: "Checkpoints") var checkpoints: CheckpointOptions
 
+    @OptionGroup(title: "Reports") var reports: ReportOptions
+
     @Flag(help: "Print nothing but errors and warnings.")
     var quiet = false
 
@@ -181,7 +183,7 @@ struct TrainSeq2Seq: ParsableCommand {
         threadOptions.apply()
         let recipe = try self.recipe()
         let out = ProgressOutput(quiet: quiet)
-        try checkOutputs([("--output", output), checkpoints.checkedOutput()],
+        try checkOutputs([("--output", output), checkpoints.checkedOutput()] + reports.checkedOutputs(),
                          inputs: [("--source", source), ("--target", target), ("--data", data),
                                   ("--validation-source", validationSource), ("--validation-target", validationTarget),
                                   ("--validation-data", validationData)])
@@ -200,9 +202,27 @@ struct TrainSeq2Seq: ParsableCommand {
         let live = !quiet && stdoutIsTerminal
         var lastDraw = -1.0
         let t = recipe.training
+        let card = TrainingReport.ModelCard(
+            title: "rnn train-seq2seq: \(data ?? source ?? "")",
+            data: [("train", data ?? "\(source ?? "") → \(target ?? "")", "\(train.count) sentence pairs, \(trainWords) target words"),
+                   ("validation", validationData ?? validationSource.map { "\($0) → \(validationTarget ?? "")" } ?? "none",
+                    "\(validation.count) sentence pairs")],
+            settings: [("task", "translation (loss and perplexity per target word)"),
+                       ("model", "\(c.bidirectional ? "bidirectional " : "")\(c.cell.rawValue) encoder, \(c.encoderLayers) layer(s) of "
+                                 + "\(c.encoderHiddenSize); \(c.attention) attention; \(c.cell.rawValue) decoder of \(c.decoderHiddenSize); "
+                                 + "embeddings \(c.embeddingSize), dropout \(c.dropout)"),
+                       ("vocabularies", "source \(model.sourceVocabulary.count), target \(model.targetVocabulary.count)"),
+                       ("optimizer", "\(t.optimizer), learning rate \(t.effectiveLearningRate), batch \(t.batchSize), "
+                                     + "teacher forcing \(t.teacherForcing)"),
+                       ("budget", [t.epochs.map { "\($0) epoch(s)" }, t.maxTime.map { "at most \(formatBudget($0))" }]
+                                    .compactMap { $0 }.joined(separator: ", ")),
+                       ("seed", "\(t.seed)"),
+                       ("command", (["rnn"] + CommandLine.arguments.dropFirst()).joined(separator: " "))])
+        let writers = try reportingErrors { try reports.writers(card: card, level: .word) }
         let summary = try reportingErrors {
             do {
                 return try run.fit(checkpoint: checkpoint, resume: checkpoints.resume) { event in
+                    try writers.record(event)
                     switch event {
                     case .started(let plan):
                         let budget = [plan.epochs.map { "\($0) epoch\($0 == 1 ? "" : "s")" },
@@ -248,12 +268,17 @@ struct TrainSeq2Seq: ParsableCommand {
         if summary.steps == 0 && summary.stoppedByTime {
             out.line("nothing left to train: the checkpoint's run has used the whole --max-time; give a larger one to go on")
         }
-        try reportingErrors { try model.save(to: output) }
+        try reportingErrors {
+            try model.save(to: output)
+            try writers.page?.finish(summary: summary)
+        }
         let which = summary.bestValidation.map { String(format: "epoch %d, val loss %.4f", summary.bestEpoch ?? 0, $0.loss) }
             ?? "epoch \(summary.epochs)"
         out.line(String(format: "Trained %d step%@ in %.1f s (%@ target words/s); saved the best model (%@) to %@",
                         summary.steps, summary.steps == 1 ? "" : "s", summary.seconds, formatRate(summary.tokensPerSecond),
                         which, output))
+        if reports.report != nil { out.line("Wrote \(reports.metricsPath ?? "") and \(reports.htmlPath ?? "")") }
+        if let board = writers.board { out.line("Wrote \(board.path)") }
         if !validation.isEmpty {
             let start = Date()
             let scores = model.evaluate(sources: validation.map(\.source), references: validation.map(\.target),
