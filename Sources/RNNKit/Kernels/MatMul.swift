@@ -23,7 +23,13 @@ package enum MatMul {
         if M == 1 && exactOneRow {
             Kernels.gemv(N, K, B, lda: ldb, A, C, accumulate: accumulate)
         } else if M <= 16 || !useBLAS(M, N, K) {
-            Kernels.gemmNT(M, N, K, A, lda: lda, B, ldb: ldb, C, ldc: ldc, accumulate: accumulate)
+            // Few rows against a large W (a decoder step's output layer) stream W from memory: the
+            // columns are split across threads, in whole groups of the kernel's four, so every
+            // element is summed the same way whatever the split.
+            Parallel.rowRanges(N / 4, work: M * N * K) { groups in
+                let lo = groups.lowerBound * 4, hi = groups.upperBound == N / 4 ? N : groups.upperBound * 4
+                Kernels.gemmNT(M, hi - lo, K, A, lda: lda, B + lo * ldb, ldb: ldb, C + lo, ldc: ldc, accumulate: accumulate)
+            }
         } else {
             splitRows(M, N, K) { rows in
                 BLAS.shared.sgemm(.none, .transpose, rows.count, N, K, alpha: 1, A + rows.lowerBound * lda, lda: lda,
