@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Check an RNNKit classifier file against PyTorch.
+"""Check an RNNKit classifier or translation model file against PyTorch.
 
     scripts/check-pytorch.py MODEL.safetensors [--rnn PATH_TO_rnn] [--tolerance 1e-4] [TEXT ...]
 
-Reads the model file the way a PyTorch user would (`safetensors.torch.load_file` for the
+Classifiers: reads the model file the way a PyTorch user would (`safetensors.torch.load_file` for the
 weights, `safe_open(...).metadata()` for `rnnkit.config`, `rnnkit.vocabulary` and
 `rnnkit.labels`), builds the equivalent `nn.Module` (attributes `embedding`, `rnn`, `fc`;
 `nn.RNN`/`nn.LSTM`/`nn.GRU` with batch_first=True) and loads the weights with
@@ -11,16 +11,29 @@ weights, `safe_open(...).metadata()` for `rnnkit.config`, `rnnkit.vocabulary` an
 below), run through PyTorch, and through `rnn predict --model MODEL --json`; the script prints
 both probability vectors and their largest absolute difference.
 
+Translation models (`rnnkit.config` task `translation`, written by `rnn train-seq2seq`): the
+module is the `Seq2Seq` of scripts/fixtures/seq2seq_fixtures.py (the oracle of RNNKit's seq2seq
+tests; bentrevett's notebook 3 generalised), built from `rnnkit.config`, with the weights loaded by
+`load_state_dict(strict=True)`; the vocabularies are `rnnkit.source_vocabulary` and
+`rnnkit.vocabulary` (target). Each text is tokenized in Python, framed as <bos> … <eos> (unknown
+words read as <unk>) and greedy-decoded in PyTorch (argmax at every step, at most --max-length
+steps, default 50, stopping at <eos>), and compared with `rnn translate --model MODEL --json`:
+the source tokens, unknown words, output tokens and whether <eos> came must be identical; the
+attention weights of every step must agree within the tolerance plus 5e-5 (the JSON rounds them to
+4 decimals) and the log-probability (Σ log p of the chosen words, <eos> included) within the
+tolerance. The script prints both translations, both log-probabilities and the largest differences.
+
 Texts come from the command line, or one per line from standard input when none are given.
 
 Tokenizers: `spaces` (split on " "), `words` and `characters` are ported from RNNKit's
 Vocabulary.swift. The `words` and `characters` ports follow RNNKit's ASCII code path exactly;
 texts with non-ASCII characters are refused for them (their Unicode rules — grapheme clusters,
 letter categories, ideographs — are not ported), and reported as skipped. As a check of the port,
-the out-of-vocabulary words found in Python must be the ones `rnn predict` warns about.
+the out-of-vocabulary words found in Python must be the ones `rnn predict` warns about (for
+translation models, the `source_tokens` and `unknown_words` of `rnn translate --json`).
 
 Exit status: 0 when every compared text agrees within the tolerance (default 1e-4) and the
-unknown words match; 1 otherwise; 2 for usage errors.
+unknown words match (translation: and the tokens are identical); 1 otherwise; 2 for usage errors.
 """
 
 import argparse
@@ -274,6 +287,161 @@ def run_rnnkit(rnn, model, texts):
     return lines, unknown
 
 
+# ---------------------------------------------------------------------------------------------
+# Translation models
+
+def seq2seq_module():
+    """scripts/fixtures/seq2seq_fixtures.py, whose Seq2Seq is the oracle of RNNKit's seq2seq tests."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures"))
+    import seq2seq_fixtures
+    return seq2seq_fixtures
+
+
+def greedy(model, s2s, source, max_length):
+    """Greedy decoding of one source ([<bos>, …, <eos>] ids): output ids without <eos>, whether <eos>
+    came, Σ log p of the chosen ids (<eos> included), the attention rows, the smallest top-2 logit gap."""
+    with torch.no_grad():
+        keys, final, mask, state = model.start(torch.tensor([source]), torch.tensor([len(source)]))
+        y, tokens, rows, logp, gap, finished = torch.tensor([s2s.BOS]), [], [], 0.0, float("inf"), False
+        for _ in range(max_length):
+            logits, state, a = model.decoder(y, state, keys, mask, final)
+            row = logits[0].double()
+            if row.numel() > 1:
+                top = row.topk(2).values
+                gap = min(gap, (top[0] - top[1]).item())
+            y = logits.argmax(dim=1)
+            logp += torch.log_softmax(row, dim=0)[int(y)].item()
+            if a is not None:
+                rows.append(a[0].double().tolist())
+            if int(y) == s2s.EOS:
+                finished = True
+                break
+            tokens.append(int(y))
+    return tokens, finished, logp, rows, gap
+
+
+def run_translate(rnn, model, texts, max_length):
+    """`rnn translate --json`'s object per text."""
+    result = subprocess.run([rnn, "translate", "--model", model, "--json", "--max-length", str(max_length), "--", *texts],
+                            capture_output=True, text=True)
+    if result.returncode not in (0, 1):
+        raise SystemExit(f"check-pytorch: `rnn translate` failed ({result.returncode}):\n{result.stderr}")
+    lines = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+    if len(lines) != len(texts):
+        raise SystemExit(f"check-pytorch: `rnn translate` printed {len(lines)} results for {len(texts)} texts")
+    return lines
+
+
+def check_translation(args, texts, weights, metadata, config):
+    for key in ("rnnkit.vocabulary", "rnnkit.source_vocabulary"):
+        if key not in metadata:
+            raise SystemExit(f"check-pytorch: {args.model} has no `{key}` metadata: not an RNNKit translation model")
+    s2s = seq2seq_module()
+    target_vocabulary = json.loads(metadata["rnnkit.vocabulary"])
+    source_vocabulary = json.loads(metadata["rnnkit.source_vocabulary"])
+    specials = ["<pad>", "<unk>", "<bos>", "<eos>"]
+    if [s2s.PAD, s2s.UNK, s2s.BOS, s2s.EOS] != list(range(4)):
+        raise SystemExit("check-pytorch: seq2seq_fixtures.py's special ids are not 0 <pad>, 1 <unk>, 2 <bos>, 3 <eos>")
+    for name, vocabulary in (("source", source_vocabulary), ("target", target_vocabulary)):
+        if vocabulary[:4] != specials:
+            raise SystemExit(f"check-pytorch: the {name} vocabulary begins {vocabulary[:4]}, not {specials}")
+    tokenizer = Tokenizer(config.get("tokenizer", "spaces"))
+    ids = {w: i for i, w in enumerate(source_vocabulary)}
+
+    model = s2s.Seq2Seq(config)
+    model.load_state_dict(weights, strict=True)
+    model = model.to(getattr(torch, args.dtype)).eval()
+    print(f"model: {args.model}")
+    print(f"  translation: {config['cell']} encoder ({config.get('encoder_layers', 1)} layer(s), "
+          f"{'bidirectional' if config.get('bidirectional') else 'unidirectional'}, hidden {config['encoder_hidden_size']}), "
+          f"{config['attention']} attention, {config['cell']} decoder (hidden {config['decoder_hidden_size']}), "
+          f"embedding {config['embedding_size']}; vocabularies {len(source_vocabulary)} source, "
+          f"{len(target_vocabulary)} target; tokenizer {tokenizer}")
+    print(f"  PyTorch {torch.__version__}, {args.dtype}; load_state_dict(strict=True): {len(weights)} tensors; "
+          f"greedy, at most {args.max_length} steps")
+
+    tokenized = [(text, tokenizer.tokens(text)) for text in texts]
+    skipped = 0
+    for text, tokens in tokenized:
+        if tokens is None:
+            skipped += 1
+            print(f"skipped (non-ASCII text; the {tokenizer} port is ASCII-only): {text!r}")
+    tokenized = [(text, tokens) for text, tokens in tokenized if tokens is not None]
+    if not tokenized:
+        raise SystemExit("check-pytorch: no text left to compare")
+
+    rnn = find_rnn(args.rnn)
+    rnnkit = run_translate(rnn, args.model, [text for text, _ in tokenized], args.max_length)
+
+    rounding = 5e-5  # `rnn translate --json` writes attention weights with 4 decimals
+    worst_attention, worst_logp, compared, failures = 0.0, 0.0, 0, 0
+    for (text, tokens), theirs in zip(tokenized, rnnkit):
+        if "error" in theirs:
+            failures += 1
+            print(f"MISMATCH: RNNKit failed on {text!r}: {theirs['error']}")
+            continue
+        if not text.strip():  # RNNKit translates an empty sentence as an empty line, without decoding
+            ok = theirs["tokens"] == [] and theirs["translation"] == ""
+            failures += not ok
+            print(f"{'ok' if ok else 'MISMATCH'}: empty text {text!r}; RNNKit: {theirs['translation']!r}")
+            continue
+        unknown = [t for t in tokens if t not in ids]
+        source = [s2s.BOS] + [ids.get(t, s2s.UNK) for t in tokens] + [s2s.EOS]
+        out, finished, logp, rows, gap = greedy(model, s2s, source, args.max_length)
+        words = [target_vocabulary[i] for i in out]
+
+        problems = []
+        if theirs["source_tokens"] != ["<bos>"] + tokens + ["<eos>"]:
+            problems.append(f"source tokens differ: Python {tokens}, RNNKit {theirs['source_tokens'][1:-1]}")
+        if theirs["unknown_words"] != unknown:
+            problems.append(f"unknown words differ: Python {unknown}, RNNKit {theirs['unknown_words']}")
+        if theirs["tokens"] != words or theirs["finished"] != finished:
+            problems.append("the translations differ")
+        their_rows = theirs["attention"]
+        if config["attention"] == "none":
+            attention_difference = 0.0
+            if their_rows:
+                problems.append(f"RNNKit reports attention ({len(their_rows)} rows) for a model without attention")
+        elif len(their_rows) != len(rows) or any(len(a) != len(b) for a, b in zip(their_rows, rows)):
+            attention_difference = float("nan")
+            problems.append(f"attention shapes differ: PyTorch {len(rows)} x {len(source)}, RNNKit {len(their_rows)} rows "
+                            f"of {sorted({len(r) for r in their_rows})}")
+        else:
+            attention_difference = max((abs(a - (b if b is not None else float("nan")))
+                                        for ra, rb in zip(rows, their_rows) for a, b in zip(ra, rb)), default=0.0)
+            worst_attention = max(worst_attention, attention_difference)
+            if not attention_difference <= args.tolerance + rounding:
+                problems.append(f"attention differs by {attention_difference:.3g}")
+        their_logp = theirs["log_probability"]
+        logp_difference = abs(logp - their_logp) if their_logp is not None else float("nan")
+        worst_logp = max(worst_logp, logp_difference) if logp_difference == logp_difference else worst_logp
+        if not logp_difference <= args.tolerance:
+            problems.append(f"log-probability differs by {logp_difference:.3g}")
+        compared += 1
+        failures += bool(problems)
+        if problems or not args.quiet:
+            end = "<eos>" if finished else f"no <eos> after {args.max_length} steps"
+            their_end = "<eos>" if theirs["finished"] else f"no <eos> after {args.max_length} steps"
+            print(f"{'MISMATCH' if problems else 'ok'}: {text!r}")
+            print(f"    source: {len(source)} tokens (with <bos>, <eos>), {len(unknown)} unknown")
+            print(f"    PyTorch: {' '.join(words)!r} ({end}), log p {logp:.7f}")
+            print(f"    RNNKit:  {' '.join(theirs['tokens'])!r} ({their_end}), log p {their_logp:.7f}"
+                  if their_logp is not None else f"    RNNKit:  {' '.join(theirs['tokens'])!r} ({their_end}), log p null")
+            detail = "no attention" if config["attention"] == "none" else \
+                f"attention {len(rows)} x {len(source)}, max |difference| {attention_difference:.3g}"
+            print(f"    {detail}; log p |difference| {logp_difference:.3g}; smallest top-2 logit gap {gap:.3g}")
+            for p in problems:
+                print(f"    {p}")
+
+    print(f"{compared} text(s) compared, {skipped} skipped; largest |difference|: attention {worst_attention:.3g} "
+          f"(tolerance {args.tolerance:g} + {rounding:g} rounding), log p {worst_logp:.3g} (tolerance {args.tolerance:g}); "
+          f"{'FAIL' if failures else 'PASS'}")
+    return 1 if failures else 0
+
+
+# ---------------------------------------------------------------------------------------------
+# Classifiers, and the command line
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("model", help="an RNNKit model file (rnn train --output)")
@@ -283,7 +451,11 @@ def main():
     parser.add_argument("--dtype", choices=["float32", "float64"], default="float32",
                         help="PyTorch's computation precision (default float32, the file's)")
     parser.add_argument("--quiet", action="store_true", help="print only the summary")
+    parser.add_argument("--max-length", type=int, default=50,
+                        help="translation models: the most decoder steps, <eos> included (default 50)")
     args = parser.parse_intermixed_args()
+    if args.max_length < 1:
+        parser.error("--max-length must be at least 1")
 
     texts = args.texts or [line.strip() for line in sys.stdin if line.strip()]
     if not texts:
@@ -292,14 +464,19 @@ def main():
     weights = load_file(args.model)
     with safe_open(args.model, framework="pt") as f:
         metadata = f.metadata() or {}
-    for key in ("rnnkit.config", "rnnkit.vocabulary", "rnnkit.labels"):
+    if "rnnkit.config" not in metadata:
+        raise SystemExit(f"check-pytorch: {args.model} has no `rnnkit.config` metadata: not an RNNKit model")
+    config = json.loads(metadata["rnnkit.config"])
+    task = config.get("task", "classify")
+    if task == "translation":
+        return check_translation(args, texts, weights, metadata, config)
+    if task != "classify":
+        raise SystemExit(f"check-pytorch: task {task!r}; this script checks classifiers and translation models")
+    for key in ("rnnkit.vocabulary", "rnnkit.labels"):
         if key not in metadata:
             raise SystemExit(f"check-pytorch: {args.model} has no `{key}` metadata: not an RNNKit classifier")
-    config = json.loads(metadata["rnnkit.config"])
     vocabulary = json.loads(metadata["rnnkit.vocabulary"])
     labels = json.loads(metadata["rnnkit.labels"])
-    if config.get("task", "classify") != "classify":
-        raise SystemExit(f"check-pytorch: task {config.get('task')!r}; this script checks classifiers")
     tokenizer = Tokenizer(config.get("tokenizer", "spaces"))
     ids = {w: i for i, w in enumerate(vocabulary)}
     unk = ids.get("<unk>")
@@ -320,7 +497,7 @@ def main():
     for text, tokens in tokenized:
         if tokens is None:
             skipped += 1
-            print(f"skipped (non-ASCII text; the {tokenizer.kind} port is ASCII-only): {text!r}")
+            print(f"skipped (non-ASCII text; the {tokenizer} port is ASCII-only): {text!r}")
     tokenized = [(text, tokens) for text, tokens in tokenized if tokens is not None]
     if not tokenized:
         raise SystemExit("check-pytorch: no text left to compare")
