@@ -335,6 +335,9 @@ struct TranslationNonFiniteTests {
         let run = try CLI.run(["train-seq2seq", "--source", "a.de", "--target", "a.en", "--min-count", "1", "--embedding-size", "16",
                                "--hidden-size", "16", "--epochs", "2", "--learning-rate", "1e30", "--output", "m.st"], in: folder)
         #expect(run.exited, "\(run)")
-        for word in ["nan", "inf"] { #expect(!run.stdout.contains(word) && !run.stderr.contains(word), "\(run)") }
+        for word in ["loss nan", "ppl nan", "loss inf", "ppl inf", "loss -nan"] {
+            #expect(!run.stdout.contains(word) && !run.stderr.contains(word), "\(run)")
+        }
+        #expect(run.stdout.contains("train loss not finite"), "the skipped step's epoch says so\n\(run)")
     }
 }
