@@ -133,6 +133,10 @@ struct Evaluate: ParsableCommand {
     private func evaluateTranslation(_ translator: Seq2SeqModel) throws {
         try checkOutputs([("--output-translations", outputTranslations)],
                          inputs: [("--model", model), ("--source", source), ("--target", target), ("--data", data)])
+        if let flag = limits.givenFlag {
+            throw CommandError("\(flag) applies to classifiers; \(model) is a translation model. Give --max-sentence-bytes to limit a sentence.")
+        }
+        try checkDifferentSides([("--source", source, "--target", target)])
         let pairs = try reportingErrors { try files.read(source: source, target: target, tsv: data, flags: Self.flags) }
         let options = translationOptions
         let console = ProgressOutput(quiet: json || !stdoutIsTerminal)
@@ -143,6 +147,11 @@ struct Evaluate: ParsableCommand {
             console.live("translating: \(done)/\(pairs.count)")
         }
         console.clearLive()
+        guard scores.loss.isFinite else {
+            throw CommandError("\(model): the model computed numbers that are not finite (NaN or infinite) on these pairs, so its "
+                               + "translations and scores are meaningless: its weights are too large. Train the model again "
+                               + "(a lower --learning-rate or --clip-norm may help).")
+        }
         if let outputTranslations {
             let text = scores.hypotheses.map { $0 + "\n" }.joined()
             try reportingErrors { try AtomicFile.write(Array(text.utf8), to: outputTranslations) }
@@ -153,9 +162,10 @@ struct Evaluate: ParsableCommand {
             print("{\"bleu\": \(number(scores.bleu)), \"chrf\": \(number(scores.chrF)), \"loss\": \(number(scores.loss)), "
                   + "\"perplexity\": \(number(scores.perplexity)), \"sentences\": \(scores.sentences), \"beam\": \(options.beam)}")
         } else {
-            print(String(format: "sentences: %d   %@   BLEU: %.2f   chrF: %.2f   loss: %.4f   perplexity: %.2f", scores.sentences,
+            let perplexity = scores.perplexity.isFinite ? String(format: "%.2f", scores.perplexity) : "> 1e308"
+            print(String(format: "sentences: %d   %@   BLEU: %.2f   chrF: %.2f   loss: %.4f   perplexity: %@", scores.sentences,
                          options.beam == 1 ? "greedy" : "beam \(options.beam)", scores.bleu, scores.chrF, scores.loss,
-                         scores.perplexity))
+                         perplexity))
         }
         if let outputTranslations {
             printError("wrote \(outputTranslations) (\(scores.hypotheses.count) translation\(scores.hypotheses.count == 1 ? "" : "s")).")

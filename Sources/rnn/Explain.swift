@@ -83,6 +83,8 @@ struct Explain: ParsableCommand {
             } catch ExplanationError.tooManyTokens(let count, let limit) {
                 fail("\(what()) has \(count) tokens, more than \(limit); give --max-tokens to raise the limit (the work grows with the square of the length).",
                      text: text)
+            } catch let error as CommandError {
+                fail("\(what()): \(error)", text: text)
             } catch {
                 fail(String(describing: error), text: text)
             }
@@ -159,7 +161,10 @@ enum Explainer {
         switch self {
         case .classifier(let m): return .classifier(try m.explain(text, units: units, maxTokens: maxTokens))
         case .languageModel(let m): return .languageModel(try m.explain(text, units: units))
-        case .translation(let m): return .translation(source: text, m.translate(text))
+        case .translation(let m):
+            let t = m.translate(text)
+            guard t.isFinite else { throw CommandError(nonFiniteTranslation) }
+            return .translation(source: text, t)
         }
     }
 }

@@ -14,6 +14,9 @@ struct TextLimitOptions: ParsableArguments {
         if maxTextBytes < 1 { throw ValidationError("--max-text-bytes must be at least 1 (got \(maxTextBytes)).") }
     }
 
+    /// "--max-text-bytes" when it was given a value other than the default (for refusing it where it does not apply).
+    var givenFlag: String? { maxTextBytes == Self.defaultMaxTextBytes ? nil : "--max-text-bytes" }
+
     /// Why `text` (described by `what`) is refused, or nil.
     func problem(_ text: String, _ what: @autoclosure () -> String) -> String? {
         guard text.utf8.count > maxTextBytes else { return nil }

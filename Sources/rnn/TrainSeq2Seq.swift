@@ -140,6 +140,7 @@ struct TrainSeq2Seq: ParsableCommand {
         if output.isEmpty || output.hasSuffix("/") {
             throw ValidationError("--output must name a file, e.g. de-en.safetensors (got \"\(output)\").")
         }
+        _ = try recipe()  // the network's sizes together (dot attention's), refused with the usage line
     }
 
     /// The library recipe these options choose: notebook 3's, with every option given replacing its value.
@@ -187,12 +188,18 @@ struct TrainSeq2Seq: ParsableCommand {
                          inputs: [("--source", source), ("--target", target), ("--data", data),
                                   ("--validation-source", validationSource), ("--validation-target", validationTarget),
                                   ("--validation-data", validationData)])
+        try checkDifferentSides([("--source", source, "--target", target),
+                                 ("--validation-source", validationSource, "--validation-target", validationTarget)])
         let train = try reportingErrors { try files.read(source: source, target: target, tsv: data, flags: Self.trainFlags) }
         let validation = try reportingErrors {
             validationSource == nil && validationData == nil ? []
                 : try files.read(source: validationSource, target: validationTarget, tsv: validationData, flags: Self.validationFlags)
         }
-        let run = try reportingErrors { try Seq2SeqTraining(train: train, validation: validation, recipe: recipe) }
+        let run = try reportingErrors {
+            do { return try Seq2SeqTraining(train: train, validation: validation, recipe: recipe) } catch TrainingError.invalidRecipe(let p) {
+                throw CommandError(p.replacingOccurrences(of: "minCount", with: "--min-count") + ".")
+            }
+        }
         let model = run.model, c = model.configuration
         let trainWords = run.train.reduce(0) { $0 + $1.target.count - 1 }
         out.line("\(train.count) training pairs, \(validation.count) validation pairs; vocabularies: "
@@ -240,8 +247,9 @@ struct TrainSeq2Seq: ParsableCommand {
                         lastDraw = p.elapsed
                         let epochText = t.epochs.map { "epoch \(p.epoch)/\($0)" } ?? "epoch \(p.epoch)"
                         let eta = p.secondsRemaining.isFinite ? "  ETA \(formatDuration(p.secondsRemaining))" : ""
-                        out.live(String(format: "%@  %3.0f%%  batch %d/%d  loss %.4f  %@ words/s%@", epochText,
-                                        p.fractionDone * 100, p.batch, p.batchesPerEpoch, p.epochLoss,
+                        out.live(String(format: "%@  %3.0f%%  batch %d/%d  loss %@  %@ words/s%@", epochText,
+                                        p.fractionDone * 100, p.batch, p.batchesPerEpoch,
+                                        p.epochLoss.isFinite ? String(format: "%.4f", p.epochLoss) : "not finite",
                                         formatRate(p.tokensPerSecond), eta))
                     case .evaluated(let e):
                         var note = ""
@@ -251,8 +259,8 @@ struct TrainSeq2Seq: ParsableCommand {
                         }
                         var line = "epoch \(e.epoch)"
                         if !e.completeEpoch { line += " (stopped by --max-time)" }
-                        line += String(format: ": train loss %.4f (ppl %.2f)", e.train.loss, e.train.perplexity)
-                        if let v = e.validation { line += String(format: "  val loss %.4f (ppl %.2f)", v.loss, v.perplexity) }
+                        line += ": train loss " + lossText(e.train)
+                        if let v = e.validation { line += "  val loss " + lossText(v) }
                         line += String(format: "  %@ words/s  %.1f s", formatRate(e.tokensPerSecond), e.elapsed)
                         out.line(line + note)
                     case .skippedStep(let epoch, let batch):
@@ -290,6 +298,24 @@ struct TrainSeq2Seq: ParsableCommand {
 }
 
 extension Seq2SeqAttention: ExpressibleByArgument {}
+
+/// Refuses a source file that is also the target file (the same path or a link to it): pairs of
+/// a sentence and itself are a mistake, not translations.
+func checkDifferentSides(_ sides: [(String, String?, String, String?)]) throws {
+    for (sourceFlag, source, targetFlag, target) in sides {
+        if let source, let target, OutputFile.sameFile(source, target) {
+            throw CommandError("\(sourceFlag) \(source) and \(targetFlag) \(target) are the same file: \(targetFlag) must hold the "
+                               + "translations of the sentences in \(sourceFlag). Give the other language's file.")
+        }
+    }
+}
+
+/// "0.1234 (ppl 1.13)", or what a loss that is not a finite number (a skipped step's NaN, an
+/// overflow) means: no NaN or infinity is printed.
+func lossText(_ m: Metrics) -> String {
+    guard m.loss.isFinite else { return "not finite (NaN or infinite: the step was skipped or the model overflows)" }
+    return m.perplexity.isFinite ? String(format: "%.4f (ppl %.2f)", m.loss, m.perplexity) : String(format: "%.4f (ppl > 1e308)", m.loss)
+}
 
 /// `rnn train-seq2seq`'s defaults: notebook 3's recipe.
 enum TrainSeq2SeqDefaults: RecipeDefaults {

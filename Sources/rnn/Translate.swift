@@ -51,6 +51,7 @@ struct Translate: ParsableCommand {
                 return
             }
             let t = translator.translate(sentence, options: options)
+            guard t.isFinite else { return fail("\(what()): \(nonFiniteTranslation)") }
             if json {
                 print(TranslationJSON.line(source: text, t))
             } else {
@@ -75,6 +76,10 @@ struct Translate: ParsableCommand {
         if failures > 0 { throw ExitCode(1) }
     }
 }
+
+/// Why a translation whose numbers are not finite is refused (`Translation.isFinite`).
+let nonFiniteTranslation = "the model computed numbers that are not finite (NaN or infinite) translating it, so its words are "
+    + "meaningless: its weights are too large. Train the model again (a lower --learning-rate or --clip-norm may help)."
 
 /// "2 words are not in the model's vocabulary and were read as <unk>: "foo", "bar"".
 func unknownWordsNote(_ words: [String]) -> String {

@@ -297,8 +297,47 @@ extension HostileCase {
                     arguments: ["evaluate", "--model", "m.safetensors", "--source", "a.de", "--target", "a.en",
                                 "--output-translations", "no/hyp.en"], status: 1,
                     firstLine: "Error: --output-translations no/hyp.en: the folder no does not exist"),
+        HostileCase(name: "train-seq2seq: --min-count above every word's count", files: ["a.de": "der hund .\n", "a.en": "the dog .\n"],
+                    arguments: ["train-seq2seq", "--source", "a.de", "--target", "a.en", "--min-count", "1000000", "--output", "m.st"],
+                    status: 1, firstLine: "Error: no source word is seen at least --min-count (1000000) times in the 1 training pair",
+                    unchanged: ["m.st"]),
+        HostileCase(name: "train-seq2seq: --source and --target the same file", files: ["a.de": "der hund .\n"],
+                    arguments: ["train-seq2seq", "--source", "a.de", "--target", "a.de", "--output", "m.st"],
+                    status: 1, firstLine: "Error: --source a.de and --target a.de are the same file", unchanged: ["m.st"]),
+        HostileCase(name: "train-seq2seq: dot attention with a wrong decoder size, with the usage",
+                    arguments: ["train-seq2seq", "--source", "a.de", "--target", "a.en", "--attention", "dot", "--hidden-size", "16",
+                                "--decoder-hidden-size", "7", "--output", "m.st"],
+                    status: 64, firstLine: "Error: dot attention needs --decoder-hidden-size equal to the encoder's output size 32"),
+        HostileCase(name: "evaluate: --source and --target the same file", files: ["a.de": "der hund .\n"], setup: translationModel,
+                    arguments: ["evaluate", "--model", "m.safetensors", "--source", "a.de", "--target", "a.de"],
+                    status: 1, firstLine: "Error: --source a.de and --target a.de are the same file"),
+        HostileCase(name: "evaluate: --max-text-bytes on a translation model", files: ["a.de": "der hund .\n", "a.en": "the dog .\n"],
+                    setup: translationModel,
+                    arguments: ["evaluate", "--model", "m.safetensors", "--source", "a.de", "--target", "a.en", "--max-text-bytes", "5"],
+                    status: 1, firstLine: "Error: --max-text-bytes applies to classifiers; m.safetensors is a translation model."),
         HostileCase(name: "explain: --unit on a translation model", setup: translationModel,
                     arguments: ["explain", "--model", "m.safetensors", "--unit", "1", "der hund ."], status: 1,
                     firstLine: "Error: --unit: units are shown for classifiers and language models; a translation model shows its attention."),
     ]
+}
+
+@Suite("Translation CLI: non-finite numbers")
+struct TranslationNonFiniteTests {
+    @Test("A loss that is not finite (a skipped step) is never printed as nan")
+    func nonFiniteTrainingLoss() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rnn-s2s-nan-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let de = try String(contentsOf: translationSample.appendingPathComponent("train.de"), encoding: .utf8).split(separator: "\n").prefix(5)
+        let en = try String(contentsOf: translationSample.appendingPathComponent("train.en"), encoding: .utf8).split(separator: "\n").prefix(5)
+        try Data((de.joined(separator: "\n") + "\n").utf8).write(to: folder.appendingPathComponent("a.de"))
+        try Data((en.joined(separator: "\n") + "\n").utf8).write(to: folder.appendingPathComponent("a.en"))
+        let run = try CLI.run(["train-seq2seq", "--source", "a.de", "--target", "a.en", "--min-count", "1", "--embedding-size", "16",
+                               "--hidden-size", "16", "--epochs", "2", "--learning-rate", "1e30", "--output", "m.st"], in: folder)
+        #expect(run.exited, "\(run)")
+        for word in ["loss nan", "ppl nan", "loss inf", "ppl inf", "loss -nan"] {
+            #expect(!run.stdout.contains(word) && !run.stderr.contains(word), "\(run)")
+        }
+        #expect(run.stdout.contains("train loss not finite"), "the skipped step's epoch says so\n\(run)")
+    }
 }

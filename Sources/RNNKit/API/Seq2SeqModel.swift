@@ -158,6 +158,10 @@ public final class Seq2SeqModel: @unchecked Sendable {
         let network = Seq2SeqNetwork(config)
         try StateDict.load(file.tensors, into: network.parameters, stack: network.encoder.rnn, path: path)
         let extra = contents.configuration.extra
+        if extra.tokenizer.kind == .characters {
+            throw ModelFileError(kind: .inconsistent, path: path,
+                                 detail: "the tokenizer is `characters`, but a translation model reads words (`words` or `spaces`).")
+        }
         self.init(network: network, sourceVocabulary: source, targetVocabulary: contents.vocabulary,
                   tokenizer: extra.tokenizer, training: extra.training)
     }
@@ -208,6 +212,12 @@ public struct Translation: Sendable, Equatable, Codable {
     public var finished: Bool
     /// log p of the translation under the model.
     public var logProbability: Double
+
+    /// Whether every number of the translation is finite. It is not when the model's weights are
+    /// so large that its computation overflows (NaN or infinity): the words are then meaningless.
+    public var isFinite: Bool {
+        logProbability.isFinite && attention.allSatisfy { $0.allSatisfy(\.isFinite) }
+    }
 }
 
 /// What `Seq2SeqModel.evaluate` measures.

@@ -27,6 +27,13 @@ public final class Seq2SeqTraining {
         let sources = train.map { tokenizer.tokens($0.source) }, targets = train.map { tokenizer.tokens($0.target) }
         let sourceVocabulary = Vocabulary.build(from: sources, minCount: recipe.minCount, specials: Seq2SeqModel.specialTokens)
         let targetVocabulary = Vocabulary.build(from: targets, minCount: recipe.minCount, specials: Seq2SeqModel.specialTokens)
+        for (side, vocabulary) in [("source", sourceVocabulary), ("target", targetVocabulary)]
+        where vocabulary.count <= Seq2SeqModel.specialTokens.count {
+            throw TrainingError.invalidRecipe(
+                "no \(side) word is seen at least minCount (\(recipe.minCount)) time\(recipe.minCount == 1 ? "" : "s") in the "
+                    + "\(train.count) training pair\(train.count == 1 ? "" : "s"), so the \(side) vocabulary would hold only "
+                    + "<pad>, <unk>, <bos> and <eos>; lower minCount or give more pairs")
+        }
         let configuration = recipe.configuration(sourceVocabularySize: sourceVocabulary.count,
                                                  targetVocabularySize: targetVocabulary.count)
         if let problem = configuration.problem { throw TrainingError.invalidRecipe(problem) }
