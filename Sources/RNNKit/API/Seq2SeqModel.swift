@@ -64,7 +64,7 @@ public final class Seq2SeqModel: @unchecked Sendable {
         precondition(options.problem == nil, options.problem ?? "")
         let source = encodeSource(text)
         let decoded = search.decode(source.ids, beam: options.beam, maxLength: options.maxLength,
-                                    lengthPenalty: options.lengthPenalty)
+                                    lengthPenalty: options.lengthPenalty, keepAttention: options.includeAttention)
         let words = decoded.tokens.map { targetVocabulary.tokens[$0] }
         return Translation(text: Detokenizer.text(words), tokens: words,
                            sourceTokens: ["<bos>"] + tokenizer.tokens(text) + ["<eos>"], unknownWords: source.unknown,
@@ -81,8 +81,10 @@ public final class Seq2SeqModel: @unchecked Sendable {
         precondition(sources.count == references.count, "\(sources.count) sources for \(references.count) references")
         var hypotheses: [String] = []
         hypotheses.reserveCapacity(sources.count)
+        var decoding = options
+        decoding.includeAttention = false
         for (k, s) in sources.enumerated() {
-            hypotheses.append(translate(s, options: options).text)
+            hypotheses.append(translate(s, options: decoding).text)
             progress(k + 1)
         }
         let lowercase = tokenizer.lowercase
@@ -179,11 +181,14 @@ public struct TranslationOptions: Sendable, Equatable {
     public var maxLength = 50
     /// α of the length normalisation log p / n^α that ranks finished hypotheses (0: none).
     public var lengthPenalty = 1.0
+    /// Whether `Translation.attention` is filled (a row per output word, as long as the source).
+    public var includeAttention = true
 
-    public init(beam: Int = 1, maxLength: Int = 50, lengthPenalty: Double = 1) {
+    public init(beam: Int = 1, maxLength: Int = 50, lengthPenalty: Double = 1, includeAttention: Bool = true) {
         self.beam = beam
         self.maxLength = maxLength
         self.lengthPenalty = lengthPenalty
+        self.includeAttention = includeAttention
     }
 
     /// Why these options cannot decode, or nil.

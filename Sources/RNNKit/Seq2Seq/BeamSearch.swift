@@ -14,7 +14,8 @@ package struct DecodedSequence: Sendable, Equatable {
     package var logProbability: Double
     /// The score the search ranked by: logProbability / (steps)^α.
     package var score: Double
-    /// α over the source positions at each step ((tokens.count + 1) × S with <eos>), empty without attention.
+    /// α over the source positions at each step ((tokens.count + 1) × S with <eos>); empty without
+    /// attention or when not asked for.
     package var attention: [[Float]]
 }
 
@@ -40,7 +41,8 @@ package final class BeamSearch {
     package init(_ network: Seq2SeqNetwork) { self.network = network }
 
     /// Decodes `source` ([<bos>, …, <eos>] ids).
-    package func decode(_ source: [Int], beam K: Int = 1, maxLength: Int, lengthPenalty alpha: Double = 1) -> DecodedSequence {
+    package func decode(_ source: [Int], beam K: Int = 1, maxLength: Int, lengthPenalty alpha: Double = 1,
+                        keepAttention: Bool = true) -> DecodedSequence {
         precondition(K >= 1 && maxLength >= 1 && !source.isEmpty, "beam \(K), max length \(maxLength), \(source.count) source ids")
         let net = network, decoder = net.decoder, c = net.configuration
         let (Hk, Hd, Vt, GH, I, X) = (c.keySize, c.decoderHiddenSize, c.targetVocabularySize, decoder.gateWidth,
@@ -79,9 +81,16 @@ package final class BeamSearch {
                                              weights: hasAttention ? weights.get(K * S) : nil, outputInput: outputInput.get(K * X))
         let lg = logits.get(K * Vt), probabilities = self.probabilities.get(Vt)
 
-        struct Hypothesis { var tokens: [Int]; var logp: Double; var attention: [[Float]] }
-        var live = [Hypothesis(tokens: [], logp: 0, attention: [])]
-        var finished: [DecodedSequence] = []
+        // Every word chosen is a node pointing at its parent's node, so a step costs the same however
+        // long the hypotheses are; a hypothesis is read back by following the pointers once, at the end.
+        // Attention rows are kept (one per node) only when asked for.
+        struct Node { var parent: Int; var token: Int }
+        var nodes: [Node] = []
+        var rows: [Float] = []
+        struct Hypothesis { var node: Int; var logp: Double; var length: Int }
+        struct Ending { var node: Int; var logp: Double; var score: Double; var finished: Bool }
+        var live = [Hypothesis(node: -1, logp: 0, length: 0)]
+        var endings: [Ending] = []
         func normalized(_ logp: Double, _ n: Int) -> Double { alpha == 0 ? logp : logp / pow(Double(n), alpha) }
 
         for step in 0..<maxLength {
@@ -103,35 +112,44 @@ package final class BeamSearch {
             var next: [Hypothesis] = []
             var parents: [Int] = []
             for cand in candidates {
-                if next.count + finished.count >= K { break }
+                if next.count + endings.count >= K { break }
                 let parent = live[cand.row]
-                var attention = parent.attention
-                if hasAttention { attention.append(Array(UnsafeBufferPointer(start: cache.weights! + cand.row * S, count: S))) }
+                nodes.append(Node(parent: parent.node, token: cand.token))
+                if keepAttention && hasAttention {
+                    rows.append(contentsOf: UnsafeBufferPointer(start: cache.weights! + cand.row * S, count: S))
+                }
                 if cand.token == Seq2SeqNetwork.end {
-                    finished.append(DecodedSequence(tokens: parent.tokens, finished: true, logProbability: cand.score,
-                                                    score: normalized(cand.score, step + 1), attention: attention))
+                    endings.append(Ending(node: nodes.count - 1, logp: cand.score, score: normalized(cand.score, step + 1),
+                                          finished: true))
                 } else {
-                    next.append(Hypothesis(tokens: parent.tokens + [cand.token], logp: cand.score, attention: attention))
+                    next.append(Hypothesis(node: nodes.count - 1, logp: cand.score, length: parent.length + 1))
                     parents.append(cand.row)
                 }
             }
-            if finished.count >= K || next.isEmpty { live = []; break }
+            if endings.count >= K || next.isEmpty { live = []; break }
             // The survivors' states, gathered from their parents' rows.
             for (r, p) in parents.enumerated() {
                 (hPrev + r * Hd).update(from: hNext + p * Hd, count: Hd)
                 if let cPrev, let cNext { (cPrev + r * Hd).update(from: cNext + p * Hd, count: Hd) }
-                tok[r] = next[r].tokens.last!
+                tok[r] = nodes[next[r].node].token
             }
             live = next
         }
         for h in live {
-            finished.append(DecodedSequence(tokens: h.tokens, finished: false, logProbability: h.logp,
-                                            score: normalized(h.logp, h.tokens.count), attention: h.attention))
+            endings.append(Ending(node: h.node, logp: h.logp, score: normalized(h.logp, h.length), finished: false))
         }
         // The best score; ties go to the hypothesis found first.
-        var best = finished[0]
-        for f in finished.dropFirst() where f.score > best.score { best = f }
-        return best
+        var best = endings[0]
+        for e in endings.dropFirst() where e.score > best.score { best = e }
+        var tokens: [Int] = [], attention: [[Float]] = []
+        var node = best.node
+        while node >= 0 {
+            if !(best.finished && node == best.node) { tokens.append(nodes[node].token) }
+            if keepAttention && hasAttention { attention.append(Array(rows[(node * S)..<((node + 1) * S)])) }
+            node = nodes[node].parent
+        }
+        return DecodedSequence(tokens: tokens.reversed(), finished: best.finished, logProbability: best.logp,
+                               score: best.score, attention: attention.reversed())
     }
 
     /// The indices of the k largest of x[0..<n], largest first (ties: the lower index first).
