@@ -144,7 +144,7 @@ struct TrainLM: ParsableCommand {
         let checkpoint = try checkpoints.checkpointPath()
 
         let live = !quiet && stdoutIsTerminal
-        var lastDraw = -1.0
+        var progress = TrainingProgressLines(out: out, live: live, epochs: recipe.training.epochs, unit: unit)
         let t = recipe.training
         let card = TrainingReport.ModelCard(
             title: "rnn train-lm: \(text)",
@@ -171,18 +171,9 @@ struct TrainLM: ParsableCommand {
                         out.line("\(configuration.cell.rawValue), \(layers) layer\(layers == 1 ? "" : "s") of \(configuration.hiddenSize), "
                                  + "\(plan.parameterCount) parameters; \(plan.batchesPerEpoch) batches of "
                                  + "\(options.batchSize)×\(options.sequenceLength) per epoch; \(budget.joined(separator: ", "))")
-                        if let r = plan.resumed {
-                            out.line(String(format: "resuming from %@ at epoch %d, batch %d (%.1f s used)", checkpoint ?? "",
-                                            r.epoch, r.batch, r.elapsed))
-                        }
+                        progress.resumed(plan, from: checkpoint)
                     case .batch(let p):
-                        guard live, p.elapsed - lastDraw >= 0.2 || p.batch == p.batchesPerEpoch else { return }
-                        lastDraw = p.elapsed
-                        let epochText = options.epochs.map { "epoch \(p.epoch)/\($0)" } ?? "epoch \(p.epoch)"
-                        let eta = p.secondsRemaining.isFinite ? "  ETA \(formatDuration(p.secondsRemaining))" : ""
-                        out.live(String(format: "%@  %3.0f%%  batch %d/%d  loss %.4f  %@ %@/s%@", epochText,
-                                        p.fractionDone * 100, p.batch, p.batchesPerEpoch, p.epochLoss,
-                                        formatRate(p.tokensPerSecond), unit, eta))
+                        progress.batch(p)
                     case .evaluated(let e):
                         var note = ""
                         if e.isBest {
@@ -191,9 +182,7 @@ struct TrainLM: ParsableCommand {
                         }
                         out.line(report(e, level: level, unit: unit) + note)
                     case .skippedStep(let epoch, let batch):
-                        out.clearLive()
-                        printError("warning: epoch \(epoch), batch \(batch): the gradient is not finite (NaN or infinite); step skipped. "
-                                   + "A lower --learning-rate or --clip-norm may help.")
+                        progress.skipped(epoch: epoch, batch: batch)
                     }
                 }
             } catch let error as TrainingError {

@@ -207,7 +207,7 @@ struct TrainSeq2Seq: ParsableCommand {
                  + "words seen fewer than \(minCount) times are <unk>)")
         let checkpoint = try checkpoints.checkpointPath()
         let live = !quiet && stdoutIsTerminal
-        var lastDraw = -1.0
+        var progress = TrainingProgressLines(out: out, live: live, epochs: recipe.training.epochs, unit: "words")
         let t = recipe.training
         let card = TrainingReport.ModelCard(
             title: "rnn train-seq2seq: \(data ?? source ?? "")",
@@ -238,19 +238,9 @@ struct TrainSeq2Seq: ParsableCommand {
                                  + "\(c.attention) attention, \(c.cell.rawValue) decoder (\(c.decoderHiddenSize)), embeddings \(c.embeddingSize); "
                                  + "\(plan.parameterCount) parameters; \(plan.batchesPerEpoch) batches of \(t.batchSize) pairs per epoch "
                                  + "(\(trainWords) target words); \(budget.joined(separator: ", "))")
-                        if let r = plan.resumed {
-                            out.line(String(format: "resuming from %@ at epoch %d, batch %d (%.1f s used)", checkpoint ?? "",
-                                            r.epoch, r.batch, r.elapsed))
-                        }
+                        progress.resumed(plan, from: checkpoint)
                     case .batch(let p):
-                        guard live, p.elapsed - lastDraw >= 0.2 || p.batch == p.batchesPerEpoch else { return }
-                        lastDraw = p.elapsed
-                        let epochText = t.epochs.map { "epoch \(p.epoch)/\($0)" } ?? "epoch \(p.epoch)"
-                        let eta = p.secondsRemaining.isFinite ? "  ETA \(formatDuration(p.secondsRemaining))" : ""
-                        out.live(String(format: "%@  %3.0f%%  batch %d/%d  loss %@  %@ words/s%@", epochText,
-                                        p.fractionDone * 100, p.batch, p.batchesPerEpoch,
-                                        p.epochLoss.isFinite ? String(format: "%.4f", p.epochLoss) : "not finite",
-                                        formatRate(p.tokensPerSecond), eta))
+                        progress.batch(p)
                     case .evaluated(let e):
                         var note = ""
                         if e.isBest {
@@ -264,9 +254,7 @@ struct TrainSeq2Seq: ParsableCommand {
                         line += String(format: "  %@ words/s  %.1f s", formatRate(e.tokensPerSecond), e.elapsed)
                         out.line(line + note)
                     case .skippedStep(let epoch, let batch):
-                        out.clearLive()
-                        printError("warning: epoch \(epoch), batch \(batch): the gradient is not finite (NaN or infinite); step skipped. "
-                                   + "A lower --learning-rate or --clip-norm may help.")
+                        progress.skipped(epoch: epoch, batch: batch)
                     }
                 }
             } catch let error as CheckpointError where error.kind == .mismatch {
