@@ -141,22 +141,25 @@ package final class Attention: @unchecked Sendable {
     // MARK: One decoder step
 
     /// α and c for one query per sequence. `projectedKeys` is `projectKeys`' output (nil for dot).
+    /// With `sharedSource` every query reads sequence 0's keys, projection and length (beam
+    /// search's hypotheses of one sentence).
     package func forward(_ B: Int, _ S: Int, query: UnsafePointer<Float>, keys: UnsafePointer<Float>,
-                         projectedKeys: UnsafePointer<Float>?, lengths: [Int],
+                         projectedKeys: UnsafePointer<Float>?, lengths: [Int], sharedSource: Bool = false,
                          weights: UnsafeMutablePointer<Float>, context: UnsafeMutablePointer<Float>) {
-        validate(B, S, lengths)
+        validate(sharedSource ? 1 : B, S, lengths)
         precondition((projectedKeys == nil) == (kind == .dot),
                      "\(kind) attention: projected keys \(projectedKeys == nil ? "missing" : "given")")
         let (Hq, Hk, P) = (querySize, keySize, projectedKeySize)
         let e = scores.get(S)  // (S)
         if kind == .additive { projectQueries(B, query) }
         for b in 0..<B {
-            let L = lengths[b], q = query + b * Hq, k = keys + b * S * Hk  // (Hq), (S, Hk)
+            let n = sharedSource ? 0 : b  // the source sequence
+            let L = lengths[n], q = query + b * Hq, k = keys + n * S * Hk  // (Hq), (S, Hk)
             for s in 0..<L {
                 switch kind {
-                case .additive: e[s] = additiveScore(b, projectedKeys! + (b * S + s) * P)
+                case .additive: e[s] = additiveScore(b, projectedKeys! + (n * S + s) * P)
                 case .dot: e[s] = Self.dot(Hk, q, k + s * Hk)
-                case .general: e[s] = Self.dot(Hq, q, projectedKeys! + (b * S + s) * P)
+                case .general: e[s] = Self.dot(Hq, q, projectedKeys! + (n * S + s) * P)
                 }
             }
             let alpha = weights + b * S  // (S)

@@ -1,7 +1,7 @@
 import Foundation
 
-// Dimension letters: K beams, S source length, Hk key size, Hd decoder hidden size, Vt target
-// vocabulary, X = Hd + Hk + E.
+// Dimension letters: K beams, S source length, P projected key size, Hd decoder hidden size, Vt
+// target vocabulary.
 
 /// A decoded target sentence: its word ids (without <bos> and <eos>), its score and the attention
 /// of each step.
@@ -31,43 +31,35 @@ package struct DecodedSequence: Sendable, Equatable {
 /// when none finished. With K = 1 each step takes the argmax, the greedy decoder exactly.
 package final class BeamSearch {
     let network: Seq2SeqNetwork
-    private let keys = Scratch(), projected = Scratch(), final = Scratch()            // (K, S, ·), (K, Hk)
+    private let projected = Scratch()                                                  // (S, P)
     private let hPrev = Scratch(), cPrev = Scratch(), hNext = Scratch(), cNext = Scratch()  // (K, Hd)
-    private let input = Scratch(), gates = Scratch(), extra = Scratch(), weights = Scratch(), outputInput = Scratch()
+    private let weights = Scratch()                                                    // (K, S)
     private let logits = Scratch()                                                     // (K, Vt)
     private let probabilities = Scratch()                                              // (Vt)
     private let tokens = IndexScratch()
+    private let decodingStep: Seq2SeqDecodingStep
 
-    package init(_ network: Seq2SeqNetwork) { self.network = network }
+    package init(_ network: Seq2SeqNetwork) {
+        self.network = network
+        decodingStep = Seq2SeqDecodingStep(network.decoder)
+    }
 
     /// Decodes `source` ([<bos>, …, <eos>] ids).
     package func decode(_ source: [Int], beam K: Int = 1, maxLength: Int, lengthPenalty alpha: Double = 1,
                         keepAttention: Bool = true) -> DecodedSequence {
         precondition(K >= 1 && maxLength >= 1 && !source.isEmpty, "beam \(K), max length \(maxLength), \(source.count) source ids")
         let net = network, decoder = net.decoder, c = net.configuration
-        let (Hk, Hd, Vt, GH, I, X) = (c.keySize, c.decoderHiddenSize, c.targetVocabularySize, decoder.gateWidth,
-                                      decoder.inputWidth, decoder.outputInputWidth)
-        let lstm = c.cell.hasCellState, gru = c.cell == .gru
+        let (Hd, Vt) = (c.decoderHiddenSize, c.targetVocabularySize)
+        let lstm = c.cell.hasCellState
         var rng = SeededGenerator(seed: 0)  // unused: no dropout in decoding
         let batch = PackedBatch([source])
         let S = source.count
         net.encoder.forward(batch, training: false, rng: &rng)
 
-        // Every beam row reads the same source: the keys, their projection and the final state, K times.
-        let keys = self.keys.get(K * S * Hk), final = self.final.get(K * Hk)
-        for k in 0..<K {
-            (keys + k * S * Hk).update(from: net.encoder.keys, count: S * Hk)
-            (final + k * Hk).update(from: net.encoder.final, count: Hk)
-        }
-        var proj: UnsafeMutablePointer<Float>? = nil
-        if let attention = decoder.attention, attention.kind != .dot {
-            let P = attention.projectedKeySize
-            proj = projected.get(K * S * P)
-            attention.projectKeys(1, S, keys: keys, lengths: [S], projected: proj!)
-            for k in 1..<K { (proj! + k * S * P).update(from: proj!, count: S * P) }
-        }
-        let source = Seq2SeqDecoder.Source(keys: keys, projected: proj.map { UnsafePointer($0) }, steps: S,
-                                           lengths: [Int](repeating: S, count: K), final: final)
+        // Every beam row reads the one sentence's keys, projection and final state.
+        let source = decoder.source(1, steps: S, keys: net.encoder.keys, final: net.encoder.final, lengths: [S],
+                                    projection: projected, shared: true)
+        decodingStep.prepare(keys: net.encoder.keys, steps: S, final: net.encoder.final)
 
         // Each step reads hPrev/cPrev and writes hNext/cNext; the survivors are gathered back into hPrev/cPrev.
         let hPrev = self.hPrev.get(K * Hd), hNext = self.hNext.get(K * Hd)
@@ -76,9 +68,7 @@ package final class BeamSearch {
         let tok = tokens.get(K)
         tok[0] = Seq2SeqNetwork.begin
         let hasAttention = decoder.attention != nil
-        let cache = Seq2SeqDecoder.StepCache(input: input.get(K * I), state: hNext, cellState: cNext, gates: gates.get(K * GH),
-                                             extra: gru ? extra.get(K * Hd) : nil,
-                                             weights: hasAttention ? weights.get(K * S) : nil, outputInput: outputInput.get(K * X))
+        let attentionWeights = hasAttention ? weights.get(K * S) : nil
         let lg = logits.get(K * Vt), probabilities = self.probabilities.get(Vt)
 
         // Every word chosen is a node pointing at its parent's node, so a step costs the same however
@@ -95,9 +85,8 @@ package final class BeamSearch {
 
         for step in 0..<maxLength {
             let b = live.count
-            decoder.stepForward(b, tokens: tok, hPrev: hPrev, cPrev: cPrev.map { UnsafePointer($0) }, source: source,
-                                mask: nil, cache: cache)
-            decoder.output.forward(b, cache.outputInput, lg, exactOneRow: false)
+            decodingStep.step(b, tokens: tok, hPrev: hPrev, cPrev: cPrev.map { UnsafePointer($0) }, source: source, state: hNext,
+                              cellState: cNext, weights: attentionWeights, logits: lg)
             // Candidates: each row's K best words by log-probability.
             var candidates: [(score: Double, row: Int, token: Int)] = []
             candidates.reserveCapacity(b * K)
@@ -116,7 +105,7 @@ package final class BeamSearch {
                 let parent = live[cand.row]
                 nodes.append(Node(parent: parent.node, token: cand.token))
                 if keepAttention && hasAttention {
-                    rows.append(contentsOf: UnsafeBufferPointer(start: cache.weights! + cand.row * S, count: S))
+                    rows.append(contentsOf: UnsafeBufferPointer(start: attentionWeights! + cand.row * S, count: S))
                 }
                 if cand.token == Seq2SeqNetwork.end {
                     endings.append(Ending(node: nodes.count - 1, logp: cand.score, score: normalized(cand.score, step + 1),

@@ -75,13 +75,29 @@ package final class Seq2SeqDecoder: @unchecked Sendable {
 
     /// Where one step reads the source: keys (·, S, Hk) and, for additive and general attention,
     /// their projection (·, S, P), with each row's source length; `final` (·, Hk) is the context
-    /// without attention.
+    /// without attention. `shared`: every row reads the first sentence's (beam search).
     struct Source {
         var keys: UnsafePointer<Float>
         var projected: UnsafePointer<Float>?
         var steps: Int
         var lengths: [Int]
         var final: UnsafePointer<Float>
+        var shared = false
+    }
+
+    /// The source of B sentences — keys (B, S, Hk), final states (B, Hk), lengths — with the
+    /// attention's key projection made into `projection` (B, S, P), once for all the steps that
+    /// read it. `shared` (B = 1): any number of rows will read it.
+    func source(_ B: Int, steps S: Int, keys: UnsafePointer<Float>, final: UnsafePointer<Float>, lengths: [Int],
+                projection: Scratch, shared: Bool = false) -> Source {
+        precondition(!shared || B == 1, "a shared source is one sentence")
+        var projected: UnsafeMutablePointer<Float>? = nil
+        if let attention, attention.kind != .dot {
+            projected = projection.get(B * S * attention.projectedKeySize)
+            attention.projectKeys(B, S, keys: keys, lengths: lengths, projected: projected!)
+        }
+        return Source(keys: keys, projected: projected.map { UnsafePointer($0) }, steps: S, lengths: lengths, final: final,
+                      shared: shared)
     }
 
     /// What one step keeps for its backward, b rows each.
@@ -112,7 +128,9 @@ package final class Seq2SeqDecoder: @unchecked Sendable {
         let ctx = context.get(b * Hk)
         if let attention {
             attention.forward(b, source.steps, query: hPrev, keys: source.keys, projectedKeys: source.projected,
-                              lengths: source.lengths, weights: cache.weights!, context: ctx)
+                              lengths: source.lengths, sharedSource: source.shared, weights: cache.weights!, context: ctx)
+        } else if source.shared {
+            for r in 0..<b { (ctx + r * Hk).update(from: source.final, count: Hk) }
         } else {
             ctx.update(from: source.final, count: b * Hk)
         }
@@ -120,20 +138,13 @@ package final class Seq2SeqDecoder: @unchecked Sendable {
 
         // preX = [emb ‖ c]·W_ihᵀ + b_ih and preH = s_{t−1}·W_hhᵀ + b_hh (into preX for cells that
         // only use the sum); preX is the gate buffer's first use and the cell overwrites it.
-        let preX = cache.gates, separate = cell.separatesPreactivations
-        let preH = separate ? self.preH.get(b * GH) : preX
+        let preX = cache.gates
         for r in 0..<b { (preX + r * GH).update(from: biasIH.value.data, count: GH) }
-        // Float sums for one row too (beam search's K = 1): the precision training uses, and a
-        // quarter of the double product's time.
+        // Float sums for one row too: the precision training uses, and a quarter of the double
+        // product's time.
         MatMul.nt(b, GH, I, rin, lda: I, weightIH.value.data, ldb: I, preX, ldc: GH, accumulate: true, exactOneRow: false)
-        if separate {
-            for r in 0..<b { (preH + r * GH).update(from: biasHH.value.data, count: GH) }
-        } else {
-            for r in 0..<b { Kernels.axpy(GH, 1, biasHH.value.data, preH + r * GH) }
-        }
-        MatMul.nt(b, GH, Hd, hPrev, lda: Hd, weightHH.value.data, ldb: Hd, preH, ldc: GH, accumulate: true, exactOneRow: false)
-        cell.forwardStep(B: b, H: Hd, preX: preX, preH: separate ? UnsafePointer(preH) : nil, hPrev: hPrev, cPrev: cPrev,
-                         h: cache.state, c: cache.cellState, gates: cache.gates, extra: cache.extra)
+        recur(b, preX: preX, hPrev: hPrev, cPrev: cPrev, state: cache.state, cellState: cache.cellState, gates: cache.gates,
+              extra: cache.extra)
         // fc_out's input [s_t ‖ c_t ‖ emb].
         for r in 0..<b {
             let x = cache.outputInput + r * X
@@ -141,6 +152,25 @@ package final class Seq2SeqDecoder: @unchecked Sendable {
             (x + Hd).update(from: ctx + r * Hk, count: Hk)
             (x + Hd + Hk).update(from: rin + r * I, count: E)
         }
+    }
+
+    /// The cell's half of a step, given preX = W_ih·[emb ‖ c_t] + b_ih (b, GH) in `gates`' place
+    /// (the cell overwrites it): adds preH = s_{t−1}·W_hhᵀ + b_hh and runs the cell into s_t
+    /// (`state`) and LSTM's c_t. `Seq2SeqDecodingStep` shares it.
+    func recur(_ b: Int, preX: UnsafeMutablePointer<Float>, hPrev: UnsafePointer<Float>, cPrev: UnsafePointer<Float>?,
+               state: UnsafeMutablePointer<Float>, cellState: UnsafeMutablePointer<Float>?,
+               gates: UnsafeMutablePointer<Float>, extra: UnsafeMutablePointer<Float>?) {
+        let (Hd, GH, separate) = (hiddenSize, gateWidth, cell.separatesPreactivations)
+        // Cells that only use the sum take preH into preX.
+        let preH = separate ? self.preH.get(b * GH) : preX
+        if separate {
+            for r in 0..<b { (preH + r * GH).update(from: biasHH.value.data, count: GH) }
+        } else {
+            for r in 0..<b { Kernels.axpy(GH, 1, biasHH.value.data, preH + r * GH) }
+        }
+        MatMul.nt(b, GH, Hd, hPrev, lda: Hd, weightHH.value.data, ldb: Hd, preH, ldc: GH, accumulate: true, exactOneRow: false)
+        cell.forwardStep(B: b, H: Hd, preX: preX, preH: separate ? UnsafePointer(preH) : nil, hPrev: hPrev, cPrev: cPrev,
+                         h: state, c: cellState, gates: gates, extra: extra)
     }
 
     /// Gradient buffers of one step, b rows each.

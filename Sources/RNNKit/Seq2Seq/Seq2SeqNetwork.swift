@@ -83,14 +83,8 @@ package final class Seq2SeqNetwork: @unchecked Sendable {
         for e in 0..<B { lengths[enc.order[e]] = enc.lengths[e] }
 
         encoder.forward(enc, training: training, rng: &rng)
-        let keys = UnsafePointer(encoder.keys), final = UnsafePointer(encoder.final)
-        var proj: UnsafeMutablePointer<Float>? = nil
-        if let attention = decoder.attention, attention.kind != .dot {
-            proj = projected.get(B * S * attention.projectedKeySize)
-            attention.projectKeys(B, S, keys: keys, lengths: lengths, projected: proj!)
-        }
-        let source = Seq2SeqDecoder.Source(keys: keys, projected: proj.map { UnsafePointer($0) }, steps: S,
-                                           lengths: lengths, final: final)
+        let source = decoder.source(B, steps: S, keys: encoder.keys, final: encoder.final, lengths: lengths,
+                                    projection: projected)
 
         let rin = input.get(N * I), st = state.get(N * Hd), gt = gates.get(N * GH), xo = outputInput.get(N * X)
         let cs = lstm ? cellState.get(N * Hd) : nil, ex = gru ? extra.get(N * Hd) : nil
@@ -163,7 +157,7 @@ package final class Seq2SeqNetwork: @unchecked Sendable {
         let dc = lstm ? dCell.zeroed(B * Hd) : nil
         let ds0 = dS0.zeroed(B * Hd)
         let dk = dKeys.zeroed(B * S * Hk)  // stays zero without attention
-        let dp = proj != nil ? dProjected.zeroed(B * S * decoder.attention!.projectedKeySize) : nil
+        let dp = source.projected != nil ? dProjected.zeroed(B * S * decoder.attention!.projectedKeySize) : nil
         let df = dFinal.zeroed(B * Hk)
         for t in stride(from: T - 1, through: 0, by: -1) {
             let b = dec.batchSizes[t], n0 = dec.offsets[t]
@@ -184,7 +178,7 @@ package final class Seq2SeqNetwork: @unchecked Sendable {
         }
         decoder.embedding.backward(Array(UnsafeBufferPointer(start: fed, count: N)), de)
         if let attention = decoder.attention, let dp {
-            attention.projectKeysBackward(B, S, dProjected: dp, keys: keys, lengths: lengths, dKeys: dk)
+            attention.projectKeysBackward(B, S, dProjected: dp, keys: source.keys, lengths: lengths, dKeys: dk)
         }
         encoder.backward(enc, dKeys: dk, dFinal: df, dS0: ds0)
         return PassResult(loss: sum, count: count)

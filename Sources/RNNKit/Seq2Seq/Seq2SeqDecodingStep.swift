@@ -1,0 +1,88 @@
+// Dimension letters: b rows of one step (beam hypotheses), S source positions, E embedding size,
+// Hk key size, Hd decoder hidden size, GH gate width, Vt target vocabulary, I = E + Hk (the cell's
+// input), X = Hd + Hk + E (fc_out's input). C is the number of context rows: S with attention, 1
+// without.
+
+/// The decoder's step for decoding (no gradients), regrouped so that what depends only on the
+/// source is computed once per sentence instead of once per word.
+///
+/// Both products that read the context c_t = Σ_s α_s·k_s are linear in it:
+///
+///     W_ih·[emb ‖ c_t]            = W_ih,e·emb + Σ_s α_s·(W_ih,c·k_s)
+///     W_out·[s_t ‖ c_t ‖ emb] + b = W_out,s·s_t + W_out,e·emb + Σ_s α_s·(W_out,c·k_s) + b
+///
+/// so `prepare` makes the source's rows K·W_ih,cᵀ (C, GH) and K·W_out,cᵀ (C, Vt) once — one pass
+/// over those weight columns per sentence — and each step reads only W_ih,e, W_hh, the
+/// attention's query weights, W_out,s and W_out,e. The plain step (`Seq2SeqDecoder.stepForward`
+/// and fc_out) streams all of W_out at every word: 42 MB for notebook 3's model, where this step
+/// streams 18 MB. Without attention c_t is the encoder's final state: C = 1 and α = 1.
+///
+/// The results equal the plain step's up to float rounding (the sums are regrouped);
+/// `Seq2SeqDecodingStepTests` compares the two. The weights are read in place, column blocks of
+/// the decoder's own matrices, so a step always sees the current weights; `prepare` must follow
+/// any change of them (it is called once per sentence).
+final class Seq2SeqDecodingStep {
+    let decoder: Seq2SeqDecoder
+    private let contextRows = Scratch()   // (C, Hk): the keys, or the final state
+    private let sourceGates = Scratch()   // (C, GH): K·W_ih,cᵀ
+    private let sourceLogits = Scratch()  // (C, Vt): K·W_out,cᵀ
+    private let embedded = Scratch()      // (b, E)
+    private let ones = Scratch()          // (b): α without attention
+    private let context = Scratch()       // (b, Hk): attention's c_t, not read here
+    private let gates = Scratch()         // (b, GH)
+    private let extra = Scratch()         // (b, Hd): GRU's W_hn·s_{t−1} + b_hn
+    private var rows = 0
+
+    init(_ decoder: Seq2SeqDecoder) { self.decoder = decoder }
+
+    /// Computes the source's rows for one sentence: `keys` (S, Hk) with attention, `final` (Hk)
+    /// without.
+    func prepare(keys: UnsafePointer<Float>, steps S: Int, final: UnsafePointer<Float>) {
+        let d = decoder
+        let (E, Hk, Hd, GH, I, X, Vt) = (d.embeddingSize, d.keySize, d.hiddenSize, d.gateWidth, d.inputWidth,
+                                         d.outputInputWidth, d.vocabularySize)
+        rows = d.attention == nil ? 1 : S
+        let k = contextRows.get(rows * Hk)
+        k.update(from: d.attention == nil ? final : keys, count: rows * Hk)
+        MatMul.ntWide(rows, GH, Hk, k, lda: Hk, d.weightIH.value.data + E, ldb: I, sourceGates.get(rows * GH), ldc: GH)
+        MatMul.ntWide(rows, Vt, Hk, k, lda: Hk, d.output.weight.value.data + Hd, ldb: X, sourceLogits.get(rows * Vt), ldc: Vt)
+    }
+
+    /// One step for rows 0..<b from the previous words `tokens` (b) and states hPrev/cPrev (b, Hd):
+    /// writes s_t into `state` (b, Hd) (and LSTM's c_t into `cellState`), α into `weights` (b, S)
+    /// with attention, and the logits (b, Vt). `source` is where attention reads the keys, as
+    /// `Seq2SeqDecoder.stepForward` takes it.
+    func step(_ b: Int, tokens: UnsafePointer<Int>, hPrev: UnsafePointer<Float>, cPrev: UnsafePointer<Float>?,
+              source: Seq2SeqDecoder.Source, state: UnsafeMutablePointer<Float>, cellState: UnsafeMutablePointer<Float>?,
+              weights: UnsafeMutablePointer<Float>?, logits: UnsafeMutablePointer<Float>) {
+        let d = decoder
+        let (E, Hd, GH, I, X, Vt, C) = (d.embeddingSize, d.hiddenSize, d.gateWidth, d.inputWidth, d.outputInputWidth,
+                                        d.vocabularySize, rows)
+        let emb = embedded.get(b * E), table = UnsafePointer(d.embedding.weight.value.data)
+        for r in 0..<b { (emb + r * E).update(from: table + tokens[r] * E, count: E) }
+        let alpha: UnsafeMutablePointer<Float>
+        if let attention = d.attention {
+            alpha = weights!
+            attention.forward(b, source.steps, query: hPrev, keys: source.keys, projectedKeys: source.projected,
+                              lengths: source.lengths, sharedSource: source.shared, weights: alpha, context: context.get(b * d.keySize))
+        } else {
+            alpha = ones.get(b)
+            alpha.update(repeating: 1, count: b)
+        }
+        // preX = b_ih + emb·W_ih,eᵀ + α·(K·W_ih,cᵀ); the α rows are (b, S) with attention, (b, 1) without.
+        let preX = gates.get(b * GH)
+        for r in 0..<b { (preX + r * GH).update(from: d.biasIH.value.data, count: GH) }
+        MatMul.nt(b, GH, E, emb, lda: E, d.weightIH.value.data, ldb: I, preX, ldc: GH, accumulate: true, exactOneRow: false)
+        MatMul.nnAccumulate(b, GH, C, alpha, lda: C, sourceGates.get(0), ldb: GH,
+                            preX, ldc: GH)
+        d.recur(b, preX: preX, hPrev: hPrev, cPrev: cPrev, state: state, cellState: cellState, gates: preX,
+                extra: d.cell == .gru ? extra.get(b * Hd) : nil)
+        // logits = b + s_t·W_out,sᵀ + emb·W_out,eᵀ + α·(K·W_out,cᵀ).
+        let w = UnsafePointer(d.output.weight.value.data)
+        for r in 0..<b { (logits + r * Vt).update(from: d.output.bias.value.data, count: Vt) }
+        MatMul.nt(b, Vt, Hd, state, lda: Hd, w, ldb: X, logits, ldc: Vt, accumulate: true, exactOneRow: false)
+        MatMul.nt(b, Vt, E, emb, lda: E, w + Hd + d.keySize, ldb: X, logits, ldc: Vt, accumulate: true, exactOneRow: false)
+        MatMul.nnAccumulate(b, Vt, C, alpha, lda: C, sourceLogits.get(0), ldb: Vt,
+                            logits, ldc: Vt)
+    }
+}
