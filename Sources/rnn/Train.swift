@@ -202,10 +202,10 @@ struct Train: ParsableCommand {
                 case .batch(let p):
                     guard live else { return }
                     let width = 20, done = p.batchesPerEpoch == 0 ? width : width * p.batch / p.batchesPerEpoch
-                    out.live(String(format: "epoch %d/%d [%@%@] %d/%d  loss %.4f  acc %.3f  %@ tok/s  ETA %@",
+                    out.live(String(format: "epoch %d/%d [%@%@] %d/%d  loss %@  acc %.3f  %@ tok/s  ETA %@",
                                      p.epoch, options.epochs, String(repeating: "=", count: done),
                                      String(repeating: " ", count: width - done), p.batch, p.batchesPerEpoch,
-                                     p.epochLoss, p.epochAccuracy ?? 0, formatRate(p.tokensPerSecond),
+                                     TrainingProgressLines.number(p.epochLoss), p.epochAccuracy ?? 0, formatRate(p.tokensPerSecond),
                                      formatDuration(p.secondsRemaining)))
                 case .evaluated(let report):
                     if quiet { return }
@@ -233,11 +233,11 @@ struct Train: ParsableCommand {
             }
             if let v = prepared.validation, !v.isEmpty {
                 let m = model.metrics(on: v)
-                print(String(format: "validation: loss %.4f  accuracy %.4f", m.loss, m.accuracy ?? 0))
+                print(String(format: "validation: loss %@  accuracy %.4f", TrainingProgressLines.number(m.loss), m.accuracy ?? 0))
             }
             if let t = prepared.test, !t.isEmpty {
                 let m = model.metrics(on: t)
-                print(String(format: "test: loss %.4f  accuracy %.4f", m.loss, m.accuracy ?? 0))
+                print(String(format: "test: loss %@  accuracy %.4f", TrainingProgressLines.number(m.loss), m.accuracy ?? 0))
             }
             print(String(format: "trained %d epochs in %@ (%@ tokens/s)", summary.epochs, formatDuration(summary.seconds),
                          formatRate(Double(summary.tokens) / max(summary.seconds, 1e-9))))
@@ -311,8 +311,9 @@ struct Train: ParsableCommand {
     }
 
     private func printEpoch(_ r: EpochReport, of epochs: Int) {
-        var line = String(format: "epoch %d/%d  train loss %.4f acc %.4f", r.epoch, epochs, r.train.loss, r.train.accuracy ?? 0)
-        if let v = r.validation, v.count > 0 { line += String(format: "  val loss %.4f acc %.4f", v.loss, v.accuracy ?? 0) }
+        let loss = TrainingProgressLines.number
+        var line = String(format: "epoch %d/%d  train loss %@ acc %.4f", r.epoch, epochs, loss(r.train.loss), r.train.accuracy ?? 0)
+        if let v = r.validation, v.count > 0 { line += String(format: "  val loss %@ acc %.4f", loss(v.loss), v.accuracy ?? 0) }
         if let t = r.test { line += String(format: "  test acc %.4f", t.accuracy ?? 0) }
         line += "  \(formatRate(Double(r.tokens) / max(r.seconds, 1e-9))) tok/s  \(formatDuration(r.seconds))"
         if r.isBest && r.validation != nil { line += "  *" }

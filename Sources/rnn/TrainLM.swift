@@ -180,7 +180,7 @@ struct TrainLM: ParsableCommand {
                             try file.save(to: output)
                             note = e.validation == nil ? "  saved" : "  best, saved"
                         }
-                        out.line(report(e, level: level, unit: unit) + note)
+                        out.line(progress.epoch(e, bitsPerToken: level == .char) + note)
                     case .skippedStep(let epoch, let batch):
                         progress.skipped(epoch: epoch, batch: batch)
                     }
@@ -213,19 +213,6 @@ struct TrainLM: ParsableCommand {
         if let board = writers.board { out.line("Wrote \(board.path)") }
     }
 
-    private func report(_ e: EpochReport, level: TokenLevel, unit: String) -> String {
-        func measures(_ l: Metrics) -> String {
-            level == .char
-                ? String(format: "%.4f (ppl %.2f, %.3f bpc)", l.loss, l.perplexity, l.bitsPerToken)
-                : String(format: "%.4f (ppl %.2f)", l.loss, l.perplexity)
-        }
-        var line = "epoch \(e.epoch)"
-        if !e.completeEpoch { line += " (stopped by --max-time)" }
-        line += ": train loss " + measures(e.train)
-        if let v = e.validation { line += "  val loss " + measures(v) }
-        line += String(format: "  %@ %@/s  %.1f s", formatRate(e.tokensPerSecond), unit, e.elapsed)
-        return line
-    }
 }
 
 /// A budget in seconds as 300s, 5m or 1h when exact, else seconds.

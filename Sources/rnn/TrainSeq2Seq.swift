@@ -247,12 +247,7 @@ struct TrainSeq2Seq: ParsableCommand {
                             try model.save(to: output)
                             note = e.validation == nil ? "  saved" : "  best, saved"
                         }
-                        var line = "epoch \(e.epoch)"
-                        if !e.completeEpoch { line += " (stopped by --max-time)" }
-                        line += ": train loss " + lossText(e.train)
-                        if let v = e.validation { line += "  val loss " + lossText(v) }
-                        line += String(format: "  %@ words/s  %.1f s", formatRate(e.tokensPerSecond), e.elapsed)
-                        out.line(line + note)
+                        out.line(progress.epoch(e) + note)
                     case .skippedStep(let epoch, let batch):
                         progress.skipped(epoch: epoch, batch: batch)
                     }
@@ -296,13 +291,6 @@ func checkDifferentSides(_ sides: [(String, String?, String, String?)]) throws {
                                + "translations of the sentences in \(sourceFlag). Give the other language's file.")
         }
     }
-}
-
-/// "0.1234 (ppl 1.13)", or what a loss that is not a finite number (a skipped step's NaN, an
-/// overflow) means: no NaN or infinity is printed.
-func lossText(_ m: Metrics) -> String {
-    guard m.loss.isFinite else { return "not finite (NaN or infinite: the step was skipped or the model overflows)" }
-    return m.perplexity.isFinite ? String(format: "%.4f (ppl %.2f)", m.loss, m.perplexity) : String(format: "%.4f (ppl > 1e308)", m.loss)
 }
 
 /// `rnn train-seq2seq`'s defaults: notebook 3's recipe.

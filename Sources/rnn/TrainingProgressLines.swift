@@ -41,4 +41,22 @@ struct TrainingProgressLines {
     /// A loss with four decimals, or "not finite": NaN never reaches the output.
     static func number(_ x: Double) -> String { x.isFinite ? String(format: "%.4f", x) : "not finite" }
 
+    /// "0.1234 (ppl 1.13)", with ", 1.234 bpc" for characters, or what a loss that is not a finite
+    /// number (a skipped step's NaN, an overflow) means: no NaN or infinity is printed.
+    static func loss(_ m: Metrics, bitsPerToken: Bool = false) -> String {
+        guard m.loss.isFinite else { return "not finite (NaN or infinite: the step was skipped or the model overflows)" }
+        let perplexity = m.perplexity.isFinite ? String(format: "ppl %.2f", m.perplexity) : "ppl > 1e308"
+        let bits = bitsPerToken && m.bitsPerToken.isFinite ? String(format: ", %.3f bpc", m.bitsPerToken) : ""
+        return String(format: "%.4f (%@%@)", m.loss, perplexity, bits)
+    }
+
+    /// An epoch's line: "epoch 3: train loss … val loss …  1.2k words/s  12.3 s".
+    func epoch(_ e: EpochReport, bitsPerToken: Bool = false) -> String {
+        var line = "epoch \(e.epoch)"
+        if !e.completeEpoch { line += " (stopped by --max-time)" }
+        line += ": train loss " + Self.loss(e.train, bitsPerToken: bitsPerToken)
+        if let v = e.validation { line += "  val loss " + Self.loss(v, bitsPerToken: bitsPerToken) }
+        return line + String(format: "  %@ %@/s  %.1f s", formatRate(e.tokensPerSecond), unit, e.elapsed)
+    }
+
 }
