@@ -14,9 +14,9 @@ struct Explain: ParsableCommand {
             activations — --unit N, or the units whose activation follows a feature of the text \
             best (inside quotes, inside parentheses, position in line: Karpathy's quote and \
             line-length cells), or else varies most. For a translation model: the translation \
-            (greedy) and its attention, a grid with a column per source word and a row per \
-            output word (then <eos>), each cell shaded by how much that output step looked at \
-            that source word. The kind of model is read from the file.
+            (greedy, or beam search with --beam) and its attention, a grid with a column per \
+            source word and a row per output word (then <eos>), each cell shaded by how much \
+            that output step looked at that source word. The kind of model is read from the file.
 
             On a terminal (or with --color always) words are coloured by importance: green \
             pushed towards the prediction, red away from it.
@@ -25,7 +25,7 @@ struct Explain: ParsableCommand {
               rnn explain --model sentiment.safetensors "this is not good at all"
               rnn explain --model sentiment.safetensors --json "i am very good"
               rnn explain --model lm.safetensors --unit 12 --html page.html "ROMEO: (aside) yes"
-              rnn explain --model de-en.safetensors "ein mann fährt fahrrad ."
+              rnn explain --model de-en.safetensors --beam 5 "ein mann fährt fahrrad ."
             """)
 
     enum ColorChoice: String, ExpressibleByArgument, CaseIterable { case auto, always, never }
@@ -48,6 +48,8 @@ struct Explain: ParsableCommand {
     @Option(help: "Colour the terminal output: auto (when standard output is a terminal), always or never.")
     var color: ColorChoice = .auto
 
+    @OptionGroup(title: "Translation models") var decoding: DecodingOptions
+
     @OptionGroup(title: "Limits") var limits: TextLimitOptions
 
     @Option(help: ArgumentHelp("The most tokens of a text a classifier explains: the work grows with the square of the length.",
@@ -67,6 +69,7 @@ struct Explain: ParsableCommand {
         if let html { try reportingErrors { try OutputFile.check(html, notAnyOf: [model]) } }
         let explainer = try reportingErrors { try Explainer(path: model) }
         if let problem = explainer.unitProblem(units) { throw CommandError("--unit: \(problem)") }
+        if let problem = explainer.decodingProblem(decoding) { throw CommandError(problem) }
         let render = ExplanationText(colored: color == .always || (color == .auto && stdoutIsTerminal))
         var explained: [Explanation] = [], failures = 0
         func fail(_ message: String, text: String?) {
@@ -77,7 +80,8 @@ struct Explain: ParsableCommand {
         func explain(_ text: String, _ what: @autoclosure () -> String) {
             if let problem = limits.problem(text, what()) { return fail(problem, text: nil) }
             do {
-                let e = try explainer.explain(text, units: units.isEmpty ? nil : units, maxTokens: maxTokens)
+                let e = try explainer.explain(text, units: units.isEmpty ? nil : units, maxTokens: maxTokens,
+                                              decoding: decoding.translationOptions)
                 print(json ? try e.json() : render.render(e))
                 if html != nil { explained.append(e) }
             } catch ExplanationError.tooManyTokens(let count, let limit) {
@@ -157,12 +161,29 @@ enum Explainer {
         return ExplanationError.noSuchUnit(bad, count: count).description
     }
 
-    func explain(_ text: String, units: [Int]?, maxTokens: Int) throws -> Explanation {
+    /// Why decoding flags other than the defaults are given for a model that does not decode, or nil.
+    func decodingProblem(_ d: DecodingOptions) -> String? {
+        if case .translation = self { return nil }
+        let given = d.translationOptions, defaults = TranslationOptions()
+        guard given.beam != defaults.beam || given.maxLength != defaults.maxLength || given.lengthPenalty != defaults.lengthPenalty
+        else { return nil }
+        return "--beam, --max-length and --length-penalty are for translation models; this model is a "
+            + (isClassifier ? "classifier." : "language model.")
+    }
+
+    private var isClassifier: Bool { if case .classifier = self { return true } else { return false } }
+
+    func explain(_ text: String, units: [Int]?, maxTokens: Int, decoding: TranslationOptions) throws -> Explanation {
         switch self {
         case .classifier(let m): return .classifier(try m.explain(text, units: units, maxTokens: maxTokens))
         case .languageModel(let m): return .languageModel(try m.explain(text, units: units))
         case .translation(let m):
-            let t = m.translate(text)
+            guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                throw CommandError("the text is empty: there is nothing to translate.")
+            }
+            var options = decoding
+            options.includeAttention = true
+            let t = m.translate(text, options: options)
             guard t.isFinite else { throw CommandError(nonFiniteTranslation) }
             return .translation(source: text, t)
         }

@@ -68,7 +68,8 @@ extension ServeResponder {
     private func explain(_ settings: ExplanationRequest, with model: Explainer) throws -> Response {
         let explained = try settings.texts.enumerated().map { k, text in
             do {
-                return try model.explain(text, units: settings.units, maxTokens: settings.maxTokens).json()
+                return try model.explain(text, units: settings.units, maxTokens: settings.maxTokens,
+                                         decoding: TranslationOptions()).json()
             } catch ExplanationError.tooManyTokens(let count, let limit) {
                 let raise = limit < limits.maxExplainTokens
                     ? "send a shorter text or a larger \"max_tokens\" (up to \(limits.maxExplainTokens), the server's --max-explain-tokens)"

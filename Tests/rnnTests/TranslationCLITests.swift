@@ -183,6 +183,11 @@ struct TranslationCLITests {
         let colored = try CLI.run(["explain", "--model", model, "--color", "always", sentence])
         #expect(colored.lines.count == 2 + rows.count && colored.stdout.contains("\u{1B}[48;2;"), "\(colored)")
 
+        // --beam: the translation `rnn translate --beam` gives, with its attention.
+        let beamed = try CLI.run(["explain", "--model", model, "--beam", "3", sentence])
+        let beamTranslation = try CLI.run(["translate", "--model", model, "--beam", "3", sentence]).lines.first ?? ""
+        #expect(beamed.exited && beamed.status == 0 && beamed.lines[0].contains("→ \(jsonQuoted(beamTranslation))"), "\(beamed)")
+
         let json = try CLI.run(["explain", "--model", model, "--json", sentence])
         let o = try jsonObject(json.stdout)
         #expect(Set(o.keys) == ["source", "text", "tokens", "sourceTokens", "unknownWords", "attention", "finished", "logProbability"],
@@ -318,6 +323,12 @@ extension HostileCase {
         HostileCase(name: "explain: --unit on a translation model", setup: translationModel,
                     arguments: ["explain", "--model", "m.safetensors", "--unit", "1", "der hund ."], status: 1,
                     firstLine: "Error: --unit: units are shown for classifiers and language models; a translation model shows its attention."),
+        HostileCase(name: "explain: an empty text on a translation model", setup: translationModel,
+                    arguments: ["explain", "--model", "m.safetensors", " "], status: 1,
+                    firstLine: "error: text 1 of the arguments: the text is empty: there is nothing to translate."),
+        HostileCase(name: "explain: --beam on a classifier", setup: classifierModel,
+                    arguments: ["explain", "--model", "c.safetensors", "--beam", "3", "good"], status: 1,
+                    firstLine: "Error: --beam, --max-length and --length-penalty are for translation models; this model is a classifier."),
     ]
 }
 
