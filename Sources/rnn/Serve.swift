@@ -5,7 +5,7 @@ import RNNKit
 
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Serve classifiers and language models over HTTP (TF Serving's REST form).",
+        abstract: "Serve classifiers, language models and translation models over HTTP (TF Serving's REST form).",
         discussion: """
             Loads and checks every model, then listens; prints `Serving N model(s) on \
             http://HOST:PORT` once it does. Routes: GET /healthz, GET /metrics (Prometheus \
@@ -22,7 +22,11 @@ struct Serve: ParsableCommand {
             For a language model, \
             POST /v1/models/NAME:generate with {"prompt", "length", "temperature", "top_k", \
             "top_p", "seed"} (all optional) streams server-sent events: `data: {"text": …}` per \
-            piece, then `event: done`. Errors are JSON: \
+            piece, then `event: done`. For a translation model, POST /v1/models/NAME:translate \
+            with {"instances": ["text", …], "beam", "max_length", "length_penalty", "attention"} \
+            (all but instances optional; greedy, 50 words, 1, false) answers {"translations": \
+            […]}, each the object `rnn translate --json` prints (its attention empty unless asked \
+            for); its :explain answers what `rnn explain --json` prints. Errors are JSON: \
             {"error": "…"}. A connection silent for --idle-timeout seconds, mid-request or between \
             requests, is closed. The server raises its own open-file limit to the hard limit, so \
             that thousands of clients can connect at once. SIGTERM or SIGINT stops accepting, \
@@ -36,7 +40,7 @@ struct Serve: ParsableCommand {
             """)
 
     @Option(name: .customLong("model"),
-            help: ArgumentHelp("A model file written by `rnn train` or `rnn train-lm`, as PATH (named by its base name) or NAME=PATH; repeat for more models.",
+            help: ArgumentHelp("A model file written by `rnn train`, `rnn train-lm` or `rnn train-seq2seq`, as PATH (named by its base name) or NAME=PATH; repeat for more models.",
                                valueName: "[name=]path"))
     var models: [String]
 
@@ -118,6 +122,8 @@ struct Serve: ParsableCommand {
                                 maxGenerateLength: maxGenerateLength, maxExplainTokens: maxExplainTokens),
             metrics: ServeMetrics(classifiers: pools.compactMap { name, model in
                 if case .classifier = model { return name } else { return nil }
+            }, translators: pools.compactMap { name, model in
+                if case .translation = model { return name } else { return nil }
             }))
         let host = host, count = pools.count
         let app = Application(

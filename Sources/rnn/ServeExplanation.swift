@@ -62,6 +62,9 @@ extension ServeResponder {
         case .languageModel(let pool):
             let settings = try ExplanationRequest(object, model: .languageModel(pool.model), responder: self)
             return try await pool.compute { try explain(settings, with: .languageModel($0)) }
+        case .translation(let pool):
+            let settings = try ExplanationRequest(object, model: .translation(pool.model), responder: self)
+            return try await pool.compute { try explain(settings, with: .translation($0)) }
         }
     }
 
@@ -82,6 +85,10 @@ extension ServeResponder {
             } catch let error as TextClassifier.PredictionError {
                 if case .notANumber = error { throw Self.failed(k, error, status: .internalServerError) }
                 throw Self.failed(k, error, status: .badRequest)
+            } catch let error as CommandError {
+                // A translation model's: an empty text (the client's), or numbers that overflowed (ours).
+                let status: HTTPResponse.Status = error.description == nonFiniteTranslation ? .internalServerError : .badRequest
+                throw Self.failed(k, error, status: status)
             }
         }
         return Self.json(text: "{\"explanations\":[" + explained.joined(separator: ",") + "]}")

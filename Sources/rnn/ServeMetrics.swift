@@ -1,6 +1,6 @@
 import Foundation
 
-/// What `GET /metrics` reports, in Prometheus's text format (written by hand: three metric
+/// What `GET /metrics` reports, in Prometheus's text format (written by hand: four metric
 /// families need no client library).
 final class ServeMetrics: @unchecked Sendable {
     /// Upper bounds of the latency histogram, in seconds: from a fast prediction to a stalled one.
@@ -17,9 +17,11 @@ final class ServeMetrics: @unchecked Sendable {
     private var latencySum = 0.0
     private var latencyCount = 0
     private var predictions: [String: Int]
+    private var translations: [String: Int]
 
-    init(classifiers models: [String]) {
-        predictions = Dictionary(uniqueKeysWithValues: models.map { ($0, 0) })
+    init(classifiers: [String], translators: [String] = []) {
+        predictions = Dictionary(uniqueKeysWithValues: classifiers.map { ($0, 0) })
+        translations = Dictionary(uniqueKeysWithValues: translators.map { ($0, 0) })
     }
 
     /// The route's template, so that the series stay few whatever paths clients send.
@@ -35,6 +37,7 @@ final class ServeMetrics: @unchecked Sendable {
             if segment.hasSuffix(":predict") { return "/v1/models/{name}:predict" }
             if segment.hasSuffix(":generate") { return "/v1/models/{name}:generate" }
             if segment.hasSuffix(":explain") { return "/v1/models/{name}:explain" }
+            if segment.hasSuffix(":translate") { return "/v1/models/{name}:translate" }
             return segment.contains(Character(":")) ? "other" : "/v1/models/{name}"
         }
     }
@@ -50,6 +53,10 @@ final class ServeMetrics: @unchecked Sendable {
 
     func recordPredictions(model: String, count: Int) {
         lock.withLock { predictions[model, default: 0] += count }
+    }
+
+    func recordTranslations(model: String, count: Int) {
+        lock.withLock { translations[model, default: 0] += count }
     }
 
     /// The exposition text.
@@ -80,6 +87,12 @@ final class ServeMetrics: @unchecked Sendable {
             ]
             for model in predictions.keys.sorted() {
                 lines.append("rnn_predictions_total{model=\"\(model)\"} \(predictions[model]!)")
+            }
+            if !translations.isEmpty {
+                lines += ["# HELP rnn_translations_total Texts translated, by model.", "# TYPE rnn_translations_total counter"]
+                for model in translations.keys.sorted() {
+                    lines.append("rnn_translations_total{model=\"\(model)\"} \(translations[model]!)")
+                }
             }
             return lines.joined(separator: "\n") + "\n"
         }

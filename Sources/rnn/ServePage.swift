@@ -174,8 +174,10 @@ enum ServePage {
         async function loadModels() {
           const list = (await answerOf(await fetch("/v1/models"))).models;
           const select = $("model");
-          for (const m of list) { models[m.name] = m; select.append(el("option", {value: m.name}, `${m.name} (${m.task === "classify" ? "classifier" : "language model"})`)); }
-          if (!list.length) throw new Error("this server has no model.");
+          // Translation models are asked with POST /v1/models/NAME:translate; this page shows the other two kinds.
+          const shown = list.filter(m => m.task === "classify" || m.task === "language_model");
+          for (const m of shown) { models[m.name] = m; select.append(el("option", {value: m.name}, `${m.name} (${m.task === "classify" ? "classifier" : "language model"})`)); }
+          if (!shown.length) throw new Error(list.length ? "this server has only translation models: ask them with POST /v1/models/NAME:translate." : "this server has no model.");
         }
 
         function showModel() {

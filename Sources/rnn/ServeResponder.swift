@@ -70,7 +70,7 @@ struct ServeResponder: HTTPResponder {
         guard path.hasPrefix(prefix), !path.dropFirst(prefix.count).contains(Character("/")) else {
             throw ServeError(.notFound, "no route \(path); the routes are GET / (a web page), GET /healthz, GET /metrics, "
                 + "GET /v1/models, GET /v1/models/{name}, POST /v1/models/{name}:predict, "
-                + "POST /v1/models/{name}:explain and POST /v1/models/{name}:generate.")
+                + "POST /v1/models/{name}:explain, POST /v1/models/{name}:generate and POST /v1/models/{name}:translate.")
         }
         let segment = path.dropFirst(prefix.count)
         let name: String, verb: String?
@@ -91,21 +91,31 @@ struct ServeResponder: HTTPResponder {
             return Self.json(describe(name))
         case "predict":
             try Self.allow([.post], request)
-            guard case .classifier(let pool) = model else {
-                throw ServeError(.badRequest, "\(jsonQuote(name)) is a language model: ask it with :generate.")
-            }
+            guard case .classifier(let pool) = model else { throw Self.wrongAction(name, model) }
             return try await predict(request, name, pool)
         case "generate":
             try Self.allow([.post], request)
-            guard case .languageModel(let pool) = model else {
-                throw ServeError(.badRequest, "\(jsonQuote(name)) is a classifier: ask it with :predict.")
-            }
+            guard case .languageModel(let pool) = model else { throw Self.wrongAction(name, model) }
             return try await generate(request, pool)
+        case "translate":
+            try Self.allow([.post], request)
+            guard case .translation(let pool) = model else { throw Self.wrongAction(name, model) }
+            return try await translate(request, name, pool)
         case "explain":
             try Self.allow([.post], request)
             return try await explain(request, model)
         case let verb?:
-            throw ServeError(.notFound, "no action :\(verb) for models; this server answers :predict, :explain and :generate.")
+            throw ServeError(.notFound, "no action :\(verb) for models; this server answers :predict, :explain, :generate "
+                + "and :translate.")
+        }
+    }
+
+    /// An action asked of a model of another kind: which kind it is, and what to ask it.
+    private static func wrongAction(_ name: String, _ model: ServedModel) -> ServeError {
+        switch model {
+        case .classifier: return ServeError(.badRequest, "\(jsonQuote(name)) is a classifier: ask it with :predict.")
+        case .languageModel: return ServeError(.badRequest, "\(jsonQuote(name)) is a language model: ask it with :generate.")
+        case .translation: return ServeError(.badRequest, "\(jsonQuote(name)) is a translation model: ask it with :translate.")
         }
     }
 
@@ -218,6 +228,11 @@ struct ServeResponder: HTTPResponder {
             let model = pool.model
             return ["name": name, "task": "language_model", "level": model.level.rawValue,
                     "vocabulary_size": model.vocabulary.count, "configuration": object(model.configuration)]
+        case .translation(let pool):
+            let model = pool.model
+            return ["name": name, "task": "translation", "source_vocabulary_size": model.sourceVocabulary.count,
+                    "target_vocabulary_size": model.targetVocabulary.count, "tokenizer": model.tokenizer.description,
+                    "configuration": object(model.configuration)]
         }
     }
 

@@ -4,6 +4,7 @@ import RNNKit
 enum ServedModel: Sendable {
     case classifier(ModelPool<TextClassifier>)
     case languageModel(ModelPool<TextLanguageModel>)
+    case translation(ModelPool<Seq2SeqModel>)
 
     /// Loads the file `copies` times (one copy per worker; see `ModelPool`), as the task its
     /// file says.
@@ -14,6 +15,9 @@ enum ServedModel: Sendable {
         } catch let error as ModelFileError where error.kind == .wrongTask(found: .languageModel) {
             let first = try TextLanguageModel.load(from: path)
             return .languageModel(ModelPool(copies: [first] + (try (1..<copies).map { _ in try TextLanguageModel.load(from: path) })))
+        } catch let error as ModelFileError where error.kind == .wrongTask(found: .translation) {
+            let first = try Seq2SeqModel.load(from: path)
+            return .translation(ModelPool(copies: [first] + (try (1..<copies).map { _ in try Seq2SeqModel.load(from: path) })))
         }
     }
 }

@@ -222,6 +222,67 @@ struct TranslationCLITests {
         #expect(run.lines[0].contains("→ \(jsonQuoted(translated.lines.first ?? ""))"), "\(run)\n\(translated)")
     }
 
+    @Test("rnn serve: :translate answers what `rnn translate --json` prints; the other actions name the right one")
+    func serve() throws {
+        let model = try sharedTranslationModel.get()
+        let sentences = try validation("de", 2)
+        let server = try Server(["--model", "de-en=\(model)", "--model", "tutorial=\(try servedModel())"])
+        defer { _ = server.stop() }
+        let c = try HTTPConnection(port: server.port)
+
+        let info = try c.ask("GET", "/v1/models/de-en")
+        #expect(info.status == 200 && info.json?["task"] as? String == "translation", "\(info)")
+        #expect((info.json?["configuration"] as? [String: Any])?["attention"] as? String == "additive", "\(info)")
+
+        // Greedy and beam 3, each the objects `rnn translate --json` prints; an empty text translates to nothing.
+        for beam in [1, 3] {
+            let body = "{\"instances\": [\(sentences.map(jsonQuoted).joined(separator: ", ")), \"\"], \"beam\": \(beam)}"
+            let answer = try c.ask("POST", "/v1/models/de-en:translate", json: body)
+            #expect(answer.status == 200, "\(answer)")
+            let served = try #require(answer.json?["translations"] as? [[String: Any]], "\(answer)")
+            let printed = try CLI.run(["translate", "--model", model, "--json", "--beam", "\(beam)"] + sentences).lines
+            try #require(served.count == 3 && printed.count == 2, "\(answer)")
+            for (s, p) in zip(served, printed) {
+                let line = try jsonObject(p)
+                #expect(s["translation"] as? String == line["translation"] as? String && s["tokens"] as? [String] == line["tokens"] as? [String],
+                        "beam \(beam): served \(s), printed \(p)")
+                #expect(abs((s["log_probability"] as? Double ?? 0) - (line["log_probability"] as? Double ?? 1)) < 1e-4)
+                #expect((s["attention"] as? [Any])?.isEmpty == true, "attention only when asked for")
+            }
+            #expect(served[2]["translation"] as? String == "" && served[2]["tokens"] as? [String] == [])
+        }
+        let withAttention = try c.ask("POST", "/v1/models/de-en:translate", json: "{\"instances\": [\(jsonQuoted(sentences[0]))], \"attention\": true}")
+        let rows = (withAttention.json?["translations"] as? [[String: Any]])?.first?["attention"] as? [[Double]]
+        #expect(rows.map { !$0.isEmpty && $0.allSatisfy { abs($0.reduce(0, +) - 1) < 1e-3 } } == true, "\(withAttention)")
+
+        // :explain answers `rnn explain --json`'s object.
+        let explained = try c.ask("POST", "/v1/models/de-en:explain", json: "{\"instances\": [\(jsonQuoted(sentences[0]))]}")
+        let e = (explained.json?["explanations"] as? [[String: Any]])?.first
+        #expect(explained.status == 200 && e?["source"] as? String == sentences[0] && (e?["attention"] as? [Any])?.isEmpty == false,
+                "\(explained)")
+
+        for (path, json, status, message) in [
+            ("/v1/models/de-en:predict", #"{"instances": ["ein hund ."]}"#, 400, #""de-en" is a translation model: ask it with :translate."#),
+            ("/v1/models/de-en:generate", #"{"prompt": "ein"}"#, 400, #""de-en" is a translation model: ask it with :translate."#),
+            ("/v1/models/tutorial:translate", #"{"instances": ["good"]}"#, 400, #""tutorial" is a classifier: ask it with :predict."#),
+            ("/v1/models/de-en:translate", #"{"instances": ["ein hund ."], "beam": 17}"#, 400, #""beam" must be between 1 (greedy) and 16; got 17."#),
+            ("/v1/models/de-en:translate", #"{"instances": ["ein hund ."], "beam": true}"#, 400, #""beam" must be a number; "#),
+            ("/v1/models/de-en:translate", #"{"instances": ["ein hund ."], "max_length": 0}"#, 400, #""max_length" must be between 1 and "#),
+            ("/v1/models/de-en:translate", #"{"instances": ["ein hund ."], "length_penalty": -1}"#, 400, #""length_penalty" must be between 0 and 10; got -1.0."#),
+            ("/v1/models/de-en:translate", #"{"instances": ["ein hund ."], "attention": 1}"#, 400, #""attention" must be true or false; "#),
+            ("/v1/models/de-en:translate", #"{"instances": ["ein hund ."], "units": [1]}"#, 400, #"unknown field "units"; "#),
+            ("/v1/models/de-en:translate", #"{"instances": []}"#, 400, #""instances" is empty; give at least one text."#),
+            ("/v1/models/de-en:explain", #"{"instances": [" "]}"#, 400, "instance 1: the text is empty: there is nothing to translate."),
+        ] {
+            let answer = try c.ask("POST", path, json: json)
+            let error = answer.json?["error"] as? String ?? ""
+            #expect(answer.status == status && error.hasPrefix(message), "\(path) \(json): \(answer)")
+        }
+        let metrics = try c.ask("GET", "/metrics")
+        #expect(metrics.body.contains("rnn_translations_total{model=\"de-en\"} 7"), "\(metrics.body)")
+        #expect(metrics.body.contains("rnn_http_requests_total{route=\"/v1/models/{name}:translate\",status=\"200\"} 3"))
+    }
+
     @Test(arguments: HostileCase.translation)
     func probe(_ hostile: HostileCase) throws {
         try hostile.check()

@@ -1,0 +1,74 @@
+import Foundation
+import Hummingbird
+import RNNKit
+
+/// `POST /v1/models/{name}:translate`: the texts and decoding settings of one request, read and
+/// checked.
+struct TranslationRequest: Sendable {
+    var texts: [String]
+    var options: TranslationOptions
+
+    static let fields = ["instances", "beam", "max_length", "length_penalty", "attention"]
+    static let expected = "send JSON of the form {\"instances\": [\"text\", …], \"beam\": 5, \"max_length\": 50, "
+        + "\"length_penalty\": 1, \"attention\": false} (all but instances optional)."
+    /// The widest beam a request may ask for: a step's work grows with it.
+    static let maxBeam = 16
+
+    init(_ object: [String: Any], responder: ServeResponder) throws {
+        if let unknown = object.keys.sorted().first(where: { !Self.fields.contains($0) }) {
+            throw ServeError(.badRequest, "unknown field \(jsonQuote(unknown)); \(Self.expected)")
+        }
+        texts = try responder.instances(in: object, expected: Self.expected)
+        options = TranslationOptions(includeAttention: false)
+        if let beam = try JSONField.integer(object["beam"], "\"beam\"", expected: Self.expected) {
+            guard (1...Self.maxBeam).contains(beam) else {
+                throw ServeError(.badRequest, "\"beam\" must be between 1 (greedy) and \(Self.maxBeam); got \(beam).")
+            }
+            options.beam = beam
+        }
+        let longest = min(responder.limits.maxGenerateLength, 10_000)
+        if let length = try JSONField.integer(object["max_length"], "\"max_length\"", expected: Self.expected) {
+            guard (1...max(1, longest)).contains(length) else {
+                throw ServeError(.badRequest, "\"max_length\" must be between 1 and \(longest) (the server's --max-generate-length); "
+                    + "got \(length).")
+            }
+            options.maxLength = length
+        }
+        if let penalty = try JSONField.number(object["length_penalty"], "\"length_penalty\"", expected: Self.expected) {
+            guard (0...10).contains(penalty) else {
+                throw ServeError(.badRequest, "\"length_penalty\" must be between 0 and 10; got \(penalty).")
+            }
+            options.lengthPenalty = penalty
+        }
+        if let value = object["attention"], !(value is NSNull) {
+            guard let flag = value as? NSNumber, String(cString: flag.objCType) == "c" else {
+                throw ServeError(.badRequest, "\"attention\" must be true or false; \(Self.expected)")
+            }
+            options.includeAttention = flag.boolValue
+        }
+        if let problem = options.problem { throw ServeError(.badRequest, problem) }
+    }
+}
+
+extension ServeResponder {
+    /// `{"instances": [...]}` → `{"translations": [...]}`, each exactly the object `rnn translate
+    /// --json` prints for the text (its attention empty unless asked for). An empty text has an
+    /// empty translation. As with :predict, a text that cannot be translated fails the whole
+    /// request, naming the instance.
+    func translate(_ request: Request, _ name: String, _ pool: ModelPool<Seq2SeqModel>) async throws -> Response {
+        let settings = try TranslationRequest(try await jsonObject(of: request, expected: TranslationRequest.expected),
+                                              responder: self)
+        // Always on the copy's own thread: one sentence is milliseconds of work, not microseconds.
+        let lines = try await pool.compute { model in
+            try settings.texts.enumerated().map { k, text in
+                let sentence = text.trimmingCharacters(in: .whitespacesAndNewlines)
+                guard !sentence.isEmpty else { return TranslationJSON.line(source: text, nil) }
+                let t = model.translate(sentence, options: settings.options)
+                guard t.isFinite else { throw ServeError(.internalServerError, "instance \(k + 1): \(nonFiniteTranslation)") }
+                return TranslationJSON.line(source: text, t)
+            }
+        }
+        metrics.recordTranslations(model: name, count: settings.texts.count)
+        return Self.json(text: "{\"translations\":[" + lines.joined(separator: ",") + "]}")
+    }
+}
