@@ -62,6 +62,9 @@ struct Explain: ParsableCommand {
         if maxTokens < 1 { throw ValidationError("--max-tokens must be at least 1 (got \(maxTokens)).") }
         if let bad = units.first(where: { $0 < 0 }) { throw ValidationError("--unit must be 0 or more (got \(bad)).") }
         if json && color == .always { throw ValidationError("--color always colours the terminal output; --json has none.") }
+        if let html, html.isEmpty || html.hasSuffix("/") {
+            throw ValidationError("--html must name a file, e.g. explain.html (got \"\(html)\").")
+        }
     }
 
     func run() throws {
@@ -164,14 +167,13 @@ enum Explainer {
     /// Why decoding flags other than the defaults are given for a model that does not decode, or nil.
     func decodingProblem(_ d: DecodingOptions) -> String? {
         if case .translation = self { return nil }
-        let given = d.translationOptions, defaults = TranslationOptions()
-        guard given.beam != defaults.beam || given.maxLength != defaults.maxLength || given.lengthPenalty != defaults.lengthPenalty
-        else { return nil }
-        return "--beam, --max-length and --length-penalty are for translation models; this model is a "
+        guard let flag = d.givenFlags.first else { return nil }
+        return "\(flag) is for translation models (as --beam, --max-length and --length-penalty); this model is a "
             + (isClassifier ? "classifier." : "language model.")
     }
 
     private var isClassifier: Bool { if case .classifier = self { return true } else { return false } }
+    var isTranslation: Bool { if case .translation = self { return true } else { return false } }
 
     func explain(_ text: String, units: [Int]?, maxTokens: Int, decoding: TranslationOptions) throws -> Explanation {
         switch self {

@@ -17,8 +17,9 @@ enum JSONField {
     /// A whole JSON number, or nil when absent or null.
     static func integer(_ value: Any?, _ name: String, expected: String) throws -> Int? {
         guard let d = try number(value, name, expected: expected) else { return nil }
-        guard d == d.rounded(), abs(d) < 1e15 else {
-            throw ServeError(.badRequest, "\(name) must be a whole number; got \(d).")
+        guard d == d.rounded() else { throw ServeError(.badRequest, "\(name) must be a whole number; got \(d).") }
+        guard abs(d) < 1e15 else {
+            throw ServeError(.badRequest, "\(name) is out of range: \(String(format: "%.3g", d)) is far beyond any limit.")
         }
         return Int(d)
     }

@@ -26,7 +26,9 @@ struct Serve: ParsableCommand {
             with {"instances": ["text", …], "beam", "max_length", "length_penalty", "attention"} \
             (all but instances optional; greedy, 50 words, 1, false) answers {"translations": \
             […]}, each the object `rnn translate --json` prints (its attention empty unless asked \
-            for); its :explain answers what `rnn explain --json` prints. Errors are JSON: \
+            for; the texts' source words plus beam × max_length may come to at most \
+            --max-translation-steps); its :explain answers what `rnn explain --json` prints. \
+            Errors are JSON: \
             {"error": "…"}. A connection silent for --idle-timeout seconds, mid-request or between \
             requests, is closed. The server raises its own open-file limit to the hard limit, so \
             that thousands of clients can connect at once. SIGTERM or SIGINT stops accepting, \
@@ -62,6 +64,9 @@ struct Serve: ParsableCommand {
     @Option(help: "The most tokens of a text a classifier's :explain reads (the work grows with the square of the length).")
     var maxExplainTokens = TextClassifier.defaultMaxExplainedTokens
 
+    @Option(help: "The most decoding work one translation request may ask for: over its texts, source words plus beam × max_length.")
+    var maxTranslationSteps = 20_000
+
     @Option(help: "Seconds a connection may stay silent (mid-request or between requests) before it is closed.")
     var idleTimeout = 30
 
@@ -79,6 +84,9 @@ struct Serve: ParsableCommand {
         }
         guard (1...86_400).contains(idleTimeout) else {
             throw ValidationError("--idle-timeout must be between 1 and 86400 seconds (got \(idleTimeout)).")
+        }
+        guard maxTranslationSteps >= 1 else {
+            throw ValidationError("--max-translation-steps must be at least 1 (got \(maxTranslationSteps)).")
         }
         guard maxInstances >= 1 else { throw ValidationError("--max-instances must be at least 1 (got \(maxInstances)).") }
         var names = Set<String>()
@@ -119,7 +127,8 @@ struct Serve: ParsableCommand {
         let responder = ServeResponder(
             models: pools,
             limits: ServeLimits(maxBodyBytes: maxBodyBytes, maxInstances: maxInstances, maxTextBytes: limits.maxTextBytes,
-                                maxGenerateLength: maxGenerateLength, maxExplainTokens: maxExplainTokens),
+                                maxGenerateLength: maxGenerateLength, maxExplainTokens: maxExplainTokens,
+                                maxTranslationSteps: maxTranslationSteps),
             metrics: ServeMetrics(classifiers: pools.compactMap { name, model in
                 if case .classifier = model { return name } else { return nil }
             }, translators: pools.compactMap { name, model in

@@ -16,6 +16,10 @@ struct ExplanationRequest: Sendable {
 
     init(_ object: [String: Any], model: Explainer, responder: ServeResponder) throws {
         if let unknown = object.keys.sorted().first(where: { !Self.fields.contains($0) }) {
+            if model.isTranslation {
+                throw ServeError(.badRequest, "unknown field \(jsonQuote(unknown)); a translation model's :explain takes "
+                    + "{\"instances\": [\"text\", …]} and decodes greedily (ask :translate for beam search).")
+            }
             throw ServeError(.badRequest, "unknown field \(jsonQuote(unknown)); \(Self.expected)")
         }
         texts = try responder.instances(in: object, expected: Self.expected)
@@ -36,8 +40,10 @@ struct ExplanationRequest: Sendable {
         maxTokens = limit
         if let bound = try JSONField.integer(object["max_tokens"], "\"max_tokens\"", expected: Self.expected) {
             guard case .classifier = model else {
-                throw ServeError(.badRequest, "\"max_tokens\" bounds a classifier's explanation; a language model's reads "
-                    + "any text up to the server's --max-text-bytes: leave it out.")
+                throw ServeError(.badRequest, "\"max_tokens\" bounds a classifier's explanation; "
+                    + (model.isTranslation ? "a translation model's explanation is its translation's attention"
+                                           : "a language model's reads any text up to the server's --max-text-bytes")
+                    + ": leave it out.")
             }
             guard (1...limit).contains(bound) else {
                 throw ServeError(.badRequest, "\"max_tokens\" must be between 1 and \(limit) (the server's --max-explain-tokens); "
@@ -64,6 +70,8 @@ extension ServeResponder {
             return try await pool.compute { try explain(settings, with: .languageModel($0)) }
         case .translation(let pool):
             let settings = try ExplanationRequest(object, model: .translation(pool.model), responder: self)
+            try TranslationRequest.checkWork(settings.texts, options: TranslationOptions(), tokenizer: pool.model.tokenizer,
+                                             limit: limits.maxTranslationSteps)
             return try await pool.compute { try explain(settings, with: .translation($0)) }
         }
     }

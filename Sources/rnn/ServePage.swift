@@ -125,6 +125,7 @@ enum ServePage {
         const $ = id => document.getElementById(id);
         const SCALE_PINS = \(scalePins);
         let models = {};
+        const hidden = {};  // models this page does not show, by name: their task
 
         // HTML.importanceRGB's scale (Sources/RNNKit/Training/Reports/HTML.swift): white at 0, green
         // towards +1, red towards -1, clamped. Its argument is a Float: fround rounds as it does (0.1
@@ -176,6 +177,7 @@ enum ServePage {
           const select = $("model");
           // Translation models are asked with POST /v1/models/NAME:translate; this page shows the other two kinds.
           const shown = list.filter(m => m.task === "classify" || m.task === "language_model");
+          for (const m of list) if (!shown.includes(m)) hidden[m.name] = m.task;
           for (const m of shown) { models[m.name] = m; select.append(el("option", {value: m.name}, `${m.name} (${m.task === "classify" ? "classifier" : "language model"})`)); }
           if (!shown.length) throw new Error(list.length ? "this server has only translation models: ask them with POST /v1/models/NAME:translate." : "this server has no model.");
         }
@@ -386,6 +388,9 @@ enum ServePage {
           const query = new URLSearchParams(location.search);
           const name = query.get("model");
           if (name !== null) {
+            if (name in hidden) throw new Error(hidden[name] === "translation"
+              ? `"${name}" is a translation model: ask it with POST /v1/models/${name}:translate (this page shows classifiers and language models).`
+              : `"${name}" is a bag-of-n-grams classifier: ask it with POST /v1/models/${name}:predict (this page explains recurrent models).`);
             if (!(name in models)) throw new Error(`no model named "${name}" on this server; it has ${Object.keys(models).join(", ")}.`);
             $("model").value = name;
           }

@@ -9,6 +9,7 @@ struct ServeLimits: Sendable {
     var maxTextBytes: Int
     var maxGenerateLength: Int
     var maxExplainTokens: Int
+    var maxTranslationSteps: Int
 }
 
 /// The routes of `rnn serve`, in TF Serving's REST form.

@@ -26,11 +26,9 @@ struct TranslationRequest: Sendable {
             }
             options.beam = beam
         }
-        let longest = min(responder.limits.maxGenerateLength, 10_000)
         if let length = try JSONField.integer(object["max_length"], "\"max_length\"", expected: Self.expected) {
-            guard (1...max(1, longest)).contains(length) else {
-                throw ServeError(.badRequest, "\"max_length\" must be between 1 and \(longest) (the server's --max-generate-length); "
-                    + "got \(length).")
+            guard (1...10_000).contains(length) else {
+                throw ServeError(.badRequest, "\"max_length\" must be between 1 and 10000; got \(length).")
             }
             options.maxLength = length
         }
@@ -48,6 +46,21 @@ struct TranslationRequest: Sendable {
         }
         if let problem = options.problem { throw ServeError(.badRequest, problem) }
     }
+
+    /// Refuses a request whose decoding work — over its texts, the source's tokens plus beam ×
+    /// max_length — passes the server's --max-translation-steps: one request must not hold a
+    /// model copy for minutes.
+    static func checkWork(_ texts: [String], options: TranslationOptions, tokenizer: Tokenizer, limit: Int) throws {
+        var work = 0
+        for text in texts {
+            work += tokenizer.tokens(text).count + 2 + options.beam * options.maxLength
+            guard work <= limit else {
+                throw ServeError(.badRequest, "the request asks for more decoding work than the server allows: over its texts, "
+                    + "source words plus beam × max_length come to more than \(limit) (the server's --max-translation-steps); "
+                    + "send fewer or shorter texts, or a smaller beam or max_length.")
+            }
+        }
+    }
 }
 
 extension ServeResponder {
@@ -58,6 +71,8 @@ extension ServeResponder {
     func translate(_ request: Request, _ name: String, _ pool: ModelPool<Seq2SeqModel>) async throws -> Response {
         let settings = try TranslationRequest(try await jsonObject(of: request, expected: TranslationRequest.expected),
                                               responder: self)
+        try TranslationRequest.checkWork(settings.texts, options: settings.options, tokenizer: pool.model.tokenizer,
+                                         limit: limits.maxTranslationSteps)
         // Always on the copy's own thread: one sentence is milliseconds of work, not microseconds.
         let lines = try await pool.compute { model in
             try settings.texts.enumerated().map { k, text in

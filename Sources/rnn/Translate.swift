@@ -37,11 +37,11 @@ struct Translate: ParsableCommand {
         let translator = try reportingErrors { try Seq2SeqModel.load(from: model) }
         let options = decoding.translationOptions
         var failures = 0
-        func fail(_ message: String) {
+        func fail(_ message: String, source: String? = nil) {
             failures += 1
             printError("error: \(message)")
             // One output line per input line, so that outputs stay aligned with their sentences.
-            print(json ? "{\"source\": null, \"error\": \(jsonQuote(message))}" : "")
+            print(json ? "{\"source\": \(source.map(jsonQuote) ?? "null"), \"error\": \(jsonQuote(message))}" : "")
         }
         func translate(_ text: String, _ what: @autoclosure () -> String) {
             if let problem = limits.problem(text, what()) { return fail(problem) }
@@ -51,7 +51,7 @@ struct Translate: ParsableCommand {
                 return
             }
             let t = translator.translate(sentence, options: options)
-            guard t.isFinite else { return fail("\(what()): \(nonFiniteTranslation)") }
+            guard t.isFinite else { return fail("\(what()): \(nonFiniteTranslation)", source: text) }
             if json {
                 print(TranslationJSON.line(source: text, t))
             } else {
@@ -91,17 +91,23 @@ func unknownWordsNote(_ words: [String]) -> String {
 
 /// How `translate` and `evaluate` decode: the library's `TranslationOptions` as flags.
 struct DecodingOptions: ParsableArguments {
-    @Option(help: "Hypotheses kept at each step (beam search); 1 is greedy decoding.")
-    var beam = 1
+    @Option(help: "Hypotheses kept at each step (beam search); 1 is greedy decoding. (default: 1)")
+    var beam: Int?
 
-    @Option(help: "The most words a translation may have (with <eos>).")
-    var maxLength = 50
+    @Option(help: "The most words a translation may have (with <eos>). (default: 50)")
+    var maxLength: Int?
 
-    @Option(help: "α of the length normalisation log p / length^α that ranks finished hypotheses (0: none).")
-    var lengthPenalty = 1.0
+    @Option(help: "α of the length normalisation log p / length^α that ranks finished hypotheses (0: none). (default: 1)")
+    var lengthPenalty: Double?
 
     func validate() throws {
-        if let problem = Self.problem(beam: beam, maxLength: maxLength, lengthPenalty: lengthPenalty) { throw ValidationError(problem) }
+        let o = translationOptions
+        if let problem = Self.problem(beam: o.beam, maxLength: o.maxLength, lengthPenalty: o.lengthPenalty) { throw ValidationError(problem) }
+    }
+
+    /// The flags given, for commands that refuse them where they do not apply.
+    var givenFlags: [String] {
+        [("--beam", beam != nil), ("--max-length", maxLength != nil), ("--length-penalty", lengthPenalty != nil)].filter(\.1).map(\.0)
     }
 
     /// Why these decoding flags cannot decode, naming the flag, or nil.
@@ -115,7 +121,9 @@ struct DecodingOptions: ParsableArguments {
     }
 
     var translationOptions: TranslationOptions {
-        TranslationOptions(beam: beam, maxLength: maxLength, lengthPenalty: lengthPenalty)
+        let defaults = TranslationOptions()
+        return TranslationOptions(beam: beam ?? defaults.beam, maxLength: maxLength ?? defaults.maxLength,
+                                  lengthPenalty: lengthPenalty ?? defaults.lengthPenalty)
     }
 }
 

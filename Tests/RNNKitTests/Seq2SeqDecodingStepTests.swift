@@ -11,6 +11,11 @@ struct Seq2SeqDecodingStepTests {
     @Test(arguments: [(CellKind.gru, Seq2SeqAttention.additive), (.gru, .none), (.lstm, .general), (.rnnTanh, .dot),
                       (.lstm, .additive), (.rnnRelu, .none)])
     func matchesThePlainStep(cell: CellKind, attention: Seq2SeqAttention) {
+        // Regrouped, and (a source too long for its rows) multiplying c_t.
+        for limit in [1 << 23, 0] { check(cell, attention, sourceValueLimit: limit) }
+    }
+
+    func check(_ cell: CellKind, _ attention: Seq2SeqAttention, sourceValueLimit: Int) {
         let c = Seq2SeqConfiguration(cell: cell, attention: attention, sourceVocabularySize: 17, targetVocabularySize: 23,
                                      embeddingSize: 7, encoderHiddenSize: 6, encoderLayers: 1, bidirectional: true,
                                      decoderHiddenSize: attention == .dot ? 12 : 9, attentionSize: 5, dropout: 0)
@@ -26,6 +31,7 @@ struct Seq2SeqDecodingStepTests {
         let source = decoder.source(1, steps: S, keys: net.encoder.keys, final: net.encoder.final, lengths: [S],
                                     projection: projection, shared: true)
         let step = Seq2SeqDecodingStep(decoder)
+        step.sourceValueLimit = sourceValueLimit
         step.prepare(keys: net.encoder.keys, steps: S, final: net.encoder.final)
 
         // Buffers of both steps; Scratch keeps each one's address for the test's length.
@@ -48,7 +54,7 @@ struct Seq2SeqDecodingStepTests {
             decoder.output.forward(b, cache.outputInput, plainLogits, exactOneRow: false)
             step.step(b, tokens: tokens, hPrev: hPrev, cPrev: lstm ? cPrev : nil, source: source, state: state,
                       cellState: cellState, weights: weights, logits: logits)
-            let name = "\(cell) \(attention) step \(t)"
+            let name = "\(cell) \(attention) step \(t)\(step.regrouped ? "" : " (c_t)")"
             expectClose(array(state, b * Hd), array(cache.state, b * Hd), tolerance: 1e-5, relativeAbove: 1, "\(name): s_t")
             expectClose(array(cellState, b * Hd), array(cache.cellState, b * Hd), tolerance: 1e-5, relativeAbove: 1, "\(name): c_t")
             expectClose(array(weights, b * S), array(cache.weights, b * S), tolerance: 1e-6, relativeAbove: 1, "\(name): α")

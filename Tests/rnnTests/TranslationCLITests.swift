@@ -273,6 +273,10 @@ struct TranslationCLITests {
             ("/v1/models/de-en:translate", #"{"instances": ["ein hund ."], "units": [1]}"#, 400, #"unknown field "units"; "#),
             ("/v1/models/de-en:translate", #"{"instances": []}"#, 400, #""instances" is empty; give at least one text."#),
             ("/v1/models/de-en:explain", #"{"instances": [" "]}"#, 400, "instance 1: the text is empty: there is nothing to translate."),
+            ("/v1/models/de-en:explain", #"{"instances": ["ein"], "beam": 2}"#, 400, #"unknown field "beam"; a translation model's :explain takes"#),
+            ("/v1/models/de-en:translate", #"{"instances": ["ein hund ."], "beam": 16, "max_length": 10000}"#, 400,
+             "the request asks for more decoding work than the server allows"),
+            ("/v1/models/de-en:translate", #"{"instances": ["ein hund ."], "beam": 1e30}"#, 400, #""beam" is out of range"#),
         ] {
             let answer = try c.ask("POST", path, json: json)
             let error = answer.json?["error"] as? String ?? ""
@@ -389,7 +393,10 @@ extension HostileCase {
                     firstLine: "error: text 1 of the arguments: the text is empty: there is nothing to translate."),
         HostileCase(name: "explain: --beam on a classifier", setup: classifierModel,
                     arguments: ["explain", "--model", "c.safetensors", "--beam", "3", "good"], status: 1,
-                    firstLine: "Error: --beam, --max-length and --length-penalty are for translation models; this model is a classifier."),
+                    firstLine: "Error: --beam is for translation models (as --beam, --max-length and --length-penalty); this model is a classifier."),
+        HostileCase(name: "explain: --max-length at its default on a classifier", setup: classifierModel,
+                    arguments: ["explain", "--model", "c.safetensors", "--max-length", "50", "good"], status: 1,
+                    firstLine: "Error: --max-length is for translation models (as --beam, --max-length and --length-penalty); this model is a classifier."),
     ]
 }
 

@@ -17,6 +17,10 @@
 /// and fc_out) streams all of W_out at every word: 42 MB for notebook 3's model, where this step
 /// streams 18 MB. Without attention c_t is the encoder's final state: C = 1 and α = 1.
 ///
+/// The source's rows take C·(GH + Vt) floats: for a source so long that they would pass
+/// `sourceValueLimit` (32 MB; about 1,000 words for notebook 3's model), the step reads c_t as
+/// the plain step does instead, so memory stays bounded by the keys'.
+///
 /// The results equal the plain step's up to float rounding (the sums are regrouped);
 /// `Seq2SeqDecodingStepTests` compares the two. The weights are read in place, column blocks of
 /// the decoder's own matrices, so a step always sees the current weights; `prepare` must follow
@@ -32,6 +36,10 @@ final class Seq2SeqDecodingStep {
     private let gates = Scratch()         // (b, GH)
     private let extra = Scratch()         // (b, Hd): GRU's W_hn·s_{t−1} + b_hn
     private var rows = 0
+    /// Whether this sentence's source rows were made (else the step multiplies c_t).
+    private(set) var regrouped = true
+    /// The most floats the source's rows may take.
+    var sourceValueLimit = 1 << 23
 
     init(_ decoder: Seq2SeqDecoder) { self.decoder = decoder }
 
@@ -42,6 +50,8 @@ final class Seq2SeqDecodingStep {
         let (E, Hk, Hd, GH, I, X, Vt) = (d.embeddingSize, d.keySize, d.hiddenSize, d.gateWidth, d.inputWidth,
                                          d.outputInputWidth, d.vocabularySize)
         rows = d.attention == nil ? 1 : S
+        regrouped = d.attention == nil || rows * (GH + Vt) <= sourceValueLimit  // without attention: one row
+        guard regrouped else { return }
         let k = contextRows.get(rows * Hk)
         k.update(from: d.attention == nil ? final : keys, count: rows * Hk)
         MatMul.ntWide(rows, GH, Hk, k, lda: Hk, d.weightIH.value.data + E, ldb: I, sourceGates.get(rows * GH), ldc: GH)
@@ -56,15 +66,15 @@ final class Seq2SeqDecodingStep {
               source: Seq2SeqDecoder.Source, state: UnsafeMutablePointer<Float>, cellState: UnsafeMutablePointer<Float>?,
               weights: UnsafeMutablePointer<Float>?, logits: UnsafeMutablePointer<Float>) {
         let d = decoder
-        let (E, Hd, GH, I, X, Vt, C) = (d.embeddingSize, d.hiddenSize, d.gateWidth, d.inputWidth, d.outputInputWidth,
-                                        d.vocabularySize, rows)
+        let (E, Hk, Hd, GH, I, X, Vt, C) = (d.embeddingSize, d.keySize, d.hiddenSize, d.gateWidth, d.inputWidth,
+                                            d.outputInputWidth, d.vocabularySize, rows)
         let emb = embedded.get(b * E), table = UnsafePointer(d.embedding.weight.value.data)
         for r in 0..<b { (emb + r * E).update(from: table + tokens[r] * E, count: E) }
-        let alpha: UnsafeMutablePointer<Float>
+        let alpha: UnsafeMutablePointer<Float>, ctx = context.get(b * Hk)  // (b, Hk): c_t, read when not regrouped
         if let attention = d.attention {
             alpha = weights!
             attention.forward(b, source.steps, query: hPrev, keys: source.keys, projectedKeys: source.projected,
-                              lengths: source.lengths, sharedSource: source.shared, weights: alpha, context: context.get(b * d.keySize))
+                              lengths: source.lengths, sharedSource: source.shared, weights: alpha, context: ctx)
         } else {
             alpha = ones.get(b)
             alpha.update(repeating: 1, count: b)
@@ -73,8 +83,11 @@ final class Seq2SeqDecodingStep {
         let preX = gates.get(b * GH)
         for r in 0..<b { (preX + r * GH).update(from: d.biasIH.value.data, count: GH) }
         MatMul.nt(b, GH, E, emb, lda: E, d.weightIH.value.data, ldb: I, preX, ldc: GH, accumulate: true, exactOneRow: false)
-        MatMul.nnAccumulate(b, GH, C, alpha, lda: C, sourceGates.get(0), ldb: GH,
-                            preX, ldc: GH)
+        if regrouped {
+            MatMul.nnAccumulate(b, GH, C, alpha, lda: C, sourceGates.get(0), ldb: GH, preX, ldc: GH)
+        } else {
+            MatMul.nt(b, GH, Hk, ctx, lda: Hk, d.weightIH.value.data + E, ldb: I, preX, ldc: GH, accumulate: true, exactOneRow: false)
+        }
         d.recur(b, preX: preX, hPrev: hPrev, cPrev: cPrev, state: state, cellState: cellState, gates: preX,
                 extra: d.cell == .gru ? extra.get(b * Hd) : nil)
         // logits = b + s_t·W_out,sᵀ + emb·W_out,eᵀ + α·(K·W_out,cᵀ).
@@ -82,7 +95,10 @@ final class Seq2SeqDecodingStep {
         for r in 0..<b { (logits + r * Vt).update(from: d.output.bias.value.data, count: Vt) }
         MatMul.nt(b, Vt, Hd, state, lda: Hd, w, ldb: X, logits, ldc: Vt, accumulate: true, exactOneRow: false)
         MatMul.nt(b, Vt, E, emb, lda: E, w + Hd + d.keySize, ldb: X, logits, ldc: Vt, accumulate: true, exactOneRow: false)
-        MatMul.nnAccumulate(b, Vt, C, alpha, lda: C, sourceLogits.get(0), ldb: Vt,
-                            logits, ldc: Vt)
+        if regrouped {
+            MatMul.nnAccumulate(b, Vt, C, alpha, lda: C, sourceLogits.get(0), ldb: Vt, logits, ldc: Vt)
+        } else {
+            MatMul.nt(b, Vt, Hk, ctx, lda: Hk, w + Hd, ldb: X, logits, ldc: Vt, accumulate: true, exactOneRow: false)
+        }
     }
 }
