@@ -32,7 +32,9 @@ extension ParsableCommand {
     func reportingErrors<T>(_ body: () throws -> T) throws -> T {
         do { return try body() } catch let e as ValidationError { throw e } catch let e as CommandError {
             throw e
-        } catch let e as ExitCode { throw e } catch { throw CommandError(error) }
+        } catch let e as ExitCode { throw e } catch let e as DistributedError where e.everyRank {
+            throw e  // TrainingRanks ends every rank in order on it
+        } catch { throw CommandError(error) }
     }
 }
 

@@ -15,6 +15,8 @@ struct BatchResult {
 protocol TrainingTask: AnyObject {
     var parameters: [Parameter] { get }
     var batchesPerEpoch: Int { get }
+    /// What a global batch holds and how many, at most: the items ranks share.
+    var globalBatch: (size: Int, unit: String) { get }
     /// The model's dropout generator.
     var dropoutRNG: SeededGenerator { get set }
     /// Prepares epoch `epoch` (1-based): a shuffle, a reset of carried state.
@@ -55,11 +57,23 @@ struct TrainingSchedule {
 /// A run resumed from its checkpoint continues exactly where it stopped — mid-epoch included —
 /// so it ends with the model an uninterrupted run gives, bit for bit. The time budget counts the
 /// seconds of every part of the run; a resumed run gets what is left of it.
+///
+/// Data-parallel, with a `ProcessGroup` of more than one rank: every rank walks the same global
+/// batches, its task computes the gradient of its own share (`BatchShare`), and one
+/// `GradientReduction` per step makes the global mean gradient and metrics; clipping and the
+/// optimizer step then run identically on every rank, so the weights never differ. Each step's
+/// dropout draws come from a generator forked per rank from the shared one, which advances by one
+/// draw per step on every rank: a checkpoint holds the shared one, so a run resumed with any rank
+/// count continues deterministically. Rank 0 alone receives events and writes the checkpoint;
+/// every rank evaluates (the same weights on the same data give the same figures).
 final class TrainingLoop<Task: TrainingTask> {
     let task: Task
     let update: ParameterUpdate
     let stopping: EarlyStopping
     let schedule: TrainingSchedule
+    /// The ranks sharing each batch; nil or one rank for a process on its own.
+    let group: ProcessGroup?
+    private let reduction: GradientReduction?
 
     // Where the run is (saved in checkpoints).
     private var epoch = 0
@@ -72,11 +86,13 @@ final class TrainingLoop<Task: TrainingTask> {
     private var earlierSeconds = 0.0
 
     init(task: Task, optimizer: any Optimizer, clipping: GradientClipping, fuseSGD: Bool, patience: Int?,
-         schedule: TrainingSchedule) {
+         schedule: TrainingSchedule, group: ProcessGroup? = nil) {
         self.task = task
         update = ParameterUpdate(parameters: task.parameters, optimizer: optimizer, clipping: clipping, fuseSGD: fuseSGD)
         stopping = EarlyStopping(parameters: task.parameters, patience: patience)
         self.schedule = schedule
+        self.group = group
+        reduction = group.flatMap { $0.size > 1 ? GradientReduction(group: $0, parameters: task.parameters) : nil }
     }
 
     /// The checkpoint file, whether to resume from it, and what run this is.
@@ -86,12 +102,19 @@ final class TrainingLoop<Task: TrainingTask> {
         var identity: Checkpoint.Identity
     }
 
-    func run(trainTokens: Int, validationTokens: Int, checkpoint: CheckpointTarget?,
-             event: (TrainingEvent) throws -> Void) throws -> TrainingSummary {
+    /// Whether this process writes files and reports.
+    private var isLeader: Bool { group?.isLeader ?? true }
+
+    /// - Parameter identity: what run this is; with a group, the ranks compare it (and the
+    ///   checkpoint they would resume from) before any work.
+    func run(trainTokens: Int, validationTokens: Int, checkpoint: CheckpointTarget?, identity: Checkpoint.Identity? = nil,
+             event leaderEvent: (TrainingEvent) throws -> Void) throws -> TrainingSummary {
         let parameters = task.parameters
         let B = task.batchesPerEpoch
+        let event = isLeader ? leaderEvent : { _ in }
+        if let group { try checkRanks(group, identity: identity ?? checkpoint?.identity, checkpoint: checkpoint) }
         // Before any work, not at the end of the first epoch: a checkpoint that cannot be written.
-        if let checkpoint { try OutputFile.check(checkpoint.path) }
+        if let checkpoint, isLeader { try OutputFile.check(checkpoint.path) }
         var resumed: ResumePoint?
         if let checkpoint, checkpoint.resume, FileManager.default.fileExists(atPath: checkpoint.path) {
             try restore(from: checkpoint.path, identity: checkpoint.identity)
@@ -129,7 +152,13 @@ final class TrainingLoop<Task: TrainingTask> {
             // includes that step's progress event (cheap by design) but never an evaluation.
             var stepStart = MonotonicClock.now()
             while batch < B {
-                let (r, taken) = task.trainStep(batch: batch, update: update)
+                var r: BatchResult, taken: Bool, anyTimeUp = false
+                if let reduction {
+                    (r, anyTimeUp) = distributedStep(reduction, timeUp: schedule.maxTime.map { elapsed() >= $0 } ?? false)
+                    taken = update.apply(lossIsFinite: r.lossSum.isFinite)
+                } else {
+                    (r, taken) = task.trainStep(batch: batch, update: update)
+                }
                 if !taken {
                     skipped += 1
                     epochSkipped += 1
@@ -155,7 +184,8 @@ final class TrainingLoop<Task: TrainingTask> {
                 if let maxTime = schedule.maxTime {
                     fraction = max(fraction, now / maxTime)
                     remaining = min(remaining, max(maxTime - now, 0))
-                    if now >= maxTime { stoppedByTime = true }
+                    // Ranks stop together, on the reduced flag: their clocks differ.
+                    if reduction == nil ? now >= maxTime : anyTimeUp { stoppedByTime = true }
                 }
                 let n = Double(max(epochSum.count, 1))
                 try event(.batch(BatchProgress(
@@ -192,10 +222,43 @@ final class TrainingLoop<Task: TrainingTask> {
             lastReport: last)
     }
 
+    // MARK: Ranks
+
+    /// This rank's share of the current batch, drawing dropout from this step's forked generator,
+    /// then the global sums.
+    private func distributedStep(_ reduction: GradientReduction, timeUp: Bool) -> (BatchResult, Bool) {
+        var shared = task.dropoutRNG
+        let draw = shared.next()
+        task.dropoutRNG = SeededGenerator(seed: draw ^ (UInt64(reduction.group.rank) &* 0x9E37_79B9_7F4A_7C15))
+        let local = task.accumulateGradients(batch: batch)
+        task.dropoutRNG = shared
+        return reduction.reduce(local, timeUp: timeUp)
+    }
+
+    /// Before any work: the ranks must run the same thing (identity, thread count, the checkpoint
+    /// they resume from), and each must have a part of every batch. Every rank reaches the same
+    /// verdict, so each can report it.
+    private func checkRanks(_ group: ProcessGroup, identity: Checkpoint.Identity?, checkpoint: CheckpointTarget?) throws {
+        var fingerprint = "threads \(Parallel.threads)\n" + (identity.map { Checkpoint.json($0) } ?? "")
+        if let checkpoint {
+            fingerprint += "\nresume \(checkpoint.resume)"
+            if checkpoint.resume, let bytes = FileManager.default.contents(atPath: checkpoint.path) {
+                fingerprint += " from " + Checkpoint.hash(bytes.lazy.map(Int.init))
+            }
+        }
+        try group.checkSameRun(fingerprint: fingerprint)
+        let (size, unit) = task.globalBatch
+        if group.size > size { throw DistributedError.moreRanksThanBatch(ranks: group.size, batchSize: size, unit: unit) }
+    }
+
     // MARK: Checkpoints
 
     private func save(to path: String, identity: Checkpoint.Identity, elapsed: Double) throws {
         let parameters = task.parameters
+        // Collective (a task may gather its ranks' parts); then rank 0 alone writes.
+        let midEpoch = batch < task.batchesPerEpoch
+        let state = task.checkpointState(midEpoch: midEpoch)
+        guard isLeader else { return }
         var tensors: [String: Safetensors.Entry] = [:]
         for p in parameters { tensors["model." + p.name] = .init(shape: p.value.shape, values: p.value.array) }
         if stopping.hasBest {
@@ -204,8 +267,6 @@ final class TrainingLoop<Task: TrainingTask> {
         for (key, values) in update.optimizer.stateTensors() {
             tensors["optimizer." + key] = .init(shape: [values.count], values: values)
         }
-        let midEpoch = batch < task.batchesPerEpoch
-        let state = task.checkpointState(midEpoch: midEpoch)
         for (key, entry) in state.tensors { tensors["task." + key] = entry }
         let position = Checkpoint.Position(
             epoch: epoch, batch: batch, elapsed: Checkpoint.bits(elapsed), epochLossSum: Checkpoint.bits(epochSum.lossSum),
