@@ -33,8 +33,10 @@ struct TrainingRanks {
             try body()
             group.finish()
         } catch let error as DistributedError where error.everyRank {
+            // One write per rank, so that mpirun does not interleave the ranks' lines.
+            printError("Error (rank \(group.rank) of \(group.size)): \(error)")
             group.finish()
-            throw error
+            throw ExitCode.failure
         } catch {
             printError("Error on rank \(group.rank) of \(group.size): \(RNN.message(for: error))")
             printError("rnn: aborting the MPI job (every rank stops).")

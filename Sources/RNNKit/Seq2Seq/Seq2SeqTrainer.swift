@@ -51,24 +51,25 @@ package final class Seq2SeqTrainer {
                 throw TrainingError.tokenOutOfRange(id: bad, vocabularySize: c.targetVocabularySize)
             }
         }
-        let task = Seq2SeqTask(network: network, train: train, validation: validation, options: options)
-        task.share = processGroup?.share ?? .whole
-        let loop = TrainingLoop(task: task, optimizer: optimizer, clipping: options.clipNorm.map { .norm($0) } ?? .none,
-                                fuseSGD: false, patience: options.patience,
-                                schedule: TrainingSchedule(epochs: options.epochs, maxTime: options.maxTime, evaluateEvery: 1),
-                                group: processGroup)
         func ids(_ pairs: [Seq2SeqPair]) -> [Int] { pairs.flatMap { $0.source + [-1] + $0.target + [-2] } }
         let identity = checkpoint == nil && processGroup == nil ? nil : Checkpoint.Identity(
             task: "translation", model: Checkpoint.json(c), options: Checkpoint.json(options),
             data: Checkpoint.DataFingerprint(unit: "sentence pairs", trainCount: train.count, trainHash: Checkpoint.hash(ids(train)),
                                              validationCount: validation.count, validationHash: Checkpoint.hash(ids(validation)),
                                              vocabularyHash: fingerprint.isEmpty ? nil : Checkpoint.hash(strings: fingerprint)))
+        try processGroup?.checkRun(identity: identity!, checkpoint: checkpoint.map { ($0, resume) },
+                                   globalBatch: min(options.batchSize, train.count), unit: "sentence pairs")
+        let task = Seq2SeqTask(network: network, train: train, validation: validation, options: options)
+        task.share = processGroup?.share ?? .whole
+        let loop = TrainingLoop(task: task, optimizer: optimizer, clipping: options.clipNorm.map { .norm($0) } ?? .none,
+                                fuseSGD: false, patience: options.patience,
+                                schedule: TrainingSchedule(epochs: options.epochs, maxTime: options.maxTime, evaluateEvery: 1),
+                                group: processGroup)
         let target = checkpoint.map {
             TrainingLoop<Seq2SeqTask>.CheckpointTarget(path: $0, resume: resume, identity: identity!)
         }
         return try loop.run(trainTokens: train.reduce(0) { $0 + $1.target.count - 1 },
-                            validationTokens: validation.reduce(0) { $0 + $1.target.count - 1 }, checkpoint: target,
-                            identity: identity, event: event)
+                            validationTokens: validation.reduce(0) { $0 + $1.target.count - 1 }, checkpoint: target, event: event)
     }
 
     /// Mean loss per target word of `pairs` with teacher forcing, no dropout, no gradients; nil
@@ -113,8 +114,6 @@ final class Seq2SeqTask: TrainingTask {
     }
 
     var batchesPerEpoch: Int { (train.count + options.batchSize - 1) / options.batchSize }
-
-    var globalBatch: (size: Int, unit: String) { (min(options.batchSize, train.count), "sentence pairs") }
 
     func beginEpoch(_ epoch: Int) {
         var rng = SeededGenerator(seed: options.seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(epoch))

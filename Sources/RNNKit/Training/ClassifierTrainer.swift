@@ -60,6 +60,10 @@ package final class ClassifierTrainer {
                 throw TrainingError.tokenOutOfRange(id: bad, vocabularySize: V)
             }
         }
+        let runIdentity = checkpoint != nil || processGroup != nil
+            ? identity(train, validation, vocabulary: vocabulary, labels: labels) : nil
+        try processGroup?.checkRun(identity: runIdentity!, checkpoint: checkpoint.map { ($0, resume) },
+                                   globalBatch: min(options.batchSize, train.count), unit: "examples")
         task.setData(train: train, validation: validation, test: test)
         defer { task.setData(train: [], validation: nil, test: nil) }
         let loop = TrainingLoop(task: task, optimizer: optimizer, clipping: options.clipping, fuseSGD: true,
@@ -71,13 +75,11 @@ package final class ClassifierTrainer {
         defer { task.share = .whole }
         task.fused = fusesSteps && task.share.ranks == 1
             ? FusedSGDStep(model: model, update: loop.update, batchSize: options.batchSize) : nil
-        let runIdentity = checkpoint != nil || processGroup != nil
-            ? identity(train, validation, vocabulary: vocabulary, labels: labels) : nil
         let target = checkpoint.map {
             TrainingLoop<ClassifierTask>.CheckpointTarget(path: $0, resume: resume, identity: runIdentity!)
         }
         return try loop.run(trainTokens: task.trainTokens, validationTokens: validation?.reduce(0) { $0 + $1.tokens.count } ?? 0,
-                            checkpoint: target, identity: runIdentity, event: event)
+                            checkpoint: target, event: event)
     }
 
     /// One pass over `examples` in the given order, in batches of `options.batchSize`, updating
@@ -157,8 +159,6 @@ final class ClassifierTask: TrainingTask {
     }
 
     var batchesPerEpoch: Int { (order.count + batchSize - 1) / batchSize }
-
-    var globalBatch: (size: Int, unit: String) { (min(batchSize, examples.count), "examples") }
 
     var dropoutRNG: SeededGenerator {
         get { model.rng }

@@ -75,23 +75,24 @@ package final class LanguageModelTrainer {
         if let bad = (train.first { !(0..<V).contains($0) } ?? validation.first { !(0..<V).contains($0) }) {
             throw TrainingError.tokenOutOfRange(id: bad, vocabularySize: V)
         }
-        let task = LanguageModelTask(model: model, train: train, validation: validation, streams: B, steps: T,
-                                     group: processGroup)
-        let loop = TrainingLoop(task: task, optimizer: optimizer, clipping: options.clipNorm.map { .norm($0) } ?? .none,
-                                fuseSGD: false, patience: nil,
-                                schedule: TrainingSchedule(epochs: options.epochs, maxTime: options.maxTime, evaluateEvery: 1),
-                                group: processGroup)
         let identity = checkpoint == nil && processGroup == nil ? nil : Checkpoint.Identity(
             task: "language_model", model: Checkpoint.json(model.configuration), options: Checkpoint.json(options),
             data: Checkpoint.DataFingerprint(unit: "tokens", trainCount: train.count, trainHash: Checkpoint.hash(train),
                                              validationCount: validation.count,
                                              validationHash: Checkpoint.hash(validation),
                                              vocabularyHash: vocabulary.map { Checkpoint.hash(strings: $0.tokens) }))
+        try processGroup?.checkRun(identity: identity!, checkpoint: checkpoint.map { ($0, resume) }, globalBatch: B,
+                                   unit: "streams (--batch-size)")
+        let task = LanguageModelTask(model: model, train: train, validation: validation, streams: B, steps: T,
+                                     group: processGroup)
+        let loop = TrainingLoop(task: task, optimizer: optimizer, clipping: options.clipNorm.map { .norm($0) } ?? .none,
+                                fuseSGD: false, patience: nil,
+                                schedule: TrainingSchedule(epochs: options.epochs, maxTime: options.maxTime, evaluateEvery: 1),
+                                group: processGroup)
         let target = checkpoint.map {
             TrainingLoop<LanguageModelTask>.CheckpointTarget(path: $0, resume: resume, identity: identity!)
         }
-        return try loop.run(trainTokens: train.count, validationTokens: validation.count, checkpoint: target,
-                            identity: identity, event: event)
+        return try loop.run(trainTokens: train.count, validationTokens: validation.count, checkpoint: target, event: event)
     }
 
     /// Mean loss on `tokens` scored as up to `options.batchSize` streams with carried state,
@@ -129,8 +130,6 @@ final class LanguageModelTask: TrainingTask {
     }
 
     var batchesPerEpoch: Int { batches.count }
-
-    var globalBatch: (size: Int, unit: String) { (streams, "streams") }
 
     var dropoutRNG: SeededGenerator {
         get { model.rng }

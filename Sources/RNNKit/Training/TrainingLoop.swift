@@ -15,8 +15,6 @@ struct BatchResult {
 protocol TrainingTask: AnyObject {
     var parameters: [Parameter] { get }
     var batchesPerEpoch: Int { get }
-    /// What a global batch holds and how many, at most: the items ranks share.
-    var globalBatch: (size: Int, unit: String) { get }
     /// The model's dropout generator.
     var dropoutRNG: SeededGenerator { get set }
     /// Prepares epoch `epoch` (1-based): a shuffle, a reset of carried state.
@@ -105,14 +103,13 @@ final class TrainingLoop<Task: TrainingTask> {
     /// Whether this process writes files and reports.
     private var isLeader: Bool { group?.isLeader ?? true }
 
-    /// - Parameter identity: what run this is; with a group, the ranks compare it (and the
-    ///   checkpoint they would resume from) before any work.
-    func run(trainTokens: Int, validationTokens: Int, checkpoint: CheckpointTarget?, identity: Checkpoint.Identity? = nil,
+    /// With a group, the ranks must have checked that they run the same thing
+    /// (`ProcessGroup.checkRun`) before the task was made.
+    func run(trainTokens: Int, validationTokens: Int, checkpoint: CheckpointTarget?,
              event leaderEvent: (TrainingEvent) throws -> Void) throws -> TrainingSummary {
         let parameters = task.parameters
         let B = task.batchesPerEpoch
         let event = isLeader ? leaderEvent : { _ in }
-        if let group { try checkRanks(group, identity: identity ?? checkpoint?.identity, checkpoint: checkpoint) }
         // Before any work, not at the end of the first epoch: a checkpoint that cannot be written.
         if let checkpoint, isLeader { try OutputFile.check(checkpoint.path) }
         var resumed: ResumePoint?
@@ -233,22 +230,6 @@ final class TrainingLoop<Task: TrainingTask> {
         let local = task.accumulateGradients(batch: batch)
         task.dropoutRNG = shared
         return reduction.reduce(local, timeUp: timeUp)
-    }
-
-    /// Before any work: the ranks must run the same thing (identity, thread count, the checkpoint
-    /// they resume from), and each must have a part of every batch. Every rank reaches the same
-    /// verdict, so each can report it.
-    private func checkRanks(_ group: ProcessGroup, identity: Checkpoint.Identity?, checkpoint: CheckpointTarget?) throws {
-        var fingerprint = "threads \(Parallel.threads)\n" + (identity.map { Checkpoint.json($0) } ?? "")
-        if let checkpoint {
-            fingerprint += "\nresume \(checkpoint.resume)"
-            if checkpoint.resume, let bytes = FileManager.default.contents(atPath: checkpoint.path) {
-                fingerprint += " from " + Checkpoint.hash(bytes.lazy.map(Int.init))
-            }
-        }
-        try group.checkSameRun(fingerprint: fingerprint)
-        let (size, unit) = task.globalBatch
-        if group.size > size { throw DistributedError.moreRanksThanBatch(ranks: group.size, batchSize: size, unit: unit) }
     }
 
     // MARK: Checkpoints
