@@ -167,6 +167,31 @@ struct DataParallelCLITests {
                                "--threads", "1", "--quiet"], in: directory)
     }
 
+    @Test("translation (rnn train-seq2seq): 1, 2 and 3 ranks train the single process's model")
+    func translation() throws {
+        let directory = try Self.directory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // A toy language pair: each word has its translation, and the order is reversed.
+        var rng = LanguageModelCLITests.SystemLCG(seed: 5)
+        let source = ["der", "hund", "sieht", "die", "katze", "ein", "rotes", "haus", "am", "fluss"]
+        let target = ["the", "dog", "sees", "the", "cat", "a", "red", "house", "by", "river"]
+        for (name, count) in [("train", 120), ("val", 20)] {
+            var sources: [String] = [], targets: [String] = []
+            for _ in 0..<count {
+                let ids = (0..<(2 + rng.next(5))).map { _ in rng.next(source.count) }
+                sources.append(ids.map { source[$0] }.joined(separator: " "))
+                targets.append(ids.reversed().map { target[$0] }.joined(separator: " "))
+            }
+            try (sources.joined(separator: "\n") + "\n").write(to: directory.appendingPathComponent("\(name).de"), atomically: true, encoding: .utf8)
+            try (targets.joined(separator: "\n") + "\n").write(to: directory.appendingPathComponent("\(name).en"), atomically: true, encoding: .utf8)
+        }
+        // 120 pairs in batches of 16: the last batch (8) is split 2/3/3 on 3 ranks.
+        try compareRankCounts(["train-seq2seq", "--source", "train.de", "--target", "train.en", "--validation-source", "val.de",
+                               "--validation-target", "val.en", "--hidden-size", "16", "--embedding-size", "16", "--dropout", "0",
+                               "--teacher-forcing", "1", "--batch-size", "16", "--epochs", "2", "--threads", "1", "--quiet"],
+                              in: directory)
+    }
+
     @Test("bad launches stop every rank with a clear error: more ranks than a batch, ranks given other data, the tutorial run")
     func badLaunches() throws {
         let directory = try Self.directory()

@@ -13,11 +13,15 @@ package enum DistributedError: Error, CustomStringConvertible, Equatable {
     case ranksDisagree(differing: Int, ranks: Int)
     /// A run that cannot be split across ranks (the reason).
     case notDistributable(String)
+    /// After training, the ranks' weights are not the same (the ranks that differ from rank 0):
+    /// the ranks computed differently (other hardware or libraries), and rank 0's model is not
+    /// the one every rank trained.
+    case weightsDiverged(differing: Int, ranks: Int)
 
     package var everyRank: Bool {
         switch self {
         case .noLibrary, .initFailed: false
-        case .moreRanksThanBatch, .ranksDisagree, .notDistributable: true
+        case .moreRanksThanBatch, .ranksDisagree, .notDistributable, .weightsDiverged: true
         }
     }
 
@@ -38,6 +42,9 @@ package enum DistributedError: Error, CustomStringConvertible, Equatable {
                 + "(their start-up fingerprints differ); every rank must be given the same files and options."
         case .notDistributable(let reason):
             reason
+        case .weightsDiverged(let differing, let ranks):
+            "after training, \(differing) of the \(ranks) ranks hold other weights than rank 0: the ranks did not compute "
+                + "the same steps (different CPUs, BLAS or MPI builds?). Train on identical machines and libraries."
         }
     }
 }

@@ -20,4 +20,15 @@ extension ProcessGroup {
         try checkSameRun(fingerprint: fingerprint)
         if size > globalBatch { throw DistributedError.moreRanksThanBatch(ranks: size, batchSize: globalBatch, unit: unit) }
     }
+
+    /// After training: every rank must hold rank 0's weights, bit for bit, or the model rank 0
+    /// writes is not the one the ranks trained together.
+    /// - Throws: `DistributedError.weightsDiverged`, on every rank.
+    func checkSameWeights(_ parameters: [Parameter]) throws(DistributedError) {
+        let bytes = parameters.lazy.flatMap { p in
+            UnsafeRawBufferPointer(start: p.value.data, count: p.value.count * MemoryLayout<Float>.stride)
+        }
+        let differing = countDiffering(bytes)
+        if differing > 0 { throw DistributedError.weightsDiverged(differing: differing, ranks: size) }
+    }
 }

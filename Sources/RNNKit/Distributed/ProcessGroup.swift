@@ -74,14 +74,20 @@ package final class ProcessGroup: @unchecked Sendable {
     /// so that every rank reaches the same verdict.
     /// - Throws: `DistributedError.ranksDisagree` on every rank when any rank differs.
     package func checkSameRun(fingerprint: String) throws(DistributedError) {
-        // FNV-1a, in 16-bit pieces: doubles carry them exactly.
+        let differing = countDiffering(fingerprint.utf8)
+        if differing > 0 { throw DistributedError.ranksDisagree(differing: differing, ranks: size) }
+    }
+
+    /// How many ranks' `bytes` differ from rank 0's: a 64-bit FNV-1a hash of each, rank 0's
+    /// broadcast, the verdicts summed (collective; every rank gets the same count).
+    func countDiffering<S: Sequence>(_ bytes: S) -> Int where S.Element == UInt8 {
         var h: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in fingerprint.utf8 { h = (h ^ UInt64(byte)) &* 0x100_0000_01B3 }
+        for byte in bytes { h = (h ^ UInt64(byte)) &* 0x100_0000_01B3 }
+        // In 16-bit pieces: doubles carry them exactly.
         let mine = (0..<4).map { Double((h >> (16 * UInt64($0))) & 0xFFFF) }
         var leaders = mine
         broadcast(&leaders)
-        let differing = Int(sum([leaders == mine ? 0 : 1])[0])
-        if differing > 0 { throw DistributedError.ranksDisagree(differing: differing, ranks: size) }
+        return Int(sum([leaders == mine ? 0 : 1])[0])
     }
 
     /// Ends MPI on this rank (`MPI_Finalize`, collective); once.

@@ -63,7 +63,8 @@ struct TrainingSchedule {
 /// dropout draws come from a generator forked per rank from the shared one, which advances by one
 /// draw per step on every rank: a checkpoint holds the shared one, so a run resumed with any rank
 /// count continues deterministically. Rank 0 alone receives events and writes the checkpoint;
-/// every rank evaluates (the same weights on the same data give the same figures).
+/// every rank evaluates (the same weights on the same data give the same figures). At the end the
+/// ranks check that they hold the same weights, bit for bit (`ProcessGroup.checkSameWeights`).
 final class TrainingLoop<Task: TrainingTask> {
     let task: Task
     let update: ParameterUpdate
@@ -211,6 +212,7 @@ final class TrainingLoop<Task: TrainingTask> {
             if stoppedEarly || stoppedByTime { break }
         }
         stopping.restoreBest(into: parameters)
+        try group?.checkSameWeights(parameters)
         return TrainingSummary(
             epochs: epoch, steps: steps, skippedSteps: skipped, tokens: tokens,
             seconds: MonotonicClock.seconds(from: start, to: MonotonicClock.now()),
