@@ -31,10 +31,10 @@ struct DataParallelCLITests {
                          + "(apt-get install openmpi-bin libopenmpi3).")
     }
 
-    /// Runs `rnn arguments` on `ranks` MPI ranks (nil: without mpirun), one thread each. `marker`
-    /// is put in the ranks' environment, so that a test can find their processes.
+    /// Runs `rnn arguments` on `ranks` MPI ranks (nil: without mpirun). `marker` is put in the
+    /// ranks' environment, so that a test can find their processes, with `environment`.
     static func run(_ arguments: [String], ranks: Int?, in directory: URL, marker: String = "",
-                    started: ((Process) throws -> Void)? = nil) throws -> Run {
+                    environment extra: [String: String] = [:], started: ((Process) throws -> Void)? = nil) throws -> Run {
         let process = Process()
         let rnn = try LanguageModelCLITests.binary()
         if let ranks {
@@ -46,6 +46,7 @@ struct DataParallelCLITests {
         }
         var environment = ProcessInfo.processInfo.environment
         environment["RNNKIT_TEST_MARKER"] = marker
+        environment.merge(extra) { $1 }
         process.environment = environment
         process.currentDirectoryURL = directory
         let out = Pipe(), err = Pipe()
@@ -236,21 +237,9 @@ struct DataParallelCLITests {
         let alone = try Self.run(["info"], ranks: nil, in: directory)
         #expect(alone.stdout.contains("MPI: not loaded"), "\(alone.stdout)")
 
-        var environment = ProcessInfo.processInfo.environment
-        environment["RNNKIT_MPI_LIBRARY"] = "/nonexistent/libmpi.so"
-        let process = Process()
-        process.executableURL = try Self.mpirun()
-        process.arguments = ["--oversubscribe", "--allow-run-as-root", "-x", "RNNKIT_MPI_LIBRARY", "-np", "2",
-                             try LanguageModelCLITests.binary().path, "info"]
-        process.environment = environment
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = Pipe()
-        try process.run()
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus != 0)
-        #expect(stderr.contains("no MPI library could be loaded (tried /nonexistent/libmpi.so"), "\(stderr)")
+        let missing = try Self.run(["info"], ranks: 2, in: directory, environment: ["RNNKIT_MPI_LIBRARY": "/nonexistent/libmpi.so"])
+        #expect(missing.status != 0)
+        #expect(missing.stderr.contains("no MPI library could be loaded (tried /nonexistent/libmpi.so"), "\(missing.stderr)")
     }
 
     /// The pids of `rnn` processes whose environment holds `marker` and MPI rank `rank`.
