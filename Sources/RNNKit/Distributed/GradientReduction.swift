@@ -11,7 +11,9 @@ final class GradientReduction {
     let group: ProcessGroup
     let parameters: [Parameter]
     private let gradientCount: Int
-    private let buffer: UnsafeMutablePointer<Double>
+    /// What this rank sends, and the sums it receives: kept for the run, as a step's buffers are
+    /// the size of the model.
+    private let buffer: UnsafeMutablePointer<Double>, sums: UnsafeMutablePointer<Double>
     private static let scalars = 5
 
     init(group: ProcessGroup, parameters: [Parameter]) {
@@ -19,9 +21,13 @@ final class GradientReduction {
         self.parameters = parameters
         gradientCount = parameters.reduce(0) { $0 + $1.grad.count }
         buffer = .allocate(capacity: gradientCount + Self.scalars)
+        sums = .allocate(capacity: gradientCount + Self.scalars)
     }
 
-    deinit { buffer.deallocate() }
+    deinit {
+        buffer.deallocate()
+        sums.deallocate()
+    }
 
     /// Sums this rank's batch result and gradients with every other rank's, leaving the global
     /// mean gradient in the parameters' `grad` on every rank.
@@ -35,14 +41,16 @@ final class GradientReduction {
             for i in 0..<p.grad.count { buffer[offset + i] = Double(g[i]) * weight }
             offset += p.grad.count
         }
-        let s = buffer + gradientCount
-        (s[0], s[1], s[2], s[3], s[4]) = (local.lossSum, weight, Double(local.correct ?? 0), Double(local.tokens), timeUp ? 1 : 0)
-        group.sum(buffer, count: gradientCount + Self.scalars)
+        let mine = buffer + gradientCount
+        (mine[0], mine[1], mine[2], mine[3], mine[4]) = (local.lossSum, weight, Double(local.correct ?? 0), Double(local.tokens),
+                                                         timeUp ? 1 : 0)
+        group.sum(buffer, into: sums, count: gradientCount + Self.scalars)
+        let s = sums + gradientCount
         let total = max(s[1], 1)
         offset = 0
         for p in parameters {
             let g = p.grad.data
-            for i in 0..<p.grad.count { g[i] = Float(buffer[offset + i] / total) }
+            for i in 0..<p.grad.count { g[i] = Float(sums[offset + i] / total) }
             offset += p.grad.count
         }
         let result = BatchResult(lossSum: s[0], count: Int(s[1]), correct: local.correct.map { _ in Int(s[2]) },

@@ -42,18 +42,24 @@ package final class ProcessGroup: @unchecked Sendable {
     /// This rank's part of each global batch.
     package var share: BatchShare { BatchShare(rank: rank, ranks: size) }
 
-    /// Replaces `values` on every rank with their sum over the ranks (`MPI_Allreduce`, in place).
+    /// Writes the sum over the ranks of each rank's `values` to `sums` on every rank
+    /// (`MPI_Allreduce`); the two must not overlap.
+    package func sum(_ values: UnsafePointer<Double>, into sums: UnsafeMutablePointer<Double>, count: Int) {
+        var done = 0
+        while done < count {  // counts are C ints
+            let n = min(count - done, Int(Int32.max))
+            _ = library.allreduce(values + done, sums + done, Int32(n), library.double, library.sum, library.commWorld)
+            done += n
+        }
+    }
+
+    /// Replaces `values` on every rank with their sum over the ranks.
     package func sum(_ values: UnsafeMutablePointer<Double>, count: Int) {
         // MPI_IN_PLACE is (void *)1 in Open MPI and (void *)-1 in MPICH; a copy serves both.
         let send = UnsafeMutablePointer<Double>.allocate(capacity: count)
         defer { send.deallocate() }
         send.update(from: values, count: count)
-        var done = 0
-        while done < count {  // counts are C ints
-            let n = min(count - done, Int(Int32.max))
-            _ = library.allreduce(send + done, values + done, Int32(n), library.double, library.sum, library.commWorld)
-            done += n
-        }
+        sum(send, into: values, count: count)
     }
 
     /// Sums of `values` over the ranks.
