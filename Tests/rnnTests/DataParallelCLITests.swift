@@ -32,14 +32,18 @@ struct DataParallelCLITests {
     }
 
     /// Runs `rnn arguments` on `ranks` MPI ranks (nil: without mpirun). `marker` is put in the
-    /// ranks' environment, so that a test can find their processes, with `environment`.
+    /// ranks' environment, so that a test can find their processes, with `environment`;
+    /// `mpirunOptions` go to mpirun, which runs under `prefix` (e.g. `ip netns exec HOST`).
     static func run(_ arguments: [String], ranks: Int?, in directory: URL, marker: String = "",
-                    environment extra: [String: String] = [:], started: ((Process) throws -> Void)? = nil) throws -> Run {
+                    environment extra: [String: String] = [:], mpirunOptions: [String] = [], prefix: [String] = [],
+                    started: ((Process) throws -> Void)? = nil) throws -> Run {
         let process = Process()
         let rnn = try LanguageModelCLITests.binary()
         if let ranks {
-            process.executableURL = try mpirun()
-            process.arguments = ["--oversubscribe", "--allow-run-as-root", "-np", "\(ranks)", rnn.path] + arguments
+            let command = [try mpirun().path, "--oversubscribe", "--allow-run-as-root"] + mpirunOptions
+                + ["-np", "\(ranks)", rnn.path] + arguments
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = prefix + command
         } else {
             process.executableURL = rnn
             process.arguments = arguments
