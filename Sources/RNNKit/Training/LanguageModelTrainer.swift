@@ -82,7 +82,7 @@ package final class LanguageModelTrainer {
                                              validationHash: Checkpoint.hash(validation),
                                              vocabularyHash: vocabulary.map { Checkpoint.hash(strings: $0.tokens) }))
         try processGroup?.checkRun(identity: identity!, checkpoint: checkpoint.map { ($0, resume) }, globalBatch: B,
-                                   unit: "streams (--batch-size)")
+                                   unit: "streams")
         let task = LanguageModelTask(model: model, train: train, validation: validation, streams: B, steps: T,
                                      group: processGroup)
         let loop = TrainingLoop(task: task, optimizer: optimizer, clipping: options.clipNorm.map { .norm($0) } ?? .none,
