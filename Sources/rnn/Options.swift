@@ -32,7 +32,9 @@ extension ParsableCommand {
     func reportingErrors<T>(_ body: () throws -> T) throws -> T {
         do { return try body() } catch let e as ValidationError { throw e } catch let e as CommandError {
             throw e
-        } catch let e as ExitCode { throw e } catch { throw CommandError(error) }
+        } catch let e as ExitCode { throw e } catch let e as DistributedError where e.everyRank {
+            throw e  // TrainingRanks ends every rank in order on it
+        } catch { throw CommandError(error) }
     }
 }
 
@@ -174,7 +176,9 @@ extension ClassifierConfiguration.Pooling: ExpressibleByArgument {}
 extension BackwardRule: ExpressibleByArgument {}
 
 /// Whether standard output is a terminal (live progress) or a file/pipe (one line per epoch).
-var stdoutIsTerminal: Bool { isatty(STDOUT_FILENO) != 0 }
+/// Never under an MPI launcher: mpirun gives its ranks a pseudo-terminal whatever its own output
+/// is, and a log file would fill with live progress lines.
+var stdoutIsTerminal: Bool { isatty(STDOUT_FILENO) != 0 && MPILaunch.detect() == nil }
 
 /// Standard output for progress: whole lines, or (on a terminal) one live line redrawn in place
 /// with \r. Written unbuffered, so a live line appears at once and lines never interleave out of

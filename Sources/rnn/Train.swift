@@ -161,7 +161,15 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
+        let ranks = try TrainingRanks.join()
+        try ranks.run { try train(ranks) }
+    }
+
+    /// The run on this process: alone, or one rank's part of a data-parallel job.
+    private func train(_ ranks: TrainingRanks) throws {
         threadOptions.apply()
+        try ranks.refuse(if: tutorial, "the tutorial run (rnn train without --data) trains one sentence per step, "
+                         + "which cannot be split across MPI ranks; run it without mpirun, or train on --data with --batch-size ≥ the rank count.")
         let recipe = self.recipe
         let options = recipe.training
         try checkOutputs([("--output", output), checkpoints.checkedOutput()] + reports.checkedOutputs(),
@@ -176,6 +184,7 @@ struct Train: ParsableCommand {
                                           sources: (data ?? "built-in data", validation ?? data ?? "",
                                                     test ?? "built-in data"))
         }
+        run.processGroup = ranks.group
         let prepared = run.data
         if prepared.unknownWords > 0, case .firstAppearance = recipe.vocabulary {
             printError("warning: \(prepared.unknownWords) validation/test word(s) are not in the training vocabulary and were skipped.")
@@ -194,7 +203,8 @@ struct Train: ParsableCommand {
         }
         let live = !quiet && !tutorial && stdoutIsTerminal
         let out = ProgressOutput(quiet: quiet)
-        let writers = try reportingErrors { try reports.writers(card: modelCard(run, rows: rows), level: nil) }
+        let writers = ranks.writesFiles
+            ? try reportingErrors { try reports.writers(card: modelCard(run, rows: rows), level: nil) } : ReportWriters()
         let summary = try reportingErrors {
             try run.fit(checkpoint: checkpoint, resume: checkpoints.resume) { event in
                 try writers.record(event)
@@ -243,7 +253,7 @@ struct Train: ParsableCommand {
                          formatRate(Double(summary.tokens) / max(summary.seconds, 1e-9))))
         }
         // The model first: a report that cannot be written must not cost the trained model.
-        if let output {
+        if let output, ranks.writesFiles {
             try reportingErrors { try run.classifier.save(to: output) }
             print("Saved model to \(output)")
         }

@@ -115,6 +115,12 @@ struct TrainLM: ParsableCommand {
     }
 
     func run() throws {
+        let ranks = try TrainingRanks.join()
+        try ranks.run { try train(ranks) }
+    }
+
+    /// The run on this process: alone, or one rank's part of a data-parallel job.
+    private func train(_ ranks: TrainingRanks) throws {
         threadOptions.apply()
         let recipe = try self.recipe()
         let level = recipe.level
@@ -125,6 +131,7 @@ struct TrainLM: ParsableCommand {
         let run: LanguageModelTraining = try reportingErrors {
             try LanguageModelTraining(text: LanguageModelText.read(path: text), recipe: recipe)
         }
+        run.processGroup = ranks.group
         let corpus = run.corpus
         let configuration = run.model.model.configuration
         let options = recipe.training
@@ -158,7 +165,7 @@ struct TrainLM: ParsableCommand {
                                     .compactMap { $0 }.joined(separator: ", ")),
                        ("seed", "\(t.seed)"),
                        ("command", (["rnn"] + CommandLine.arguments.dropFirst()).joined(separator: " "))])
-        let writers = try reportingErrors { try reports.writers(card: card, level: level) }
+        let writers = ranks.writesFiles ? try reportingErrors { try reports.writers(card: card, level: level) } : ReportWriters()
         let summary = try reportingErrors {
             do {
                 return try run.fit(checkpoint: checkpoint, resume: checkpoints.resume) { event in
@@ -200,9 +207,11 @@ struct TrainLM: ParsableCommand {
         }
         // The model holds the best weights now; saved again so that the file records this run's
         // options even when the best epoch came before a resume.
-        try reportingErrors {
-            try file.save(to: output)
-            try writers.page?.finish(summary: summary)
+        if ranks.writesFiles {
+            try reportingErrors {
+                try file.save(to: output)
+                try writers.page?.finish(summary: summary)
+            }
         }
         let which = summary.bestValidation.map { String(format: "epoch %d, val loss %.4f", summary.bestEpoch ?? 0, $0.loss) }
             ?? "epoch \(summary.epochs)"

@@ -181,6 +181,12 @@ struct TrainSeq2Seq: ParsableCommand {
     }
 
     func run() throws {
+        let ranks = try TrainingRanks.join()
+        try ranks.run { try train(ranks) }
+    }
+
+    /// The run on this process: alone, or one rank's part of a data-parallel job.
+    private func train(_ ranks: TrainingRanks) throws {
         threadOptions.apply()
         let recipe = try self.recipe()
         let out = ProgressOutput(quiet: quiet)
@@ -200,6 +206,7 @@ struct TrainSeq2Seq: ParsableCommand {
                 throw CommandError(p.replacingOccurrences(of: "minCount", with: "--min-count") + ".")
             }
         }
+        run.processGroup = ranks.group
         let model = run.model, c = model.configuration
         let trainWords = run.train.reduce(0) { $0 + $1.target.count - 1 }
         out.line("\(train.count) training pairs, \(validation.count) validation pairs; vocabularies: "
@@ -225,7 +232,7 @@ struct TrainSeq2Seq: ParsableCommand {
                                     .compactMap { $0 }.joined(separator: ", ")),
                        ("seed", "\(t.seed)"),
                        ("command", (["rnn"] + CommandLine.arguments.dropFirst()).joined(separator: " "))])
-        let writers = try reportingErrors { try reports.writers(card: card, level: .word) }
+        let writers = ranks.writesFiles ? try reportingErrors { try reports.writers(card: card, level: .word) } : ReportWriters()
         let summary = try reportingErrors {
             do {
                 return try run.fit(checkpoint: checkpoint, resume: checkpoints.resume) { event in
@@ -259,9 +266,11 @@ struct TrainSeq2Seq: ParsableCommand {
         if summary.steps == 0 && summary.stoppedByTime {
             out.line("nothing left to train: the checkpoint's run has used the whole --max-time; give a larger one to go on")
         }
-        try reportingErrors {
-            try model.save(to: output)
-            try writers.page?.finish(summary: summary)
+        if ranks.writesFiles {
+            try reportingErrors {
+                try model.save(to: output)
+                try writers.page?.finish(summary: summary)
+            }
         }
         let which = summary.bestValidation.map { String(format: "epoch %d, val loss %.4f", summary.bestEpoch ?? 0, $0.loss) }
             ?? "epoch \(summary.epochs)"
@@ -270,7 +279,7 @@ struct TrainSeq2Seq: ParsableCommand {
                         which, output))
         if reports.report != nil { out.line("Wrote \(reports.metricsPath ?? "") and \(reports.htmlPath ?? "")") }
         if let board = writers.board { out.line("Wrote \(board.path)") }
-        if !validation.isEmpty {
+        if !validation.isEmpty && ranks.writesFiles {
             let start = Date()
             let scores = model.evaluate(sources: validation.map(\.source), references: validation.map(\.target),
                                         options: TranslationOptions(beam: beam))

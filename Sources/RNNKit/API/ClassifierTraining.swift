@@ -18,6 +18,12 @@ public final class ClassifierTraining {
     /// The classifier being trained; after `fit`, the trained one.
     public let classifier: TextClassifier
     private let trainer: ClassifierTrainer
+    /// The MPI ranks that train together, data-parallel (`ProcessGroup.joinIfLaunched()`), or
+    /// nil for this process alone. With ranks, events reach rank 0 only.
+    package var processGroup: ProcessGroup? {
+        get { trainer.processGroup }
+        set { trainer.processGroup = newValue }
+    }
 
     /// Prepares a run: builds the vocabulary and label set from `train`, encodes every text, and
     /// makes the network with its initial weights (seeded by `recipe.training.seed`). Without

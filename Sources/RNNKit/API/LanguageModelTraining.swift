@@ -15,6 +15,12 @@ public final class LanguageModelTraining {
     /// The model being trained; after `fit`, the one with the best validation loss.
     public let model: TextLanguageModel
     private let trainer: LanguageModelTrainer
+    /// The MPI ranks that train together, data-parallel (`ProcessGroup.joinIfLaunched()`), or
+    /// nil for this process alone. With ranks, events reach rank 0 only.
+    package var processGroup: ProcessGroup? {
+        get { trainer.processGroup }
+        set { trainer.processGroup = newValue }
+    }
 
     /// Prepares a run: splits `text` into tokens, holds out its end for validation, builds the
     /// vocabulary and makes the network with its initial weights (seeded by

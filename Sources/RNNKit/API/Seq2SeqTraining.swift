@@ -10,6 +10,12 @@ public final class Seq2SeqTraining {
     /// The training and validation pairs as ids.
     package let train: [Seq2SeqPair], validation: [Seq2SeqPair]
     private let trainer: Seq2SeqTrainer
+    /// The MPI ranks that train together, data-parallel (`ProcessGroup.joinIfLaunched()`), or
+    /// nil for this process alone. With ranks, events reach rank 0 only.
+    package var processGroup: ProcessGroup? {
+        get { trainer.processGroup }
+        set { trainer.processGroup = newValue }
+    }
 
     /// Prepares a run: splits both sides into words, builds each side's vocabulary from the
     /// training pairs (words seen `minCount` times; `<pad>`, `<unk>`, `<bos>`, `<eos>` first) and

@@ -20,6 +20,9 @@ package final class Seq2SeqTrainer {
     package let network: Seq2SeqNetwork
     package let options: Seq2SeqTrainingOptions
     let optimizer: any Optimizer
+    /// The MPI ranks that train together (data-parallel, each on its share of every batch's
+    /// pairs), or nil for this process alone; events then reach rank 0 only.
+    package var processGroup: ProcessGroup?
 
     /// - Throws: `TrainingError.invalidOptions` when `options.problem` is not nil.
     package init(network: Seq2SeqNetwork, options: Seq2SeqTrainingOptions) throws {
@@ -48,17 +51,22 @@ package final class Seq2SeqTrainer {
                 throw TrainingError.tokenOutOfRange(id: bad, vocabularySize: c.targetVocabularySize)
             }
         }
+        func ids(_ pairs: [Seq2SeqPair]) -> [Int] { pairs.flatMap { $0.source + [-1] + $0.target + [-2] } }
+        let identity = checkpoint == nil && processGroup == nil ? nil : Checkpoint.Identity(
+            task: "translation", model: Checkpoint.json(c), options: Checkpoint.json(options),
+            data: Checkpoint.DataFingerprint(unit: "sentence pairs", trainCount: train.count, trainHash: Checkpoint.hash(ids(train)),
+                                             validationCount: validation.count, validationHash: Checkpoint.hash(ids(validation)),
+                                             vocabularyHash: fingerprint.isEmpty ? nil : Checkpoint.hash(strings: fingerprint)))
+        try processGroup?.checkRun(identity: identity!, checkpoint: checkpoint.map { ($0, resume) },
+                                   globalBatch: min(options.batchSize, train.count), unit: "sentence pairs")
         let task = Seq2SeqTask(network: network, train: train, validation: validation, options: options)
+        task.share = processGroup?.share ?? .whole
         let loop = TrainingLoop(task: task, optimizer: optimizer, clipping: options.clipNorm.map { .norm($0) } ?? .none,
                                 fuseSGD: false, patience: options.patience,
-                                schedule: TrainingSchedule(epochs: options.epochs, maxTime: options.maxTime, evaluateEvery: 1))
-        func ids(_ pairs: [Seq2SeqPair]) -> [Int] { pairs.flatMap { $0.source + [-1] + $0.target + [-2] } }
+                                schedule: TrainingSchedule(epochs: options.epochs, maxTime: options.maxTime, evaluateEvery: 1),
+                                group: processGroup)
         let target = checkpoint.map {
-            TrainingLoop<Seq2SeqTask>.CheckpointTarget(path: $0, resume: resume, identity: Checkpoint.Identity(
-                task: "translation", model: Checkpoint.json(c), options: Checkpoint.json(options),
-                data: Checkpoint.DataFingerprint(unit: "sentence pairs", trainCount: train.count, trainHash: Checkpoint.hash(ids(train)),
-                                                 validationCount: validation.count, validationHash: Checkpoint.hash(ids(validation)),
-                                                 vocabularyHash: fingerprint.isEmpty ? nil : Checkpoint.hash(strings: fingerprint))))
+            TrainingLoop<Seq2SeqTask>.CheckpointTarget(path: $0, resume: resume, identity: identity!)
         }
         return try loop.run(trainTokens: train.reduce(0) { $0 + $1.target.count - 1 },
                             validationTokens: validation.reduce(0) { $0 + $1.target.count - 1 }, checkpoint: target, event: event)
@@ -93,6 +101,8 @@ final class Seq2SeqTask: TrainingTask {
     private(set) var batches: [[Int]] = []
     /// Dropout and teacher forcing draw from it; saved in checkpoints by the loop.
     var dropoutRNG: SeededGenerator
+    /// This rank's part of every batch.
+    var share = BatchShare.whole
 
     init(network: Seq2SeqNetwork, train: [Seq2SeqPair], validation: [Seq2SeqPair], options: Seq2SeqTrainingOptions) {
         self.network = network
@@ -128,7 +138,10 @@ final class Seq2SeqTask: TrainingTask {
     }
 
     func accumulateGradients(batch k: Int) -> BatchResult {
-        let pairs = batches[k].map { train[$0] }
+        let part = share.range(of: batches[k].count)
+        // An epoch's last batch may have fewer pairs than there are ranks.
+        if part.isEmpty { return BatchResult(lossSum: 0, count: 0, correct: nil, tokens: 0) }
+        let pairs = batches[k][part].map { train[$0] }
         let r = network.train(sources: pairs.map(\.source), targets: pairs.map(\.target),
                               teacherForcing: options.teacherForcing, rng: &dropoutRNG)
         return BatchResult(lossSum: r.loss, count: r.count, correct: nil, tokens: r.count)

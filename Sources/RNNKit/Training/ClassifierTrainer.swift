@@ -18,6 +18,9 @@ package final class ClassifierTrainer {
     /// Whether the tutorial's kind of network trains with `FusedSGDStep` (the same model, faster);
     /// off, every step takes the general path (what the tests compare it with).
     package let fusesSteps: Bool
+    /// The MPI ranks that train together (data-parallel), or nil for this process alone; events
+    /// then reach rank 0 only.
+    package var processGroup: ProcessGroup?
 
     /// - Throws: `TrainingError.invalidOptions` when `options.problem` is not nil.
     package init(model: SequenceClassifier, options: TrainingOptions, fusesSteps: Bool = true) throws {
@@ -57,15 +60,23 @@ package final class ClassifierTrainer {
                 throw TrainingError.tokenOutOfRange(id: bad, vocabularySize: V)
             }
         }
+        let runIdentity = checkpoint != nil || processGroup != nil
+            ? identity(train, validation, vocabulary: vocabulary, labels: labels) : nil
+        try processGroup?.checkRun(identity: runIdentity!, checkpoint: checkpoint.map { ($0, resume) },
+                                   globalBatch: min(options.batchSize, train.count), unit: "examples")
         task.setData(train: train, validation: validation, test: test)
         defer { task.setData(train: [], validation: nil, test: nil) }
         let loop = TrainingLoop(task: task, optimizer: optimizer, clipping: options.clipping, fuseSGD: true,
                                 patience: options.patience,
                                 schedule: TrainingSchedule(epochs: options.epochs, maxTime: nil,
-                                                           evaluateEvery: options.reportEvery))
-        task.fused = fusesSteps ? FusedSGDStep(model: model, update: loop.update, batchSize: options.batchSize) : nil
+                                                           evaluateEvery: options.reportEvery),
+                                group: processGroup)
+        task.share = processGroup?.share ?? .whole
+        defer { task.share = .whole }
+        task.fused = fusesSteps && task.share.ranks == 1
+            ? FusedSGDStep(model: model, update: loop.update, batchSize: options.batchSize) : nil
         let target = checkpoint.map {
-            TrainingLoop<ClassifierTask>.CheckpointTarget(path: $0, resume: resume, identity: identity(train, validation, vocabulary: vocabulary, labels: labels))
+            TrainingLoop<ClassifierTask>.CheckpointTarget(path: $0, resume: resume, identity: runIdentity!)
         }
         return try loop.run(trainTokens: task.trainTokens, validationTokens: validation?.reduce(0) { $0 + $1.tokens.count } ?? 0,
                             checkpoint: target, event: event)
@@ -126,6 +137,8 @@ final class ClassifierTask: TrainingTask {
     var order: [Int] = []
     /// The one-pass step for the tutorial's kind of network, when it applies.
     var fused: FusedSGDStep?
+    /// This rank's part of every batch.
+    var share = BatchShare.whole
 
     init(model: SequenceClassifier, batchSize: Int, rng: SeededGenerator) {
         self.model = model
@@ -160,7 +173,11 @@ final class ClassifierTask: TrainingTask {
     }
 
     func accumulateGradients(batch b: Int) -> BatchResult {
-        let indices = order[(b * batchSize)..<min((b + 1) * batchSize, order.count)]
+        let whole = order[(b * batchSize)..<min((b + 1) * batchSize, order.count)]
+        let part = share.range(of: whole.count)
+        let indices = whole[(whole.startIndex + part.lowerBound)..<(whole.startIndex + part.upperBound)]
+        // An epoch's last batch may have fewer examples than there are ranks.
+        if indices.isEmpty { return BatchResult(lossSum: 0, count: 0, correct: 0, tokens: 0) }
         let batch: PackedBatch, targets: [Int]
         if let single, let singleTargets {
             batch = single[indices.first!]

@@ -31,6 +31,9 @@ package final class LanguageModelTrainer {
     package let model: LanguageModel
     package let options: LanguageModelTrainingOptions
     package let optimizer: any Optimizer
+    /// The MPI ranks that train together (data-parallel, each on its share of the streams), or
+    /// nil for this process alone; events then reach rank 0 only.
+    package var processGroup: ProcessGroup?
 
     /// - Throws: `TrainingError.invalidOptions` when `options.problem` is not nil.
     package init(model: LanguageModel, options: LanguageModelTrainingOptions) throws {
@@ -72,17 +75,22 @@ package final class LanguageModelTrainer {
         if let bad = (train.first { !(0..<V).contains($0) } ?? validation.first { !(0..<V).contains($0) }) {
             throw TrainingError.tokenOutOfRange(id: bad, vocabularySize: V)
         }
-        let task = LanguageModelTask(model: model, train: train, validation: validation, streams: B, steps: T)
+        let identity = checkpoint == nil && processGroup == nil ? nil : Checkpoint.Identity(
+            task: "language_model", model: Checkpoint.json(model.configuration), options: Checkpoint.json(options),
+            data: Checkpoint.DataFingerprint(unit: "tokens", trainCount: train.count, trainHash: Checkpoint.hash(train),
+                                             validationCount: validation.count,
+                                             validationHash: Checkpoint.hash(validation),
+                                             vocabularyHash: vocabulary.map { Checkpoint.hash(strings: $0.tokens) }))
+        try processGroup?.checkRun(identity: identity!, checkpoint: checkpoint.map { ($0, resume) }, globalBatch: B,
+                                   unit: "streams")
+        let task = LanguageModelTask(model: model, train: train, validation: validation, streams: B, steps: T,
+                                     group: processGroup)
         let loop = TrainingLoop(task: task, optimizer: optimizer, clipping: options.clipNorm.map { .norm($0) } ?? .none,
                                 fuseSGD: false, patience: nil,
-                                schedule: TrainingSchedule(epochs: options.epochs, maxTime: options.maxTime, evaluateEvery: 1))
+                                schedule: TrainingSchedule(epochs: options.epochs, maxTime: options.maxTime, evaluateEvery: 1),
+                                group: processGroup)
         let target = checkpoint.map {
-            TrainingLoop<LanguageModelTask>.CheckpointTarget(path: $0, resume: resume, identity: Checkpoint.Identity(
-                task: "language_model", model: Checkpoint.json(model.configuration), options: Checkpoint.json(options),
-                data: Checkpoint.DataFingerprint(unit: "tokens", trainCount: train.count, trainHash: Checkpoint.hash(train),
-                                                 validationCount: validation.count,
-                                                 validationHash: Checkpoint.hash(validation),
-                                                 vocabularyHash: vocabulary.map { Checkpoint.hash(strings: $0.tokens) })))
+            TrainingLoop<LanguageModelTask>.CheckpointTarget(path: $0, resume: resume, identity: identity!)
         }
         return try loop.run(trainTokens: train.count, validationTokens: validation.count, checkpoint: target, event: event)
     }
@@ -97,7 +105,7 @@ package final class LanguageModelTrainer {
 }
 
 /// The language model's part of the training loop: consecutive batches of streams with carried
-/// state.
+/// state. With ranks, each trains its share of the streams and carries only their state.
 final class LanguageModelTask: TrainingTask {
     let model: LanguageModel
     let parameters: [Parameter]
@@ -105,13 +113,20 @@ final class LanguageModelTask: TrainingTask {
     let batches: StreamBatches
     let validationBatches: StreamBatches?
     let carried: CarriedState
+    let streams: Int
+    let group: ProcessGroup?
+    /// This rank's streams.
+    let mine: Range<Int>
 
-    init(model: LanguageModel, train: [Int], validation: [Int], streams B: Int, steps T: Int) {
+    init(model: LanguageModel, train: [Int], validation: [Int], streams B: Int, steps T: Int, group: ProcessGroup? = nil) {
         self.model = model
         parameters = model.parameters
-        batches = StreamBatches(train, streams: B, steps: T, keepPartial: false)
+        streams = B
+        self.group = group
+        mine = (group?.share ?? .whole).range(of: B)
+        batches = StreamBatches(train, streams: B, steps: T, keepPartial: false, only: mine)
         validationBatches = validation.isEmpty ? nil : StreamBatches.forEvaluation(validation, streams: B, steps: T)
-        carried = CarriedState(model: model, streams: B)
+        carried = CarriedState(model: model, streams: mine.count)
     }
 
     var batchesPerEpoch: Int { batches.count }
@@ -145,20 +160,48 @@ final class LanguageModelTask: TrainingTask {
 
     func checkpointState(midEpoch: Bool) -> (values: [String: String], tensors: [String: Safetensors.Entry]) {
         guard midEpoch else { return ([:], [:]) }
-        var tensors = ["h": Safetensors.Entry(shape: [carried.count], values: Array(UnsafeBufferPointer(start: carried.h, count: carried.count)))]
-        if let c = carried.c { tensors["c"] = .init(shape: [carried.count], values: Array(UnsafeBufferPointer(start: c, count: carried.count))) }
+        var tensors = ["h": Safetensors.Entry(shape: [fullCount], values: allStreams(carried.h))]
+        if let c = carried.c { tensors["c"] = .init(shape: [fullCount], values: allStreams(c)) }
         return ([:], tensors)
     }
 
     func resume(epoch: Int, midEpoch: Bool, values: [String: String], tensors: [String: Safetensors.Entry]) -> String? {
         guard midEpoch else { return nil }
-        guard let h = tensors["h"], h.values.count == carried.count,
-              (carried.c == nil) == (tensors["c"] == nil), tensors["c"].map({ $0.values.count == carried.count }) ?? true else {
+        guard let h = tensors["h"], h.values.count == fullCount,
+              (carried.c == nil) == (tensors["c"] == nil), tensors["c"].map({ $0.values.count == fullCount }) ?? true else {
             return "lacks the recurrent state carried within its epoch, or has one of another size."
         }
         beginEpoch(epoch)
-        carried.h.update(from: h.values, count: carried.count)
-        if let c = carried.c, let saved = tensors["c"] { c.update(from: saved.values, count: carried.count) }
+        takeMine(h.values, into: carried.h)
+        if let c = carried.c, let saved = tensors["c"] { takeMine(saved.values, into: c) }
         return nil
+    }
+
+    // The carried state is (L·D, B, H); a checkpoint holds every stream's, whatever the rank count.
+
+    private var fullCount: Int { carried.count / max(mine.count, 1) * streams }
+
+    /// Every stream's state from each rank's own (a sum in which each entry has one contributor:
+    /// exact); collective.
+    private func allStreams(_ state: UnsafeMutablePointer<Float>) -> [Float] {
+        guard let group, group.size > 1 else { return Array(UnsafeBufferPointer(start: state, count: carried.count)) }
+        let H = model.rnn.hiddenSize, blocks = carried.count / (mine.count * H)
+        var full = [Double](repeating: 0, count: blocks * streams * H)
+        for k in 0..<blocks {
+            for (r, b) in mine.enumerated() {
+                for j in 0..<H { full[(k * streams + b) * H + j] = Double(state[(k * mine.count + r) * H + j]) }
+            }
+        }
+        return group.sum(full).map { Float($0) }
+    }
+
+    /// This rank's streams out of every stream's state.
+    private func takeMine(_ full: [Float], into state: UnsafeMutablePointer<Float>) {
+        let H = model.rnn.hiddenSize, blocks = carried.count / (mine.count * H)
+        for k in 0..<blocks {
+            for (r, b) in mine.enumerated() {
+                for j in 0..<H { state[(k * mine.count + r) * H + j] = full[(k * streams + b) * H + j] }
+            }
+        }
     }
 }

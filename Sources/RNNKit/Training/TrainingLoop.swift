@@ -55,11 +55,24 @@ struct TrainingSchedule {
 /// A run resumed from its checkpoint continues exactly where it stopped — mid-epoch included —
 /// so it ends with the model an uninterrupted run gives, bit for bit. The time budget counts the
 /// seconds of every part of the run; a resumed run gets what is left of it.
+///
+/// Data-parallel, with a `ProcessGroup` of more than one rank: every rank walks the same global
+/// batches, its task computes the gradient of its own share (`BatchShare`), and one
+/// `GradientReduction` per step makes the global mean gradient and metrics; clipping and the
+/// optimizer step then run identically on every rank, so the weights never differ. Each step's
+/// dropout draws come from a generator forked per rank from the shared one, which advances by one
+/// draw per step on every rank: a checkpoint holds the shared one, so a run resumed with any rank
+/// count continues deterministically. Rank 0 alone receives events and writes the checkpoint;
+/// every rank evaluates (the same weights on the same data give the same figures). At the end the
+/// ranks check that they hold the same weights, bit for bit (`ProcessGroup.checkSameWeights`).
 final class TrainingLoop<Task: TrainingTask> {
     let task: Task
     let update: ParameterUpdate
     let stopping: EarlyStopping
     let schedule: TrainingSchedule
+    /// The ranks sharing each batch; nil or one rank for a process on its own.
+    let group: ProcessGroup?
+    private let reduction: GradientReduction?
 
     // Where the run is (saved in checkpoints).
     private var epoch = 0
@@ -72,11 +85,13 @@ final class TrainingLoop<Task: TrainingTask> {
     private var earlierSeconds = 0.0
 
     init(task: Task, optimizer: any Optimizer, clipping: GradientClipping, fuseSGD: Bool, patience: Int?,
-         schedule: TrainingSchedule) {
+         schedule: TrainingSchedule, group: ProcessGroup? = nil) {
         self.task = task
         update = ParameterUpdate(parameters: task.parameters, optimizer: optimizer, clipping: clipping, fuseSGD: fuseSGD)
         stopping = EarlyStopping(parameters: task.parameters, patience: patience)
         self.schedule = schedule
+        self.group = group
+        reduction = group.flatMap { $0.size > 1 ? GradientReduction(group: $0, parameters: task.parameters) : nil }
     }
 
     /// The checkpoint file, whether to resume from it, and what run this is.
@@ -86,12 +101,18 @@ final class TrainingLoop<Task: TrainingTask> {
         var identity: Checkpoint.Identity
     }
 
+    /// Whether this process writes files and reports.
+    private var isLeader: Bool { group?.isLeader ?? true }
+
+    /// With a group, the ranks must have checked that they run the same thing
+    /// (`ProcessGroup.checkRun`) before the task was made.
     func run(trainTokens: Int, validationTokens: Int, checkpoint: CheckpointTarget?,
-             event: (TrainingEvent) throws -> Void) throws -> TrainingSummary {
+             event leaderEvent: (TrainingEvent) throws -> Void) throws -> TrainingSummary {
         let parameters = task.parameters
         let B = task.batchesPerEpoch
+        let event = isLeader ? leaderEvent : { _ in }
         // Before any work, not at the end of the first epoch: a checkpoint that cannot be written.
-        if let checkpoint { try OutputFile.check(checkpoint.path) }
+        if let checkpoint, isLeader { try OutputFile.check(checkpoint.path) }
         var resumed: ResumePoint?
         if let checkpoint, checkpoint.resume, FileManager.default.fileExists(atPath: checkpoint.path) {
             try restore(from: checkpoint.path, identity: checkpoint.identity)
@@ -129,7 +150,13 @@ final class TrainingLoop<Task: TrainingTask> {
             // includes that step's progress event (cheap by design) but never an evaluation.
             var stepStart = MonotonicClock.now()
             while batch < B {
-                let (r, taken) = task.trainStep(batch: batch, update: update)
+                var r: BatchResult, taken: Bool, anyTimeUp = false
+                if let reduction {
+                    (r, anyTimeUp) = distributedStep(reduction, timeUp: schedule.maxTime.map { elapsed() >= $0 } ?? false)
+                    taken = update.apply(lossIsFinite: r.lossSum.isFinite)
+                } else {
+                    (r, taken) = task.trainStep(batch: batch, update: update)
+                }
                 if !taken {
                     skipped += 1
                     epochSkipped += 1
@@ -155,7 +182,8 @@ final class TrainingLoop<Task: TrainingTask> {
                 if let maxTime = schedule.maxTime {
                     fraction = max(fraction, now / maxTime)
                     remaining = min(remaining, max(maxTime - now, 0))
-                    if now >= maxTime { stoppedByTime = true }
+                    // Ranks stop together, on the reduced flag: their clocks differ.
+                    if reduction == nil ? now >= maxTime : anyTimeUp { stoppedByTime = true }
                 }
                 let n = Double(max(epochSum.count, 1))
                 try event(.batch(BatchProgress(
@@ -184,6 +212,7 @@ final class TrainingLoop<Task: TrainingTask> {
             if stoppedEarly || stoppedByTime { break }
         }
         stopping.restoreBest(into: parameters)
+        try group?.checkSameWeights(parameters)
         return TrainingSummary(
             epochs: epoch, steps: steps, skippedSteps: skipped, tokens: tokens,
             seconds: MonotonicClock.seconds(from: start, to: MonotonicClock.now()),
@@ -192,10 +221,27 @@ final class TrainingLoop<Task: TrainingTask> {
             lastReport: last)
     }
 
+    // MARK: Ranks
+
+    /// This rank's share of the current batch, drawing dropout from this step's forked generator,
+    /// then the global sums.
+    private func distributedStep(_ reduction: GradientReduction, timeUp: Bool) -> (BatchResult, Bool) {
+        var shared = task.dropoutRNG
+        let draw = shared.next()
+        task.dropoutRNG = SeededGenerator(seed: draw ^ (UInt64(reduction.group.rank) &* 0x9E37_79B9_7F4A_7C15))
+        let local = task.accumulateGradients(batch: batch)
+        task.dropoutRNG = shared
+        return reduction.reduce(local, timeUp: timeUp)
+    }
+
     // MARK: Checkpoints
 
     private func save(to path: String, identity: Checkpoint.Identity, elapsed: Double) throws {
         let parameters = task.parameters
+        // Collective (a task may gather its ranks' parts); then rank 0 alone writes.
+        let midEpoch = batch < task.batchesPerEpoch
+        let state = task.checkpointState(midEpoch: midEpoch)
+        guard isLeader else { return }
         var tensors: [String: Safetensors.Entry] = [:]
         for p in parameters { tensors["model." + p.name] = .init(shape: p.value.shape, values: p.value.array) }
         if stopping.hasBest {
@@ -204,8 +250,6 @@ final class TrainingLoop<Task: TrainingTask> {
         for (key, values) in update.optimizer.stateTensors() {
             tensors["optimizer." + key] = .init(shape: [values.count], values: values)
         }
-        let midEpoch = batch < task.batchesPerEpoch
-        let state = task.checkpointState(midEpoch: midEpoch)
         for (key, entry) in state.tensors { tensors["task." + key] = entry }
         let position = Checkpoint.Position(
             epoch: epoch, batch: batch, elapsed: Checkpoint.bits(elapsed), epochLossSum: Checkpoint.bits(epochSum.lossSum),

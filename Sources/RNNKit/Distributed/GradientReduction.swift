@@ -1,0 +1,60 @@
+/// The one `MPI_Allreduce` of a data-parallel training step, over one contiguous buffer: every
+/// parameter's gradient, then the batch's loss sum, count, correct predictions and tokens, and a
+/// time-is-up flag.
+///
+/// Each rank's gradient is the mean over its own share of the batch (its `count` examples or
+/// targets); it enters the sum times that count, so the sum divided by the global count is the
+/// mean over the whole batch: the single-process gradient, with the sums regrouped. The buffer is
+/// in doubles: a float times a count is exact there, and the only rounding after the ranks'
+/// own is the final one back to float — with one rank, g·n/n gives g back exactly.
+final class GradientReduction {
+    let group: ProcessGroup
+    let parameters: [Parameter]
+    private let gradientCount: Int
+    /// What this rank sends, and the sums it receives: kept for the run, as a step's buffers are
+    /// the size of the model.
+    private let buffer: UnsafeMutablePointer<Double>, sums: UnsafeMutablePointer<Double>
+    private static let scalars = 5
+
+    init(group: ProcessGroup, parameters: [Parameter]) {
+        self.group = group
+        self.parameters = parameters
+        gradientCount = parameters.reduce(0) { $0 + $1.grad.count }
+        buffer = .allocate(capacity: gradientCount + Self.scalars)
+        sums = .allocate(capacity: gradientCount + Self.scalars)
+    }
+
+    deinit {
+        buffer.deallocate()
+        sums.deallocate()
+    }
+
+    /// Sums this rank's batch result and gradients with every other rank's, leaving the global
+    /// mean gradient in the parameters' `grad` on every rank.
+    /// - Returns: the global batch result, and whether any rank's time budget is used up (so
+    ///   that all stop after the same step).
+    func reduce(_ local: BatchResult, timeUp: Bool) -> (result: BatchResult, timeUp: Bool) {
+        let weight = Double(local.count)
+        var offset = 0
+        for p in parameters {
+            let g = p.grad.data
+            for i in 0..<p.grad.count { buffer[offset + i] = Double(g[i]) * weight }
+            offset += p.grad.count
+        }
+        let mine = buffer + gradientCount
+        (mine[0], mine[1], mine[2], mine[3], mine[4]) = (local.lossSum, weight, Double(local.correct ?? 0), Double(local.tokens),
+                                                         timeUp ? 1 : 0)
+        group.sum(buffer, into: sums, count: gradientCount + Self.scalars)
+        let s = sums + gradientCount
+        let total = max(s[1], 1)
+        offset = 0
+        for p in parameters {
+            let g = p.grad.data
+            for i in 0..<p.grad.count { g[i] = Float(sums[offset + i] / total) }
+            offset += p.grad.count
+        }
+        let result = BatchResult(lossSum: s[0], count: Int(s[1]), correct: local.correct.map { _ in Int(s[2]) },
+                                 tokens: Int(s[3]))
+        return (result, s[4] > 0)
+    }
+}
