@@ -81,10 +81,10 @@ struct Evaluate: ParsableCommand {
 
     func run() throws {
         threadOptions.apply()
-        enum Loaded { case classifier(TextClassifier), translation(Seq2SeqModel) }
+        enum Loaded { case classifier(any TextClassifying), translation(Seq2SeqModel) }
         // The file says which task it is for: a translation model is loaded as one.
         let loaded: Loaded = try reportingErrors {
-            do { return .classifier(try TextClassifier.load(from: model)) } catch let e as ModelFileError
+            do { return .classifier(try ClassifierFile.load(from: model)) } catch let e as ModelFileError
                 where e.kind == .wrongTask(found: .translation) {
                 return .translation(try Seq2SeqModel.load(from: model))
             }
@@ -108,7 +108,7 @@ struct Evaluate: ParsableCommand {
         }
     }
 
-    private func evaluateClassifier(_ classifier: TextClassifier) throws {
+    private func evaluateClassifier(_ classifier: any TextClassifying) throws {
         guard let data else { throw CommandError("a classifier is evaluated on --data FILE (labelled examples).") }
         let rows = try reportingErrors { try dataOptions.read(data) }
         for row in rows {

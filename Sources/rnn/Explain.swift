@@ -148,6 +148,9 @@ enum Explainer {
             self = .languageModel(try TextLanguageModel.load(from: path))
         } catch let e as ModelFileError where e.kind == .wrongTask(found: .translation) {
             self = .translation(try Seq2SeqModel.load(from: path))
+        } catch let e as ModelFileError where e.kind == .wrongTask(found: .bagOfNgrams) {
+            throw CommandError("\(path): a bag-of-n-grams classifier reads no sequence, so there is no reading to explain; "
+                               + "use it with `rnn predict` or `rnn evaluate`.")
         }
     }
 

@@ -40,11 +40,11 @@ struct Predict: ParsableCommand {
 
     func run() throws {
         threadOptions.apply()
-        let classifier = try reportingErrors { try TextClassifier.load(from: model) }
+        let classifier = try reportingErrors { try ClassifierFile.load(from: model) }
         var failures = 0, unknownWords = 0
         // From a file or stdin, one summary line instead of a warning per word.
         let bulk = data != nil || texts.isEmpty
-        let unknownFate = classifier.vocabulary.unknownID == nil ? "skipped" : "read as <unk>"
+        let unknownFate = (classifier as? TextClassifier).map { $0.vocabulary.unknownID == nil ? "skipped" : "read as <unk>" } ?? "ignored"
         func fail(_ message: String, text: String?) {
             failures += 1
             printError("error: \(message)")

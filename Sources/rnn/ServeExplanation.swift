@@ -68,6 +68,9 @@ extension ServeResponder {
         case .languageModel(let pool):
             let settings = try ExplanationRequest(object, model: .languageModel(pool.model), responder: self)
             return try await pool.compute { try explain(settings, with: .languageModel($0)) }
+        case .bagOfNgrams:
+            throw ServeError(.badRequest, "a bag-of-n-grams classifier reads no sequence, so there is no reading to explain; "
+                + "ask it with :predict.")
         case .translation(let pool):
             let settings = try ExplanationRequest(object, model: .translation(pool.model), responder: self)
             try TranslationRequest.checkWork(settings.texts, options: TranslationOptions(), tokenizer: pool.model.tokenizer,

@@ -31,7 +31,11 @@ struct ServeResponder: HTTPResponder {
         self.limits = limits
         self.metrics = metrics
         answerLabels = models.compactMapValues { model in
-            if case .classifier(let pool) = model { return PredictionsJSON.Labels(pool.model.labels) } else { return nil }
+            switch model {
+            case .classifier(let pool): return PredictionsJSON.Labels(pool.model.labels)
+            case .bagOfNgrams(let pool): return PredictionsJSON.Labels(pool.model.labels)
+            default: return nil
+            }
         }
     }
 
@@ -92,8 +96,11 @@ struct ServeResponder: HTTPResponder {
             return Self.json(describe(name))
         case "predict":
             try Self.allow([.post], request)
-            guard case .classifier(let pool) = model else { throw Self.wrongAction(name, model) }
-            return try await predict(request, name, pool)
+            switch model {
+            case .classifier(let pool): return try await predict(request, name, pool)
+            case .bagOfNgrams(let pool): return try await predict(request, name, pool)
+            default: throw Self.wrongAction(name, model)
+            }
         case "generate":
             try Self.allow([.post], request)
             guard case .languageModel(let pool) = model else { throw Self.wrongAction(name, model) }
@@ -114,7 +121,7 @@ struct ServeResponder: HTTPResponder {
     /// An action asked of a model of another kind: which kind it is, and what to ask it.
     private static func wrongAction(_ name: String, _ model: ServedModel) -> ServeError {
         switch model {
-        case .classifier: return ServeError(.badRequest, "\(jsonQuote(name)) is a classifier: ask it with :predict.")
+        case .classifier, .bagOfNgrams: return ServeError(.badRequest, "\(jsonQuote(name)) is a classifier: ask it with :predict.")
         case .languageModel: return ServeError(.badRequest, "\(jsonQuote(name)) is a language model: ask it with :generate.")
         case .translation: return ServeError(.badRequest, "\(jsonQuote(name)) is a translation model: ask it with :translate.")
         }
@@ -123,7 +130,7 @@ struct ServeResponder: HTTPResponder {
     /// `{"instances": ["text", …]}` → `{"predictions": [{"label", "probabilities"}, …]}`. A text
     /// with no known word fails the whole request (400, naming the instance), as TF Serving fails
     /// a batch with one bad instance: a client then never has to match partial answers to texts.
-    private func predict(_ request: Request, _ name: String, _ pool: ModelPool<TextClassifier>) async throws -> Response {
+    private func predict<Model: TextClassifying>(_ request: Request, _ name: String, _ pool: ModelPool<Model>) async throws -> Response {
         let expected = "send JSON of the form {\"instances\": [\"text\", …]}."
         let texts = try instances(in: try await jsonObject(of: request, expected: expected), expected: expected)
         // Short requests run where they are, on the cooperative pool: handing them to another
@@ -131,7 +138,7 @@ struct ServeResponder: HTTPResponder {
         // Longer ones go to their copy's own thread, so that they cannot hold every thread of that
         // pool and leave the other requests unanswered meanwhile.
         let heavy = texts.reduce(0) { $0 + $1.utf8.count } > Self.inlinePredictionBytes
-        let work: @Sendable (TextClassifier) throws -> ByteBuffer = { classifier in
+        let work: @Sendable (Model) throws -> ByteBuffer = { classifier in
             var answer = PredictionsJSON(answerLabels[name] ?? PredictionsJSON.Labels(classifier.labels), expected: texts.count)
             for (k, text) in texts.enumerated() {
                 let p: TextClassifier.Prediction
@@ -229,6 +236,10 @@ struct ServeResponder: HTTPResponder {
             let model = pool.model
             return ["name": name, "task": "language_model", "level": model.level.rawValue,
                     "vocabulary_size": model.vocabulary.count, "configuration": object(model.configuration)]
+        case .bagOfNgrams(let pool):
+            let model = pool.model
+            return ["name": name, "task": "bag_of_ngrams", "labels": model.labels, "vocabulary_size": model.ngrams.count,
+                    "tokenizer": model.tokenizer.description, "configuration": object(model.configuration)]
         case .translation(let pool):
             let model = pool.model
             return ["name": name, "task": "translation", "source_vocabulary_size": model.sourceVocabulary.count,

@@ -8,7 +8,7 @@ import Foundation
 /// `1e400`, which Foundation refuses as "not valid JSON", is then named with its key.
 enum ConfigurationDecoding {
     /// Keys whose values are whole numbers (sizes and counts).
-    static let wholeNumberKeys: Set = ["vocab_size", "embedding_size", "hidden_size", "num_classes", "num_layers"]
+    static let wholeNumberKeys: Set = ["vocab_size", "embedding_size", "hidden_size", "num_classes", "num_layers", "ngram_max"]
 
     /// What each known key must be, in words.
     static let expectations: [String: String] = [

@@ -8,6 +8,7 @@ public enum ModelTask: String, Codable, Sendable, CaseIterable {
     case classify
     case languageModel = "language_model"
     case translation
+    case bagOfNgrams = "bag_of_ngrams"
 
     /// How people call it in messages.
     public var displayName: String {
@@ -15,6 +16,7 @@ public enum ModelTask: String, Codable, Sendable, CaseIterable {
         case .classify: return "text classifier"
         case .languageModel: return "language model"
         case .translation: return "translation model"
+        case .bagOfNgrams: return "bag-of-n-grams classifier"
         }
     }
 }

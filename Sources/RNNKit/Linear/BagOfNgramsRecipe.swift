@@ -1,0 +1,44 @@
+/// How a bag-of-n-grams classifier is made from labelled texts: scikit-learn's classic baseline,
+/// `TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)` then `LogisticRegression(C=4)`, on
+/// RNNKit's tokens.
+///
+///     var recipe = BagOfNgramsRecipe.standard
+///     recipe.maxN = 3
+///     let baseline = try BagOfNgramsClassifier.train(on: rows, recipe: recipe)
+public struct BagOfNgramsRecipe: Codable, Sendable, Equatable {
+    /// How texts become tokens (the standard classifier recipe's: lowercased words).
+    public var tokenizer: Tokenizer
+    /// The longest n-gram: 2 gives words and pairs of adjacent words.
+    public var maxN: Int
+    /// Keep n-grams found in at least this many training texts.
+    public var minCount: Int
+    /// C, the inverse of the L2 penalty's strength: larger fits the training texts more closely.
+    public var inverseRegularization: Double
+    /// The most L-BFGS iterations.
+    public var maxIterations: Int
+
+    public init(tokenizer: Tokenizer = .words(lowercase: true), maxN: Int = 2, minCount: Int = 1,
+                inverseRegularization: Double = 4, maxIterations: Int = 2000) {
+        self.tokenizer = tokenizer
+        self.maxN = maxN
+        self.minCount = minCount
+        self.inverseRegularization = inverseRegularization
+        self.maxIterations = maxIterations
+    }
+
+    /// Words and word pairs, tf-idf, C = 4.
+    public static let standard = BagOfNgramsRecipe()
+
+    /// Why this recipe cannot train, or nil.
+    public var problem: String? {
+        if !(1...BagOfNgramsConfiguration.maxNgramLength).contains(maxN) {
+            return "the longest n-gram must be between 1 and \(BagOfNgramsConfiguration.maxNgramLength) (got \(maxN))"
+        }
+        if minCount < 1 { return "the minimum count must be at least 1 (got \(minCount))" }
+        if !(inverseRegularization.isFinite && inverseRegularization > 0) {
+            return "C (the inverse regularization) must be a positive number (got \(inverseRegularization))"
+        }
+        if maxIterations < 1 { return "the iterations must be at least 1 (got \(maxIterations))" }
+        return nil
+    }
+}

@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import RNNKit
+
+/// `rnn train --model bow` and `--compare`: the bag-of-n-grams baseline.
+enum ModelChoice: String, ExpressibleByArgument, CaseIterable { case rnn, bow }
+
+extension Train {
+    /// The texts a model fits on and the ones it is validated on: `--validation`'s, else the
+    /// share of --data the RNN recipe holds out (the same seeded, stratified split), else none.
+    func split(_ rows: (train: [LabeledText], validation: [LabeledText]?, test: [LabeledText]?))
+        -> (train: [LabeledText], validation: [LabeledText]?) {
+        if let v = rows.validation { return (rows.train, v) }
+        guard let fraction = recipe.validationFraction else { return (rows.train, nil) }
+        let parts = ClassifierData.stratifiedSplit(rows.train, fraction: fraction, seed: recipe.training.seed)
+        return (parts.train, parts.validation)
+    }
+
+    func runBagOfNgrams() throws {
+        try checkOutputs([("--output", output)], inputs: [("--data", data), ("--validation", validation), ("--test", test)])
+        let rows: (train: [LabeledText], validation: [LabeledText]?, test: [LabeledText]?) = try reportingErrors {
+            (try dataOptions.read(data!, training: true), try validation.map { try dataOptions.read($0) },
+             try test.map { try dataOptions.read($0) })
+        }
+        let (trainRows, validationRows) = split(rows)
+        let recipe = bagOfNgramsRecipe
+        let clock = ContinuousClock(), start = clock.now
+        let baseline = try reportingErrors { try BagOfNgramsClassifier.train(on: trainRows, recipe: recipe, source: data!) }
+        let seconds = (clock.now - start).secondsValue
+        if !quiet {
+            print("\(trainRows.count) training examples, \(validationRows?.count ?? 0) validation, \(rows.test?.count ?? 0) test; "
+                  + "labels: " + baseline.labels.joined(separator: ", "))
+            print("model: \(describeBaseline(recipe)); \(baseline.ngrams.count) n-grams")
+        }
+        print(String(format: "fitted in %@ (%d L-BFGS iterations)", formatDuration(seconds), baseline.fitIterations ?? 0))
+        if baseline.converged == false {
+            printError("warning: the fit stopped before converging; its accuracy may still be close to the optimum's.")
+        }
+        for (name, set, path) in [("validation", validationRows, validation ?? data!), ("test", rows.test, test ?? "")] {
+            guard let set, !set.isEmpty else { continue }
+            let e = try reportingErrors { try baseline.evaluate(on: set, source: path) }
+            print(String(format: "%@: loss %@  accuracy %.4f", name, TrainingProgressLines.number(e.report.loss), e.report.accuracy))
+        }
+        if let output {
+            try reportingErrors { try baseline.save(to: output) }
+            print("Saved model to \(output)")
+        }
+    }
+
+    /// After the RNN: the baseline on the same training texts, and both models' accuracy.
+    func compareWithBaseline(_ rnn: TextClassifier, rows: (train: [LabeledText], validation: [LabeledText]?, test: [LabeledText]?),
+                             seconds rnnSeconds: Double) throws {
+        let (trainRows, validationRows) = split(rows)
+        let clock = ContinuousClock(), start = clock.now
+        let baseline = try reportingErrors { try BagOfNgramsClassifier.train(on: trainRows, recipe: bagOfNgramsRecipe, source: data!) }
+        let seconds = (clock.now - start).secondsValue
+        func accuracy(_ model: any TextClassifying, _ set: [LabeledText]?, _ path: String) -> String {
+            guard let set, !set.isEmpty, let e = try? model.evaluate(on: set, source: path) else { return "–" }
+            return String(format: "%.4f", e.report.accuracy)
+        }
+        let v = validation ?? data!, t = test ?? ""
+        let table = [
+            ["model", "validation", "test", "training time"],
+            ["rnn: \(describe(rnn.configuration))", accuracy(rnn, validationRows, v), accuracy(rnn, rows.test, t), formatDuration(rnnSeconds)],
+            ["bow: \(describeBaseline(bagOfNgramsRecipe))", accuracy(baseline, validationRows, v), accuracy(baseline, rows.test, t),
+             formatDuration(seconds)],
+        ]
+        print("\ncompared on the same \(trainRows.count) training texts (accuracy):")
+        let widths = (0..<4).map { c in table.map { $0[c].count }.max()! }
+        for row in table {
+            print("  " + row.enumerated().map { c, cell in
+                c == 0 ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
+                    : String(repeating: " ", count: widths[c] - cell.count) + cell
+            }.joined(separator: "   "))
+        }
+    }
+
+}
+
+/// "bag of n-grams (words and word pairs, tf-idf), logistic regression C 4".
+func describeBaseline(_ r: BagOfNgramsRecipe) -> String {
+        let grams = r.maxN == 1 ? "words" : r.maxN == 2 ? "words and word pairs" : "1- to \(r.maxN)-grams of words"
+        return "bag of n-grams (\(grams), tf-idf), logistic regression C \(String(format: "%g", r.inverseRegularization))"
+    }

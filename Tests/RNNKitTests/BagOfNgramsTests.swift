@@ -1,0 +1,123 @@
+import Foundation
+import Testing
+@testable import RNNKit
+
+/// The built-in baseline: tf-idf features as scikit-learn makes them, the logistic regression's
+/// gradient against central differences, L-BFGS, and the classifier end to end (file round trip,
+/// the movie sentences).
+@Suite("Bag-of-n-grams classifier")
+struct BagOfNgramsTests {
+    @Test("tf-idf: n-grams, smoothed idf, sublinear tf, unit rows — scikit-learn's numbers")
+    func features() {
+        let texts = [["a", "b", "a"], ["b", "c"]]
+        let f = NgramFeatures(fitting: texts, maxN: 2, minCount: 1)
+        #expect(f.ngrams == ["a", "b", "a b", "b a", "c", "b c"])
+        // idf = ln((1 + 2) / (1 + df)) + 1.
+        let expected = [1.0, 0, 1, 1, 1, 1].map { $0 == 0 ? 1.0 : log(3.0 / 2) + 1 }
+        for (a, b) in zip(f.idf, expected) { #expect(abs(a - b) < 1e-12) }
+        // Text 1: a ×2 (tf 1 + ln 2), b, "a b", "b a"; normalised.
+        let x = f.vector(["a", "b", "a"])
+        #expect(x.features == [0, 1, 2, 3])
+        let raw = [(1 + log(2.0)) * f.idf[0], f.idf[1], f.idf[2], f.idf[3]]
+        let norm = raw.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        for (a, b) in zip(x.values, raw.map { $0 / norm }) { #expect(abs(a - b) < 1e-12) }
+        #expect(f.vector(["z", "y"]).isEmpty)
+        // minCount counts texts: only "b" is in both.
+        #expect(NgramFeatures(fitting: texts, maxN: 2, minCount: 2).ngrams == ["b"])
+        #expect(NgramFeatures.ngrams(of: ["x", "y", "z"], maxN: 3) == ["x", "y", "z", "x y", "y z", "x y z"])
+    }
+
+    @Test("The objective's gradient against central differences, two classes and three", arguments: [2, 3])
+    func gradient(classes: Int) {
+        var rng = SeededGenerator(seed: 5)
+        let d = 7
+        let rows = (0..<9).map { _ in
+            let features = (0..<d).filter { _ in rng.nextUniform() < 0.5 }
+            return SparseRow(features: features, values: features.map { _ in rng.nextUniform() * 2 - 1 })
+        }
+        let labels = (0..<9).map { $0 % classes }
+        let R = classes == 2 ? 1 : classes
+        let p = (0..<(R * d + R)).map { _ in rng.nextUniform() - 0.5 }
+        var g = [Double](repeating: 0, count: p.count), scratch = g
+        _ = LogisticRegression.objective(p, gradient: &g, rows: rows, labels: labels, classes: classes, features: d, C: 1.7)
+        var worst = 0.0
+        for j in p.indices {
+            var up = p, down = p
+            up[j] += 1e-6
+            down[j] -= 1e-6
+            let numeric = (LogisticRegression.objective(up, gradient: &scratch, rows: rows, labels: labels, classes: classes, features: d, C: 1.7)
+                - LogisticRegression.objective(down, gradient: &scratch, rows: rows, labels: labels, classes: classes, features: d, C: 1.7)) / 2e-6
+            worst = max(worst, relativeError(g[j], numeric, floor: 1e-6))
+        }
+        #expect(worst < 1e-6, "largest relative error \(worst)")
+    }
+
+    @Test("L-BFGS finds the minimum of Rosenbrock's function")
+    func lbfgs() {
+        let result = LBFGS().minimize(from: [-1.2, 1]) { x, g in
+            let (a, b) = (x[0], x[1])
+            g[0] = -2 * (1 - a) - 400 * a * (b - a * a)
+            g[1] = 200 * (b - a * a)
+            return (1 - a) * (1 - a) + 100 * (b - a * a) * (b - a * a)
+        }
+        #expect(result.converged && abs(result.x[0] - 1) < 1e-3 && abs(result.x[1] - 1) < 1e-3, "\(result.x) after \(result.iterations)")
+    }
+
+    @Test("Trains, predicts, scores, and the file round trip gives the same model and the same bytes")
+    func endToEnd() throws {
+        let rows = ["a good film", "good and fun", "very good", "a bad film", "bad and dull", "very bad", "not good at all"]
+            .enumerated().map { LabeledText(text: $1, label: $0 < 3 ? "positive" : "negative", line: $0 + 2) }
+        let model = try BagOfNgramsClassifier.train(on: rows)
+        #expect(model.labels == ["negative", "positive"])
+        #expect(model.converged == true)
+        #expect(try model.predict("good fun").label == "positive")
+        #expect(try model.predict("dull and bad").label == "negative")
+        #expect(try model.predict("good zzz").unknownWords == ["zzz"])
+        #expect(throws: TextClassifier.PredictionError.self) { try model.predict("zzz qqq") }
+        let p = try model.predict("a film")
+        #expect(abs(p.probabilities.reduce(0, +) - 1) < 1e-6)
+        let evaluation = try model.evaluate(on: rows, source: "rows")
+        #expect(evaluation.report.accuracy == 1 && evaluation.report.count == 7)
+        #expect(throws: DataFileError.self) { try model.evaluate(on: [LabeledText(text: "good", label: "neutral", line: 3)], source: "x") }
+
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bow-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("bow.safetensors").path
+        try model.save(to: path)
+        let loaded = try BagOfNgramsClassifier.load(from: path)
+        for text in ["good fun", "a bad film", "very dull"] { #expect(try loaded.predict(text) == (try model.predict(text))) }
+        #expect(loaded.recipe == model.recipe && loaded.configuration == model.configuration)
+        let again = dir.appendingPathComponent("again.safetensors").path
+        try loaded.save(to: again)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data(contentsOf: URL(fileURLWithPath: again)))
+        // Either kind of classifier loads through one call; the other loaders name the kind.
+        #expect(try ClassifierFile.load(from: path) is BagOfNgramsClassifier)
+        #expect(throws: ModelFileError.self) { try TextClassifier.load(from: path) }
+        do { _ = try TextClassifier.load(from: path) } catch let e as ModelFileError {
+            #expect(e.kind == .wrongTask(found: .bagOfNgrams))
+        }
+        // Three labels: the multinomial fit.
+        let three = rows + ["it was fine", "fine I guess", "a fine film"].enumerated().map { LabeledText(text: $1, label: "neutral", line: $0 + 20) }
+        let multi = try BagOfNgramsClassifier.train(on: three)
+        #expect(multi.labels == ["negative", "neutral", "positive"])
+        #expect(try multi.predict("fine").label == "neutral")
+    }
+
+    @Test("Bad recipes and data: clear errors")
+    func refusals() {
+        #expect(throws: TrainingError.self) { try BagOfNgramsClassifier.train(on: [], recipe: BagOfNgramsRecipe(maxN: 0)) }
+        #expect(throws: TrainingError.self) { try BagOfNgramsClassifier.train(on: [], recipe: BagOfNgramsRecipe(inverseRegularization: .nan)) }
+        #expect(throws: DataFileError.self) { try BagOfNgramsClassifier.train(on: [LabeledText(text: "a", label: "x")]) }
+    }
+
+    @Test("The movie sentences: the baseline's accuracy (scikit-learn's on its own tokens: 0.797)")
+    func movie() throws {
+        let root = Fixtures.packageRoot.appendingPathComponent("data/movie").path
+        let source = { (name: String) in LabeledTextSource.file("\(root)/\(name).tsv", label: "score", threshold: 0) }
+        let model = try BagOfNgramsClassifier.train(on: source("train").load())
+        let test = try model.evaluate(on: source("test")).report.accuracy
+        #expect(model.converged == true)
+        #expect(test > 0.78, "test accuracy \(test)")
+    }
+}
