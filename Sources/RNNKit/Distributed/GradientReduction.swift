@@ -30,28 +30,42 @@ final class GradientReduction {
     }
 
     /// Sums this rank's batch result and gradients with every other rank's, leaving the global
-    /// mean gradient in the parameters' `grad` on every rank.
+    /// mean gradient in the parameters' `grad` on every rank. For each table in `sparse` only the
+    /// rows listed are sent (the same on every rank: they come from the whole batch); its other
+    /// rows are zero on every rank, and stay so.
     /// - Returns: the global batch result, and whether any rank's time budget is used up (so
     ///   that all stop after the same step).
-    func reduce(_ local: BatchResult, timeUp: Bool) -> (result: BatchResult, timeUp: Bool) {
+    func reduce(_ local: BatchResult, timeUp: Bool, sparse: [(parameter: Parameter, rows: [Int])] = []) -> (result: BatchResult, timeUp: Bool) {
         let weight = Double(local.count)
+        let rowsOf = Dictionary(sparse.map { (ObjectIdentifier($0.parameter), $0.rows) }, uniquingKeysWith: { a, _ in a })
+        // Each parameter's pieces in the buffer: (first element, count) runs of its gradient.
+        func runs(_ p: Parameter) -> [(start: Int, count: Int)] {
+            guard let rows = rowsOf[ObjectIdentifier(p)] else { return [(0, p.grad.count)] }
+            let width = p.grad.count / max(p.grad.shape.first ?? 1, 1)
+            return rows.map { ($0 * width, width) }
+        }
         var offset = 0
         for p in parameters {
             let g = p.grad.data
-            for i in 0..<p.grad.count { buffer[offset + i] = Double(g[i]) * weight }
-            offset += p.grad.count
+            for run in runs(p) {
+                for i in 0..<run.count { buffer[offset + i] = Double(g[run.start + i]) * weight }
+                offset += run.count
+            }
         }
-        let mine = buffer + gradientCount
+        let used = offset
+        let mine = buffer + used
         (mine[0], mine[1], mine[2], mine[3], mine[4]) = (local.lossSum, weight, Double(local.correct ?? 0), Double(local.tokens),
                                                          timeUp ? 1 : 0)
-        group.sum(buffer, into: sums, count: gradientCount + Self.scalars)
-        let s = sums + gradientCount
+        group.sum(buffer, into: sums, count: used + Self.scalars)
+        let s = sums + used
         let total = max(s[1], 1)
         offset = 0
         for p in parameters {
             let g = p.grad.data
-            for i in 0..<p.grad.count { g[i] = Float(sums[offset + i] / total) }
-            offset += p.grad.count
+            for run in runs(p) {
+                for i in 0..<run.count { g[run.start + i] = Float(sums[offset + i] / total) }
+                offset += run.count
+            }
         }
         let result = BatchResult(lossSum: s[0], count: Int(s[1]), correct: local.correct.map { _ in Int(s[2]) },
                                  tokens: Int(s[3]))

@@ -38,19 +38,6 @@ package enum MatMul {
         }
     }
 
-    /// C (M, N) = A (M, K) · Bᵀ, B stored (N, K), for a few rows (a sentence's positions) against a
-    /// wide B (a vocabulary's weights): by the BLAS, with B's rows split across threads in blocks
-    /// of 64, where `nt` would give few rows to our streaming kernel or keep them on one thread.
-    static func ntWide(_ M: Int, _ N: Int, _ K: Int, _ A: UnsafePointer<Float>, lda: Int,
-                       _ B: UnsafePointer<Float>, ldb: Int, _ C: UnsafeMutablePointer<Float>, ldc: Int) {
-        guard M > 1 else { return nt(M, N, K, A, lda: lda, B, ldb: ldb, C, ldc: ldc, accumulate: false, exactOneRow: false) }
-        Parallel.rowRanges((N + 63) / 64, work: M * N * K) { blocks in
-            let lo = blocks.lowerBound * 64, hi = min(N, blocks.upperBound * 64)
-            BLAS.shared.sgemm(.none, .transpose, M, hi - lo, K, alpha: 1, A, lda: lda, B + lo * ldb, ldb: ldb,
-                              beta: 0, C + lo, ldc: ldc)
-        }
-    }
-
     /// C (M, N) += A (M, K) · B (K, N) — dpre·W, the gradient flowing to inputs and states.
     @inline(__always)
     static func nnAccumulate(_ M: Int, _ N: Int, _ K: Int, _ A: UnsafePointer<Float>, lda: Int,

@@ -54,8 +54,8 @@ final class Seq2SeqDecodingStep {
         guard regrouped else { return }
         let k = contextRows.get(rows * Hk)
         k.update(from: d.attention == nil ? final : keys, count: rows * Hk)
-        MatMul.ntWide(rows, GH, Hk, k, lda: Hk, d.weightIH.value.data + E, ldb: I, sourceGates.get(rows * GH), ldc: GH)
-        MatMul.ntWide(rows, Vt, Hk, k, lda: Hk, d.output.weight.value.data + Hd, ldb: X, sourceLogits.get(rows * Vt), ldc: Vt)
+        MatMul.nt(rows, GH, Hk, k, lda: Hk, d.weightIH.value.data + E, ldb: I, sourceGates.get(rows * GH), ldc: GH, accumulate: false, exactOneRow: false)
+        MatMul.nt(rows, Vt, Hk, k, lda: Hk, d.output.weight.value.data + Hd, ldb: X, sourceLogits.get(rows * Vt), ldc: Vt, accumulate: false, exactOneRow: false)
     }
 
     /// One step for rows 0..<b from the previous words `tokens` (b) and states hPrev/cPrev (b, Hd):

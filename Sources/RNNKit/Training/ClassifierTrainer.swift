@@ -190,6 +190,14 @@ final class ClassifierTask: TrainingTask {
         return BatchResult(lossSum: r.lossSum, count: indices.count, correct: r.correct, tokens: batch.rowCount)
     }
 
+    /// The embedding's rows of the tokens in the whole batch `b`: only they get a gradient.
+    func sparseGradientRows(batch b: Int) -> [(parameter: Parameter, rows: [Int])] {
+        guard let embedding = model.embedding else { return [] }
+        var rows = Set<Int>()
+        for i in order[(b * batchSize)..<min((b + 1) * batchSize, order.count)] { rows.formUnion(examples[i].tokens) }
+        return [(embedding.weight, rows.sorted())]
+    }
+
     func trainStep(batch b: Int, update: ParameterUpdate) -> (result: BatchResult, taken: Bool) {
         if let fused {
             let example = examples[order[b]]

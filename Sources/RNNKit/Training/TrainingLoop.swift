@@ -21,6 +21,10 @@ protocol TrainingTask: AnyObject {
     func beginEpoch(_ epoch: Int)
     /// Adds the gradient of batch `k` (0-based) of the current epoch to the parameters' `grad`.
     func accumulateGradients(batch k: Int) -> BatchResult
+    /// For tables whose gradient batch `k` (the whole batch, every rank's share) leaves zero
+    /// outside a few rows — an embedding's, outside the tokens the batch holds — those rows,
+    /// ascending: a data-parallel step sums only them. Empty: every gradient is summed whole.
+    func sparseGradientRows(batch k: Int) -> [(parameter: Parameter, rows: [Int])]
     /// Trains on batch `k`: adds its gradient and applies `update`; returns the batch's metrics
     /// and whether the step was taken. Tasks that can do both in one pass implement it.
     func trainStep(batch k: Int, update: ParameterUpdate) -> (result: BatchResult, taken: Bool)
@@ -35,6 +39,8 @@ protocol TrainingTask: AnyObject {
 }
 
 extension TrainingTask {
+    func sparseGradientRows(batch k: Int) -> [(parameter: Parameter, rows: [Int])] { [] }
+
     func trainStep(batch k: Int, update: ParameterUpdate) -> (result: BatchResult, taken: Bool) {
         let r = accumulateGradients(batch: k)
         return (r, update.apply(lossIsFinite: r.lossSum.isFinite))
@@ -231,7 +237,7 @@ final class TrainingLoop<Task: TrainingTask> {
         task.dropoutRNG = SeededGenerator(seed: draw ^ (UInt64(reduction.group.rank) &* 0x9E37_79B9_7F4A_7C15))
         let local = task.accumulateGradients(batch: batch)
         task.dropoutRNG = shared
-        return reduction.reduce(local, timeUp: timeUp)
+        return reduction.reduce(local, timeUp: timeUp, sparse: task.sparseGradientRows(batch: batch))
     }
 
     // MARK: Checkpoints
