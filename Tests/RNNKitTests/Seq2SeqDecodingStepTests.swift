@@ -32,7 +32,7 @@ struct Seq2SeqDecodingStepTests {
                                     projection: projection, shared: true)
         let step = Seq2SeqDecodingStep(decoder)
         step.sourceValueLimit = sourceValueLimit
-        step.prepare(keys: net.encoder.keys, steps: S, final: net.encoder.final)
+        step.prepare(source)
 
         // Buffers of both steps; Scratch keeps each one's address for the test's length.
         var buffers: [Scratch] = []

@@ -38,16 +38,17 @@ final class GradientReduction {
     func reduce(_ local: BatchResult, timeUp: Bool, sparse: [(parameter: Parameter, rows: [Int])] = []) -> (result: BatchResult, timeUp: Bool) {
         let weight = Double(local.count)
         let rowsOf = Dictionary(sparse.map { (ObjectIdentifier($0.parameter), $0.rows) }, uniquingKeysWith: { a, _ in a })
-        // Each parameter's pieces in the buffer: (first element, count) runs of its gradient.
-        func runs(_ p: Parameter) -> [(start: Int, count: Int)] {
+        // Each parameter's pieces in the buffer, in order: (first element, count) runs of its
+        // gradient; packing and unpacking walk the same layout.
+        let layout: [[(start: Int, count: Int)]] = parameters.map { p in
             guard let rows = rowsOf[ObjectIdentifier(p)] else { return [(0, p.grad.count)] }
             let width = p.grad.count / max(p.grad.shape.first ?? 1, 1)
             return rows.map { ($0 * width, width) }
         }
         var offset = 0
-        for p in parameters {
+        for (p, runs) in zip(parameters, layout) {
             let g = p.grad.data
-            for run in runs(p) {
+            for run in runs {
                 for i in 0..<run.count { buffer[offset + i] = Double(g[run.start + i]) * weight }
                 offset += run.count
             }
@@ -60,9 +61,9 @@ final class GradientReduction {
         let s = sums + used
         let total = max(s[1], 1)
         offset = 0
-        for p in parameters {
+        for (p, runs) in zip(parameters, layout) {
             let g = p.grad.data
-            for run in runs(p) {
+            for run in runs {
                 for i in 0..<run.count { g[run.start + i] = Float(sums[offset + i] / total) }
                 offset += run.count
             }

@@ -59,7 +59,7 @@ package final class BeamSearch {
         // Every beam row reads the one sentence's keys, projection and final state.
         let source = decoder.source(1, steps: S, keys: net.encoder.keys, final: net.encoder.final, lengths: [S],
                                     projection: projected, shared: true)
-        decodingStep.prepare(keys: net.encoder.keys, steps: S, final: net.encoder.final)
+        decodingStep.prepare(source)
 
         // Each step reads hPrev/cPrev and writes hNext/cNext; the survivors are gathered back into hPrev/cPrev.
         let hPrev = self.hPrev.get(K * Hd), hNext = self.hNext.get(K * Hd)

@@ -27,7 +27,6 @@
 /// any change of them (it is called once per sentence).
 final class Seq2SeqDecodingStep {
     let decoder: Seq2SeqDecoder
-    private let contextRows = Scratch()   // (C, Hk): the keys, or the final state
     private let sourceGates = Scratch()   // (C, GH): K·W_ih,cᵀ
     private let sourceLogits = Scratch()  // (C, Vt): K·W_out,cᵀ
     private let embedded = Scratch()      // (b, E)
@@ -43,19 +42,20 @@ final class Seq2SeqDecodingStep {
 
     init(_ decoder: Seq2SeqDecoder) { self.decoder = decoder }
 
-    /// Computes the source's rows for one sentence: `keys` (S, Hk) with attention, `final` (Hk)
-    /// without.
-    func prepare(keys: UnsafePointer<Float>, steps S: Int, final: UnsafePointer<Float>) {
+    /// Computes the source's rows for the one sentence of `source`: its keys (S, Hk) with
+    /// attention, its final state (Hk) without.
+    func prepare(_ source: Seq2SeqDecoder.Source) {
         let d = decoder
         let (E, Hk, Hd, GH, I, X, Vt) = (d.embeddingSize, d.keySize, d.hiddenSize, d.gateWidth, d.inputWidth,
                                          d.outputInputWidth, d.vocabularySize)
-        rows = d.attention == nil ? 1 : S
+        rows = d.attention == nil ? 1 : source.steps
         regrouped = d.attention == nil || rows * (GH + Vt) <= sourceValueLimit  // without attention: one row
         guard regrouped else { return }
-        let k = contextRows.get(rows * Hk)
-        k.update(from: d.attention == nil ? final : keys, count: rows * Hk)
-        MatMul.nt(rows, GH, Hk, k, lda: Hk, d.weightIH.value.data + E, ldb: I, sourceGates.get(rows * GH), ldc: GH, accumulate: false, exactOneRow: false)
-        MatMul.nt(rows, Vt, Hk, k, lda: Hk, d.output.weight.value.data + Hd, ldb: X, sourceLogits.get(rows * Vt), ldc: Vt, accumulate: false, exactOneRow: false)
+        let k = d.attention == nil ? source.final : source.keys  // (C, Hk)
+        MatMul.nt(rows, GH, Hk, k, lda: Hk, d.weightIH.value.data + E, ldb: I, sourceGates.get(rows * GH), ldc: GH,
+                  accumulate: false, exactOneRow: false)
+        MatMul.nt(rows, Vt, Hk, k, lda: Hk, d.output.weight.value.data + Hd, ldb: X, sourceLogits.get(rows * Vt), ldc: Vt,
+                  accumulate: false, exactOneRow: false)
     }
 
     /// One step for rows 0..<b from the previous words `tokens` (b) and states hPrev/cPrev (b, Hd):
