@@ -10,18 +10,18 @@ enum ServedModel: Sendable {
     /// Loads the file `copies` times (one copy per worker; see `ModelPool`), as the task its
     /// file says.
     static func load(from path: String, copies: Int) throws -> ServedModel {
+        // The first load tells the task (a file of another task throws before anything is read).
+        func pool<Model>(_ load: (String) throws -> Model) throws -> ModelPool<Model> {
+            ModelPool(copies: try (0..<copies).map { _ in try load(path) })
+        }
         do {
-            let first = try TextClassifier.load(from: path)
-            return .classifier(ModelPool(copies: [first] + (try (1..<copies).map { _ in try TextClassifier.load(from: path) })))
+            return .classifier(try pool(TextClassifier.load))
         } catch let error as ModelFileError where error.kind == .wrongTask(found: .languageModel) {
-            let first = try TextLanguageModel.load(from: path)
-            return .languageModel(ModelPool(copies: [first] + (try (1..<copies).map { _ in try TextLanguageModel.load(from: path) })))
+            return .languageModel(try pool(TextLanguageModel.load))
         } catch let error as ModelFileError where error.kind == .wrongTask(found: .bagOfNgrams) {
-            let first = try BagOfNgramsClassifier.load(from: path)
-            return .bagOfNgrams(ModelPool(copies: [first] + (try (1..<copies).map { _ in try BagOfNgramsClassifier.load(from: path) })))
+            return .bagOfNgrams(try pool(BagOfNgramsClassifier.load))
         } catch let error as ModelFileError where error.kind == .wrongTask(found: .translation) {
-            let first = try Seq2SeqModel.load(from: path)
-            return .translation(ModelPool(copies: [first] + (try (1..<copies).map { _ in try Seq2SeqModel.load(from: path) })))
+            return .translation(try pool(Seq2SeqModel.load))
         }
     }
 }

@@ -16,6 +16,13 @@ extension Train {
         return (parts.train, parts.validation)
     }
 
+    /// The baseline fitted on `trainRows` with the options' recipe, and the seconds it took.
+    private func fitBaseline(_ trainRows: [LabeledText]) throws -> (model: BagOfNgramsClassifier, seconds: Double) {
+        let clock = ContinuousClock(), start = clock.now
+        let baseline = try reportingErrors { try BagOfNgramsClassifier.train(on: trainRows, recipe: bagOfNgramsRecipe, source: data!) }
+        return (baseline, (clock.now - start).secondsValue)
+    }
+
     func runBagOfNgrams() throws {
         try checkOutputs([("--output", output)], inputs: [("--data", data), ("--validation", validation), ("--test", test)])
         let rows: (train: [LabeledText], validation: [LabeledText]?, test: [LabeledText]?) = try reportingErrors {
@@ -24,9 +31,7 @@ extension Train {
         }
         let (trainRows, validationRows) = split(rows)
         let recipe = bagOfNgramsRecipe
-        let clock = ContinuousClock(), start = clock.now
-        let baseline = try reportingErrors { try BagOfNgramsClassifier.train(on: trainRows, recipe: recipe, source: data!) }
-        let seconds = (clock.now - start).secondsValue
+        let (baseline, seconds) = try fitBaseline(trainRows)
         if !quiet {
             print("\(trainRows.count) training examples, \(validationRows?.count ?? 0) validation, \(rows.test?.count ?? 0) test; "
                   + "labels: " + baseline.labels.joined(separator: ", "))
@@ -51,9 +56,7 @@ extension Train {
     func compareWithBaseline(_ rnn: TextClassifier, rows: (train: [LabeledText], validation: [LabeledText]?, test: [LabeledText]?),
                              seconds rnnSeconds: Double) throws {
         let (trainRows, validationRows) = split(rows)
-        let clock = ContinuousClock(), start = clock.now
-        let baseline = try reportingErrors { try BagOfNgramsClassifier.train(on: trainRows, recipe: bagOfNgramsRecipe, source: data!) }
-        let seconds = (clock.now - start).secondsValue
+        let (baseline, seconds) = try fitBaseline(trainRows)
         func accuracy(_ model: any TextClassifying, _ set: [LabeledText]?, _ path: String) -> String {
             guard let set, !set.isEmpty, let e = try? model.evaluate(on: set, source: path) else { return "–" }
             return String(format: "%.4f", e.report.accuracy)
