@@ -27,6 +27,23 @@ struct BagOfNgramsTests {
         #expect(NgramFeatures.ngrams(of: ["x", "y", "z"], maxN: 3) == ["x", "y", "z", "x y", "y z", "x y z"])
     }
 
+    @Test("Fitting numbers n-grams as integers: the same vocabulary, order, idf and vectors as looking each n-gram string up")
+    func fittedCountsMatchLookups() {
+        var rng = SeededGenerator(seed: 11)
+        let words = ["a", "b", "c", "d", "ab"]  // "ab" is a word of its own, not the pair "a b"
+        let texts = (0..<40).map { _ in (0..<Int(rng.nextUniform() * 9)).map { _ in words[Int(rng.nextUniform() * 5) % 5] } }
+        for (maxN, minCount) in [(1, 1), (2, 1), (3, 2), (4, 3)] {
+            let (f, counts) = NgramFeatures.fitted(texts, maxN: maxN, minCount: minCount)
+            // The vocabulary by strings: every n-gram in at least minCount texts, in the order first met.
+            var df: [String: Int] = [:], order: [String] = []
+            for t in texts { for g in Set(NgramFeatures.ngrams(of: t, maxN: maxN)) { df[g, default: 0] += 1 } }
+            for t in texts { for g in NgramFeatures.ngrams(of: t, maxN: maxN) where df[g]! >= minCount && !order.contains(g) { order.append(g) } }
+            #expect(f.ngrams == order, "maxN \(maxN), minCount \(minCount)")
+            #expect(f.idf == order.map { log(41.0 / (1 + Double(df[$0]!))) + 1 })
+            for (t, c) in zip(texts, counts) { #expect(f.vector(counts: c) == f.vector(t)) }
+        }
+    }
+
     @Test("The objective's gradient against central differences, two classes and three", arguments: [2, 3])
     func gradient(classes: Int) {
         var rng = SeededGenerator(seed: 5)
@@ -39,14 +56,14 @@ struct BagOfNgramsTests {
         let R = classes == 2 ? 1 : classes
         let p = (0..<(R * d + R)).map { _ in rng.nextUniform() - 0.5 }
         var g = [Double](repeating: 0, count: p.count), scratch = g
-        _ = LogisticRegression.objective(p, gradient: &g, rows: rows, labels: labels, classes: classes, features: d, C: 1.7)
+        _ = LogisticRegression.objective(p, gradient: &g, rows: SparseMatrix(rows), labels: labels, classes: classes, features: d, C: 1.7)
         var worst = 0.0
         for j in p.indices {
             var up = p, down = p
             up[j] += 1e-6
             down[j] -= 1e-6
-            let numeric = (LogisticRegression.objective(up, gradient: &scratch, rows: rows, labels: labels, classes: classes, features: d, C: 1.7)
-                - LogisticRegression.objective(down, gradient: &scratch, rows: rows, labels: labels, classes: classes, features: d, C: 1.7)) / 2e-6
+            let numeric = (LogisticRegression.objective(up, gradient: &scratch, rows: SparseMatrix(rows), labels: labels, classes: classes, features: d, C: 1.7)
+                - LogisticRegression.objective(down, gradient: &scratch, rows: SparseMatrix(rows), labels: labels, classes: classes, features: d, C: 1.7)) / 2e-6
             worst = max(worst, relativeError(g[j], numeric, floor: 1e-6))
         }
         #expect(worst < 1e-6, "largest relative error \(worst)")

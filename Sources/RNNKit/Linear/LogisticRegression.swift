@@ -27,8 +27,9 @@ struct LogisticRegression {
         parameters = [Double](repeating: 0, count: R * features + R)
         var optimizer = LBFGS()
         optimizer.maxIterations = maxIterations
+        let matrix = SparseMatrix(rows)
         let result = optimizer.minimize(from: parameters) { p, g in
-            Self.objective(p, gradient: &g, rows: rows, labels: labels, classes: classes, features: features, C: C)
+            Self.objective(p, gradient: &g, rows: matrix, labels: labels, classes: classes, features: features, C: C)
         }
         parameters = result.x
         iterations = result.iterations
@@ -37,46 +38,47 @@ struct LogisticRegression {
 
     /// f(p) for parameters p = [W (R, d) | b (R)], R = 1 for two classes, and its gradient
     /// ∇f = W + C · Σ_i (p_i − y_i) ⊗ [x_i | 1], into `gradient`.
-    static func objective(_ p: [Double], gradient: inout [Double], rows: [SparseRow], labels: [Int], classes: Int,
+    static func objective(_ p: [Double], gradient: inout [Double], rows: SparseMatrix, labels: [Int], classes: Int,
                           features d: Int, C: Double) -> Double {
         let R = classes == 2 ? 1 : classes
         var z = [Double](repeating: 0, count: R)
         return p.withUnsafeBufferPointer { p in gradient.withUnsafeMutableBufferPointer { g in
+          rows.offsets.withUnsafeBufferPointer { offsets in rows.columns.withUnsafeBufferPointer { columns in
+            rows.values.withUnsafeBufferPointer { values in
             // ½‖W‖² and its gradient W; then C · Σ ℓ_i.
             var f = 0.0
             for j in 0..<(R * d) { f += 0.5 * p[j] * p[j]; g[j] = p[j] }
             for k in 0..<R { g[R * d + k] = 0 }
-            for (i, row) in rows.enumerated() {
-                row.features.withUnsafeBufferPointer { cols in row.values.withUnsafeBufferPointer { vals in
-                    let nnz = cols.count
+            for i in 0..<rows.rows {
+                let range = offsets[i]..<offsets[i + 1]
+                for k in 0..<R {
+                    var s = p[R * d + k]
+                    let w = k * d
+                    for t in range { s += p[w + Int(columns[t])] * values[t] }
+                    z[k] = s
+                }
+                let y = labels[i]
+                if R == 1 {
+                    let zi = z[0]
+                    // ln(1 + e^z) and σ(z), stably.
+                    f += C * ((zi > 0 ? zi + log1p(exp(-zi)) : log1p(exp(zi))) - (y == 1 ? zi : 0))
+                    let residual = C * ((zi >= 0 ? 1 / (1 + exp(-zi)) : exp(zi) / (1 + exp(zi))) - (y == 1 ? 1 : 0))
+                    for t in range { g[Int(columns[t])] += residual * values[t] }
+                    g[d] += residual
+                } else {
+                    let m = z.max()!
+                    var sum = 0.0
+                    for k in 0..<R { sum += exp(z[k] - m) }
+                    f += C * (m + log(sum) - z[y])
                     for k in 0..<R {
-                        var s = p[R * d + k]
-                        let w = k * d
-                        for t in 0..<nnz { s += p[w + cols[t]] * vals[t] }
-                        z[k] = s
+                        let residual = C * (exp(z[k] - m) / sum - (k == y ? 1 : 0)), w = k * d
+                        for t in range { g[w + Int(columns[t])] += residual * values[t] }
+                        g[R * d + k] += residual
                     }
-                    let y = labels[i]
-                    if R == 1 {
-                        let zi = z[0]
-                        // ln(1 + e^z) and σ(z), stably.
-                        f += C * ((zi > 0 ? zi + log1p(exp(-zi)) : log1p(exp(zi))) - (y == 1 ? zi : 0))
-                        let residual = C * ((zi >= 0 ? 1 / (1 + exp(-zi)) : exp(zi) / (1 + exp(zi))) - (y == 1 ? 1 : 0))
-                        for t in 0..<nnz { g[cols[t]] += residual * vals[t] }
-                        g[d] += residual
-                    } else {
-                        let m = z.max()!
-                        var sum = 0.0
-                        for k in 0..<R { sum += exp(z[k] - m) }
-                        f += C * (m + log(sum) - z[y])
-                        for k in 0..<R {
-                            let residual = C * (exp(z[k] - m) / sum - (k == y ? 1 : 0)), w = k * d
-                            for t in 0..<nnz { g[w + cols[t]] += residual * vals[t] }
-                            g[R * d + k] += residual
-                        }
-                    }
-                } }
+                }
             }
             return f
+          } } }
         } }
     }
 

@@ -29,17 +29,87 @@ struct NgramFeatures: Sendable {
 
     /// The vocabulary and idf of `texts` (each a list of tokens).
     init(fitting texts: [[String]], maxN: Int, minCount: Int) {
-        var df: [String: Int] = [:]
-        for tokens in texts {
-            for g in Set(Self.ngrams(of: tokens, maxN: maxN)) { df[g, default: 0] += 1 }
+        self = Self.fitted(texts, maxN: maxN, minCount: minCount).features
+    }
+
+    /// The vocabulary and idf of `texts` (each a list of tokens, none holding a space), with each
+    /// text's features counted — what `vector` then weighs, without looking every n-gram up again.
+    /// `roundIDF` rounds each idf before it is kept (a file stores it as Float).
+    ///
+    /// N-grams are numbered as they are first met, in `ngrams(of:)`'s order text after text, which
+    /// is the feature order: n-gram ids are integers — a word's from one dictionary of words, an
+    /// n-gram's from the id of its first n − 1 words and its last word — so no n-gram string is made
+    /// or hashed, except the kept ones' names at the end.
+    static func fitted(_ texts: [[String]], maxN: Int, minCount: Int,
+                       roundIDF: (Double) -> Double = { $0 }) -> (features: NgramFeatures, counts: [[(feature: Int, count: Int)]]) {
+        precondition(maxN >= 1)
+        var wordID: [String: Int] = [:]
+        var extend: [Int: Int] = [:]             // (prefix id << 32 | last word's id) → n-gram id
+        var origin: [(prefix: Int, word: Int)] = []  // per n-gram id: prefix 0 for a word, else the (n − 1)-gram's id + 1
+        var words: [String] = []                   // per word id
+        var df: [Int] = [], seenIn: [Int] = []
+        var textIDs: [[Int]] = []
+        textIDs.reserveCapacity(texts.count)
+        func id(prefix: Int, word: Int) -> Int {
+            let key = prefix << 32 | word
+            if let known = extend[key] { return known }
+            let new = origin.count
+            extend[key] = new
+            origin.append((prefix, word)); df.append(0); seenIn.append(-1)
+            return new
         }
-        // In order of first appearance (a Set's order is not stable from run to run).
-        var order: [String] = [], placed = Set<String>()
-        for tokens in texts {
-            for g in Self.ngrams(of: tokens, maxN: maxN) where df[g]! >= minCount && placed.insert(g).inserted { order.append(g) }
+        for (t, tokens) in texts.enumerated() {
+            var ids: [Int] = []
+            ids.reserveCapacity(tokens.count * maxN)
+            // Words first: a word's n-gram id is kept beside its word id.
+            var wordIDs: [Int] = []
+            wordIDs.reserveCapacity(tokens.count)
+            for token in tokens {
+                let w: Int
+                if let known = wordID[token] { w = known } else { w = words.count; wordID[token] = w; words.append(token) }
+                wordIDs.append(w)
+                ids.append(id(prefix: 0, word: w))
+            }
+            // Then each length n: the n-gram at i extends the (n − 1)-gram at i by word i + n − 1.
+            var previous = Array(ids)  // the (n − 1)-grams' ids, by start
+            if maxN >= 2 {
+                for n in 2...maxN where tokens.count >= n {
+                    var current: [Int] = []
+                    current.reserveCapacity(tokens.count - n + 1)
+                    for i in 0...(tokens.count - n) {
+                        let g = id(prefix: previous[i] + 1, word: wordIDs[i + n - 1])
+                        current.append(g)
+                        ids.append(g)
+                    }
+                    previous = current
+                }
+            }
+            for g in ids where seenIn[g] != t { seenIn[g] = t; df[g] += 1 }
+            textIDs.append(ids)
         }
+        // Kept n-grams in id order (the order first met), and their names.
+        var feature = [Int](repeating: -1, count: origin.count)
+        var names: [String] = [], idf: [Double] = []
         let n = Double(texts.count)
-        self.init(ngrams: order, idf: order.map { log((1 + n) / (1 + Double(df[$0]!))) + 1 }, maxN: maxN)
+        func name(_ g: Int) -> String {
+            let o = origin[g]
+            return o.prefix == 0 ? words[o.word] : name(o.prefix - 1) + " " + words[o.word]
+        }
+        for g in 0..<origin.count where df[g] >= minCount {
+            feature[g] = names.count
+            names.append(name(g))
+            idf.append(roundIDF(log((1 + n) / (1 + Double(df[g]))) + 1))
+        }
+        let counts = textIDs.map { ids -> [(feature: Int, count: Int)] in
+            var kept = ids.compactMap { feature[$0] >= 0 ? feature[$0] : nil }
+            kept.sort()
+            var out: [(feature: Int, count: Int)] = []
+            for j in kept {
+                if let last = out.last, last.feature == j { out[out.count - 1].count += 1 } else { out.append((j, 1)) }
+            }
+            return out
+        }
+        return (NgramFeatures(ngrams: names, idf: idf, maxN: maxN), counts)
     }
 
     /// The feature of an n-gram, or nil.
@@ -61,11 +131,15 @@ struct NgramFeatures: Sendable {
     func vector(_ tokens: [String]) -> SparseRow {
         var counts: [Int: Int] = [:]
         for g in Self.ngrams(of: tokens, maxN: maxN) { if let j = lookup[g] { counts[j, default: 0] += 1 } }
-        let features = counts.keys.sorted()
-        var values = features.map { (1 + log(Double(counts[$0]!))) * idf[$0] }
+        return vector(counts: counts.keys.sorted().map { ($0, counts[$0]!) })
+    }
+
+    /// The vector of a text whose features occur `counts` times (features ascending).
+    func vector(counts: [(feature: Int, count: Int)]) -> SparseRow {
+        var values = counts.map { (1 + log(Double($0.count))) * idf[$0.feature] }
         let norm = values.reduce(0) { $0 + $1 * $1 }.squareRoot()
         if norm > 0 { values = values.map { $0 / norm } }
-        return SparseRow(features: features, values: values)
+        return SparseRow(features: counts.map(\.feature), values: values)
     }
 }
 
