@@ -6,7 +6,7 @@ import Foundation
 struct LBFGS {
     /// Pairs (s, y) kept.
     var memory = 10
-    /// Stop when every gradient element is at most this (scikit-learn's `tol` for lbfgs).
+    /// Stop when every gradient element is at most this in magnitude.
     var gradientTolerance = 1e-4
     var maxIterations = 2000
 

@@ -27,6 +27,9 @@ struct LogisticRegression {
         parameters = [Double](repeating: 0, count: R * features + R)
         var optimizer = LBFGS()
         optimizer.maxIterations = maxIterations
+        // scikit-learn minimizes f / (C·n) — the mean loss plus ‖W‖²/(2Cn) — and stops when its
+        // gradient is within tol = 1e-4: the same stopping point for f is a gradient within 1e-4·C·n.
+        optimizer.gradientTolerance = 1e-4 * C * Double(max(rows.count, 1))
         let matrix = SparseMatrix(rows)
         let result = optimizer.minimize(from: parameters) { p, g in
             Self.objective(p, gradient: &g, rows: matrix, labels: labels, classes: classes, features: features, C: C)
