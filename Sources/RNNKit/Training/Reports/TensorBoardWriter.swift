@@ -30,7 +30,8 @@ public final class TensorBoardWriter {
     ///   `directory` cannot take it.
     public init(directory: String, level: TokenLevel? = nil, wallTime: Double = Date().timeIntervalSince1970) throws {
         var host = [CChar](repeating: 0, count: 256)
-        let name = gethostname(&host, host.count - 1) == 0 ? String(cString: host) : "localhost"
+        let name = gethostname(&host, host.count - 1) == 0
+            ? String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "localhost"
         // A host name is a file name component here: keep it one.
         let safeHost = String(name.map { $0 == "/" ? "_" : $0 })
         let base = (directory.hasSuffix("/") ? directory : directory + "/") + "events.out.tfevents.\(Int(wallTime)).\(safeHost)"
