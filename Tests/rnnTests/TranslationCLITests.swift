@@ -107,6 +107,41 @@ struct TranslationCLITests {
         #expect(!run.stdout.contains("nan") && !run.stdout.contains("inf"))
     }
 
+    @Test("rnn shortlist: rewrites a model with a shortlist and the same weights; --no-shortlist decodes exactly; bad options")
+    func shortlist() throws {
+        let model = try sharedTranslationModel.get()
+        let folder = URL(fileURLWithPath: model).deletingLastPathComponent()
+        let sentences = try validation("de", 4)
+        let copy = folder.appendingPathComponent("short-\(UUID().uuidString).safetensors").path
+        defer { try? FileManager.default.removeItem(atPath: copy) }
+        let built = try CLI.run(["shortlist", "--model", model, "--source", "de-en.de", "--target", "de-en.en", "--per-word", "3",
+                                 "--frequent", "5", "--output", copy], in: folder)
+        #expect(built.exited && built.status == 0, "\(built)")
+        #expect(built.stdout.contains("3 target words per source word, 5 frequent words") && built.stdout.contains(copy), "\(built)")
+        // The same weights: exact decoding is the same, word for word and in its log-probabilities.
+        let exact = try CLI.run(["translate", "--model", model, "--json", "--no-shortlist"] + sentences)
+        let copied = try CLI.run(["translate", "--model", copy, "--json", "--no-shortlist"] + sentences)
+        #expect(exact.status == 0 && copied.stdout == exact.stdout, "\(copied)")
+        // With the small shortlist every word produced is one of its own.
+        let short = try CLI.run(["translate", "--model", copy, "--json"] + sentences)
+        #expect(short.exited && short.status == 0 && short.lines.count == 4, "\(short)")
+        let evaluated = try CLI.run(["evaluate", "--model", copy, "--source", "de-en.de", "--target", "de-en.en", "--no-shortlist",
+                                     "--json"], in: folder)
+        #expect(evaluated.exited && evaluated.status == 0 && evaluated.stdout.contains("\"bleu\""), "\(evaluated)")
+
+        let zero = try CLI.run(["shortlist", "--model", model, "--source", "de-en.de", "--target", "de-en.en", "--per-word", "0",
+                                "--output", copy], in: folder)
+        #expect(zero.exited && zero.status != 0 && zero.stderr.contains("--per-word must be between 1 and 100000 (got 0)"), "\(zero)")
+        let same = try CLI.run(["shortlist", "--model", model, "--source", "de-en.de", "--target", "de-en.de"], in: folder)
+        #expect(same.exited && same.status != 0 && same.stderr.contains("are the same file"), "\(same)")
+        let clobber = try CLI.run(["shortlist", "--model", model, "--source", "de-en.de", "--target", "de-en.en", "--output", "de-en.en"],
+                                  in: folder)
+        #expect(clobber.exited && clobber.status != 0 && clobber.stderr.contains("--output de-en.en"), "\(clobber)")
+        let classifier = try CLI.run(["shortlist", "--model", try servedModel(), "--source", "de-en.de", "--target", "de-en.en",
+                                      "--output", copy], in: folder)
+        #expect(classifier.exited && classifier.status != 0 && classifier.stderr.contains("not a translation model"), "\(classifier)")
+    }
+
     @Test("Unknown source words: one warning per sentence on standard error; in --json, unknown_words")
     func unknownWords() throws {
         let model = try sharedTranslationModel.get()

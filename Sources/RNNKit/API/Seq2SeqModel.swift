@@ -156,7 +156,7 @@ public final class Seq2SeqModel: @unchecked Sendable {
     public static func load(from path: String) throws -> Seq2SeqModel {
         let file = try Safetensors.read(path: path) { metadata, values in
             let header = Safetensors(metadata: metadata)
-            let shortlistValues = try shortlistSize(header, path: path)
+            let shortlistValues = try shortlistSizes(header, path: path)?.values ?? 0
             let _: ModelFile.Contents<Seq2SeqConfiguration, StoredExtra> = try ModelFile.contents(
                 of: header, values: values - shortlistValues, task: .translation, path: path,
                 vocabularySize: \.targetVocabularySize)
@@ -195,7 +195,8 @@ public final class Seq2SeqModel: @unchecked Sendable {
         }
         let shortlist = try VocabularyShortlist.read(file.tensors, sourceVocabularySize: source.count,
                                                      targetVocabularySize: contents.vocabulary.count, path: path)
-        if let shortlist, try Self.shortlistSize(file, path: path) != VocabularyShortlist.storedValues(file.tensors) {
+        if let shortlist, let sizes = try Self.shortlistSizes(file, path: path),
+           (sizes.perWord, sizes.frequent) != (shortlist.perWord, shortlist.frequent.count) {
             throw ModelFileError(kind: .inconsistent, path: path, detail:
                 "metadata `\(Self.shortlistKey)` does not give the sizes of the shortlist's tensors (\(shortlist.perWord) words per source word, \(shortlist.frequent.count) frequent words).")
         }
@@ -205,10 +206,10 @@ public final class Seq2SeqModel: @unchecked Sendable {
 
     static let shortlistKey = "rnnkit.shortlist"
 
-    /// How many values the shortlist's tensors hold by the metadata (0 without a shortlist), so
-    /// that the header check counts the network's weights alone.
-    private static func shortlistSize(_ file: Safetensors, path: String) throws -> Int {
-        guard let text = file.metadata[shortlistKey] else { return 0 }
+    /// The shortlist's sizes by the metadata, and how many values its tensors hold (so that the
+    /// header check counts the network's weights alone); nil without a shortlist.
+    private static func shortlistSizes(_ file: Safetensors, path: String) throws -> (perWord: Int, frequent: Int, values: Int)? {
+        guard let text = file.metadata[shortlistKey] else { return nil }
         struct Sizes: Decodable { var per_word: Int; var frequent: Int }
         guard let sizes = try? JSONDecoder().decode(Sizes.self, from: Data(text.utf8)), sizes.per_word >= 1, sizes.frequent >= 0,
               let config = file.metadata["rnnkit.config"],
@@ -220,7 +221,7 @@ public final class Seq2SeqModel: @unchecked Sendable {
         guard !overflow, product <= Int(Int32.max), sizes.frequent <= Int(Int32.max) else {
             throw ModelFileError(kind: .badMetadata(key: shortlistKey), path: path, detail: "metadata `\(shortlistKey)` gives sizes too large for a shortlist.")
         }
-        return product + sizes.frequent
+        return (sizes.per_word, sizes.frequent, product + sizes.frequent)
     }
     private struct SourceSize: Decodable { var source_vocab_size: Int }
 }

@@ -111,11 +111,6 @@ public struct VocabularyShortlist: Sendable, Equatable {
                 Self.frequentTensor: .init(shape: [frequent.count], values: frequent.map(Float.init))]
     }
 
-    /// How many values the two tensors of a file hold, from their shapes.
-    static func storedValues(_ tensors: [String: Safetensors.Entry]) -> Int {
-        [candidatesTensor, frequentTensor].reduce(0) { $0 + (tensors[$1]?.values.count ?? 0) }
-    }
-
     /// The shortlist a model file holds, nil when it holds none.
     /// - Throws: `ModelFileError` (`.inconsistent`) naming the tensor and what is wrong: one of
     ///   the two missing, a shape that does not fit the vocabularies, or a value that is not a
