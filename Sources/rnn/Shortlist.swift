@@ -33,10 +33,10 @@ struct Shortlist: ParsableCommand {
 
     @OptionGroup(title: "Sentence files") var files: ParallelTextOptions
 
-    @Option(help: "Target words kept per source word. (default: \(VocabularyShortlist.Options().perWord))")
+    @Option(help: "Target words kept per source word.")
     var perWord = VocabularyShortlist.Options().perWord
 
-    @Option(help: "The most frequent target words, scored for every sentence. (default: \(VocabularyShortlist.Options().frequent))")
+    @Option(help: "The most frequent target words, scored for every sentence.")
     var frequent = VocabularyShortlist.Options().frequent
 
     @Option(help: "Write the model with its shortlist here instead of over --model.")
