@@ -286,6 +286,14 @@ struct TranslationCLITests {
             }
             #expect(served[2]["translation"] as? String == "" && served[2]["tokens"] as? [String] == [])
         }
+        // "shortlist": false is `--no-shortlist`, the exact decoding; it must be true or false.
+        let exact = try c.ask("POST", "/v1/models/de-en:translate",
+                              json: "{\"instances\": [\(sentences.map(jsonQuoted).joined(separator: ", "))], \"shortlist\": false}")
+        let printedExact = try CLI.run(["translate", "--model", model, "--json", "--no-shortlist"] + sentences).lines.map(jsonObject)
+        let servedExact = try #require(exact.json?["translations"] as? [[String: Any]], "\(exact)")
+        #expect(servedExact.map { $0["translation"] as? String } == printedExact.map { $0["translation"] as? String }, "\(exact)")
+        let notBool = try c.ask("POST", "/v1/models/de-en:translate", json: "{\"instances\": [\"ein hund .\"], \"shortlist\": 1}")
+        #expect(notBool.status == 400 && (notBool.json?["error"] as? String)?.contains("\"shortlist\" must be true or false") == true, "\(notBool)")
         let withAttention = try c.ask("POST", "/v1/models/de-en:translate", json: "{\"instances\": [\(jsonQuoted(sentences[0]))], \"attention\": true}")
         let rows = (withAttention.json?["translations"] as? [[String: Any]])?.first?["attention"] as? [[Double]]
         #expect(rows.map { !$0.isEmpty && $0.allSatisfy { abs($0.reduce(0, +) - 1) < 1e-3 } } == true, "\(withAttention)")
@@ -318,8 +326,8 @@ struct TranslationCLITests {
             #expect(answer.status == status && error.hasPrefix(message), "\(path) \(json): \(answer)")
         }
         let metrics = try c.ask("GET", "/metrics")
-        #expect(metrics.body.contains("rnn_translations_total{model=\"de-en\"} 7"), "\(metrics.body)")
-        #expect(metrics.body.contains("rnn_http_requests_total{route=\"/v1/models/{name}:translate\",status=\"200\"} 3"))
+        #expect(metrics.body.contains("rnn_translations_total{model=\"de-en\"} 9"), "\(metrics.body)")
+        #expect(metrics.body.contains("rnn_http_requests_total{route=\"/v1/models/{name}:translate\",status=\"200\"} 4"))
     }
 
     @Test(arguments: HostileCase.translation)
