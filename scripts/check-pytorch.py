@@ -17,7 +17,9 @@ tests; bentrevett's notebook 3 generalised), built from `rnnkit.config`, with th
 `load_state_dict(strict=True)`; the vocabularies are `rnnkit.source_vocabulary` and
 `rnnkit.vocabulary` (target). Each text is tokenized in Python, framed as <bos> … <eos> (unknown
 words read as <unk>) and greedy-decoded in PyTorch (argmax at every step, at most --max-length
-steps, default 50, stopping at <eos>), and compared with `rnn translate --model MODEL --json`:
+steps, default 50, stopping at <eos>), and compared with `rnn translate --model MODEL --json
+--no-shortlist` (a vocabulary shortlist's `shortlist.` tensors are not parameters: they are dropped
+before loading):
 the source tokens, unknown words, output tokens and whether <eos> came must be identical; the
 attention weights of every step must agree within the tolerance plus 5e-5 (the JSON rounds them to
 4 decimals) and the log-probability (Σ log p of the chosen words, <eos> included) within the
@@ -322,7 +324,8 @@ def greedy(model, s2s, source, max_length):
 
 def run_translate(rnn, model, texts, max_length):
     """`rnn translate --json`'s object per text."""
-    result = subprocess.run([rnn, "translate", "--model", model, "--json", "--max-length", str(max_length), "--", *texts],
+    result = subprocess.run([rnn, "translate", "--model", model, "--json", "--no-shortlist", "--max-length", str(max_length),
+                             "--", *texts],
                             capture_output=True, text=True)
     if result.returncode not in (0, 1):
         raise SystemExit(f"check-pytorch: `rnn translate` failed ({result.returncode}):\n{result.stderr}")
@@ -349,6 +352,7 @@ def check_translation(args, texts, weights, metadata, config):
     ids = {w: i for i, w in enumerate(source_vocabulary)}
 
     model = s2s.Seq2Seq(config)
+    weights = {name: w for name, w in weights.items() if not name.startswith("shortlist.")}
     model.load_state_dict(weights, strict=True)
     model = model.to(getattr(torch, args.dtype)).eval()
     print(f"model: {args.model}")

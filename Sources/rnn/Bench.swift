@@ -22,7 +22,9 @@ struct Bench: ParsableCommand {
             data/multi30k/train.{de,en} when scripts/fetch-multi30k has fetched them, else \
             data/translation-sample) — Benchmarks/peers/seq2seq_torch.py's workload: target words per \
             second; before that, the milliseconds of a greedy translation of one sentence (the first \
-            100 sources, at most 50 words each) by --model, or by the untrained model (as the peer).
+            100 sources, at most 50 words each) by --model, or by the untrained model (as the peer); \
+            a model with a vocabulary shortlist (`rnn shortlist`) scores only its words unless \
+            --no-shortlist.
             The data folder is --data-dir, else ./data when it holds the files, else the data folder \
             of the RNNKit checkout this binary was built from.
 
@@ -67,6 +69,9 @@ struct Bench: ParsableCommand {
 
     @Option(help: "`seq2seq`: a trained translation model whose greedy latency to measure.")
     var model: String?
+
+    @Flag(help: "`seq2seq`: time --model scoring every target word, not only its vocabulary shortlist.")
+    var noShortlist = false
 
     @Option(help: "`seq2seq`: words (punctuation apart, as `rnn train-seq2seq`) or spaces (whitespace only, as the PyTorch peer splits).")
     var tokenizer: TrainSeq2Seq.TokenizerChoice = .words
@@ -131,13 +136,18 @@ struct Bench: ParsableCommand {
         // Latency first, on the model as initialised (the peer's measure), or on --model.
         let translator = try model.map { try Seq2SeqModel.load(from: $0) } ?? run.model
         let sentences = pairs.prefix(100).map(\.source)
-        for s in sentences.prefix(5) { _ = translator.translate(s) }
+        let options = TranslationOptions(shortlist: !noShortlist)
+        for s in sentences.prefix(5) { _ = translator.translate(s, options: options) }
         let clock = ContinuousClock(), start = clock.now
         var words = 0
-        for s in sentences { let t = translator.translate(s); words += t.tokens.count + (t.finished ? 1 : 0) }
+        for s in sentences { let t = translator.translate(s, options: options); words += t.tokens.count + (t.finished ? 1 : 0) }
         let ms = (clock.now - start).secondsValue / Double(sentences.count) * 1e3
-        print(String(format: "seq2seq_greedy_ms_per_sentence: %.2f (%@, %.1f decoder steps per sentence, %.3f ms per step)", ms,
-                     model == nil ? "the untrained model" : "the given model", Double(words) / Double(sentences.count),
+        let scored = translator.shortlist.flatMap { list in options.shortlist ? list : nil }.map { list in
+            let mean = Double(sentences.reduce(0) { $0 + list.targets(for: translator.encodeSource($1).ids).count }) / Double(sentences.count)
+            return String(format: "shortlist of %.0f target words on average", mean)
+        } ?? "every target word"
+        print(String(format: "seq2seq_greedy_ms_per_sentence: %.2f (%@, %@, %.1f decoder steps per sentence, %.3f ms per step)", ms,
+                     model == nil ? "the untrained model" : "the given model", scored, Double(words) / Double(sentences.count),
                      ms * Double(sentences.count) / Double(max(words, 1))))
         let summary = try run.fit()
         print("seq2seq_steps: \(summary.steps)")

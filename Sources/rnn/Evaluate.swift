@@ -55,6 +55,9 @@ struct Evaluate: ParsableCommand {
     @Option(help: "Translation models: α of the length normalisation that ranks finished hypotheses. (default: 1)")
     var lengthPenalty: Double?
 
+    @Flag(help: "Translation models: score every target word, not only the model's vocabulary shortlist (exact decoding; slower).")
+    var noShortlist = false
+
     @Flag(help: "Print one JSON object: for a classifier accuracy, macro_f1, per-class precision/recall/f1/support, confusion, labels; for a translation model bleu, chrf, loss, perplexity, sentences, beam.")
     var json = false
 
@@ -76,7 +79,7 @@ struct Evaluate: ParsableCommand {
 
     /// The decoding flags as the library's options.
     private var translationOptions: TranslationOptions {
-        TranslationOptions(beam: beam ?? 1, maxLength: maxLength ?? 50, lengthPenalty: lengthPenalty ?? 1)
+        TranslationOptions(beam: beam ?? 1, maxLength: maxLength ?? 50, lengthPenalty: lengthPenalty ?? 1, shortlist: !noShortlist)
     }
 
     func run() throws {
@@ -98,7 +101,8 @@ struct Evaluate: ParsableCommand {
             try evaluateTranslation(translator)
         case .classifier(let classifier):
             let misplaced = [("--source", source != nil), ("--target", target != nil), ("--output-translations", outputTranslations != nil),
-                             ("--beam", beam != nil), ("--max-length", maxLength != nil), ("--length-penalty", lengthPenalty != nil)]
+                             ("--beam", beam != nil), ("--max-length", maxLength != nil), ("--length-penalty", lengthPenalty != nil),
+                             ("--no-shortlist", noShortlist)]
                 .filter(\.1).map(\.0) + files.givenFlags
             if let flag = misplaced.first {
                 throw CommandError("\(flag) applies to translation models; \(model) is a text classifier. "

@@ -12,7 +12,7 @@ struct RNN: ParsableCommand {
             """,
         version: "RNNKit \(rnnKitVersion)",
         subcommands: [Train.self, Evaluate.self, Predict.self, Info.self, Bench.self, Import.self, TrainLM.self, Generate.self,
-                      Explain.self, Serve.self, TrainSeq2Seq.self, Translate.self, Tokenize.self],
+                      Explain.self, Serve.self, TrainSeq2Seq.self, Translate.self, Shortlist.self, Tokenize.self],
         defaultSubcommand: nil
     )
 

@@ -8,9 +8,9 @@ struct TranslationRequest: Sendable {
     var texts: [String]
     var options: TranslationOptions
 
-    static let fields = ["instances", "beam", "max_length", "length_penalty", "attention"]
+    static let fields = ["instances", "beam", "max_length", "length_penalty", "attention", "shortlist"]
     static let expected = "send JSON of the form {\"instances\": [\"text\", …], \"beam\": 5, \"max_length\": 50, "
-        + "\"length_penalty\": 1, \"attention\": false} (all but instances optional)."
+        + "\"length_penalty\": 1, \"attention\": false, \"shortlist\": true} (all but instances optional)."
     /// The widest beam a request may ask for: a step's work grows with it.
     static let maxBeam = 16
 
@@ -38,11 +38,12 @@ struct TranslationRequest: Sendable {
             }
             options.lengthPenalty = penalty
         }
-        if let value = object["attention"], !(value is NSNull) {
+        for (field, keyPath) in [("attention", \TranslationOptions.includeAttention), ("shortlist", \.shortlist)] {
+            guard let value = object[field], !(value is NSNull) else { continue }
             guard let flag = value as? NSNumber, String(cString: flag.objCType) == "c" else {
-                throw ServeError(.badRequest, "\"attention\" must be true or false; \(Self.expected)")
+                throw ServeError(.badRequest, "\"\(field)\" must be true or false; \(Self.expected)")
             }
-            options.includeAttention = flag.boolValue
+            options[keyPath: keyPath] = flag.boolValue
         }
         if let problem = options.problem { throw ServeError(.badRequest, problem) }
     }

@@ -96,6 +96,9 @@ struct TrainSeq2Seq: ParsableCommand {
 
     @OptionGroup(title: "Reports") var reports: ReportOptions
 
+    @Flag(help: "Save the model without a vocabulary shortlist (translations then score every target word; `rnn shortlist` adds one later).")
+    var noShortlist = false
+
     @Flag(help: "Print nothing but errors and warnings.")
     var quiet = false
 
@@ -208,6 +211,8 @@ struct TrainSeq2Seq: ParsableCommand {
         }
         run.processGroup = ranks.group
         let model = run.model, c = model.configuration
+        // Built from the training pairs before training, so that every file saved holds it.
+        if !noShortlist { model.buildShortlist(pairs: train) }
         let trainWords = run.train.reduce(0) { $0 + $1.target.count - 1 }
         out.line("\(train.count) training pairs, \(validation.count) validation pairs; vocabularies: "
                  + "source \(model.sourceVocabulary.count), target \(model.targetVocabulary.count) words (with <pad>, <unk>, <bos>, <eos>; "

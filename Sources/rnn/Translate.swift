@@ -100,6 +100,9 @@ struct DecodingOptions: ParsableArguments {
     @Option(help: "α of the length normalisation log p / length^α that ranks finished hypotheses (0: none). (default: 1)")
     var lengthPenalty: Double?
 
+    @Flag(help: "Score every target word, not only the model's vocabulary shortlist (exact decoding; slower).")
+    var noShortlist = false
+
     func validate() throws {
         let o = translationOptions
         if let problem = Self.problem(beam: o.beam, maxLength: o.maxLength, lengthPenalty: o.lengthPenalty) { throw ValidationError(problem) }
@@ -107,7 +110,8 @@ struct DecodingOptions: ParsableArguments {
 
     /// The flags given, for commands that refuse them where they do not apply.
     var givenFlags: [String] {
-        [("--beam", beam != nil), ("--max-length", maxLength != nil), ("--length-penalty", lengthPenalty != nil)].filter(\.1).map(\.0)
+        [("--beam", beam != nil), ("--max-length", maxLength != nil), ("--length-penalty", lengthPenalty != nil),
+         ("--no-shortlist", noShortlist)].filter(\.1).map(\.0)
     }
 
     /// Why these decoding flags cannot decode, naming the flag, or nil.
@@ -123,7 +127,7 @@ struct DecodingOptions: ParsableArguments {
     var translationOptions: TranslationOptions {
         let defaults = TranslationOptions()
         return TranslationOptions(beam: beam ?? defaults.beam, maxLength: maxLength ?? defaults.maxLength,
-                                  lengthPenalty: lengthPenalty ?? defaults.lengthPenalty)
+                                  lengthPenalty: lengthPenalty ?? defaults.lengthPenalty, shortlist: !noShortlist)
     }
 }
 

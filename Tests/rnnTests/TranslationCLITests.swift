@@ -107,6 +107,41 @@ struct TranslationCLITests {
         #expect(!run.stdout.contains("nan") && !run.stdout.contains("inf"))
     }
 
+    @Test("rnn shortlist: rewrites a model with a shortlist and the same weights; --no-shortlist decodes exactly; bad options")
+    func shortlist() throws {
+        let model = try sharedTranslationModel.get()
+        let folder = URL(fileURLWithPath: model).deletingLastPathComponent()
+        let sentences = try validation("de", 4)
+        let copy = folder.appendingPathComponent("short-\(UUID().uuidString).safetensors").path
+        defer { try? FileManager.default.removeItem(atPath: copy) }
+        let built = try CLI.run(["shortlist", "--model", model, "--source", "de-en.de", "--target", "de-en.en", "--per-word", "3",
+                                 "--frequent", "5", "--output", copy], in: folder)
+        #expect(built.exited && built.status == 0, "\(built)")
+        #expect(built.stdout.contains("3 target words per source word, 5 frequent words") && built.stdout.contains(copy), "\(built)")
+        // The same weights: exact decoding is the same, word for word and in its log-probabilities.
+        let exact = try CLI.run(["translate", "--model", model, "--json", "--no-shortlist"] + sentences)
+        let copied = try CLI.run(["translate", "--model", copy, "--json", "--no-shortlist"] + sentences)
+        #expect(exact.status == 0 && copied.stdout == exact.stdout, "\(copied)")
+        // With the small shortlist every word produced is one of its own.
+        let short = try CLI.run(["translate", "--model", copy, "--json"] + sentences)
+        #expect(short.exited && short.status == 0 && short.lines.count == 4, "\(short)")
+        let evaluated = try CLI.run(["evaluate", "--model", copy, "--source", "de-en.de", "--target", "de-en.en", "--no-shortlist",
+                                     "--json"], in: folder)
+        #expect(evaluated.exited && evaluated.status == 0 && evaluated.stdout.contains("\"bleu\""), "\(evaluated)")
+
+        let zero = try CLI.run(["shortlist", "--model", model, "--source", "de-en.de", "--target", "de-en.en", "--per-word", "0",
+                                "--output", copy], in: folder)
+        #expect(zero.exited && zero.status != 0 && zero.stderr.contains("--per-word must be between 1 and 100000 (got 0)"), "\(zero)")
+        let same = try CLI.run(["shortlist", "--model", model, "--source", "de-en.de", "--target", "de-en.de"], in: folder)
+        #expect(same.exited && same.status != 0 && same.stderr.contains("are the same file"), "\(same)")
+        let clobber = try CLI.run(["shortlist", "--model", model, "--source", "de-en.de", "--target", "de-en.en", "--output", "de-en.en"],
+                                  in: folder)
+        #expect(clobber.exited && clobber.status != 0 && clobber.stderr.contains("--output de-en.en"), "\(clobber)")
+        let classifier = try CLI.run(["shortlist", "--model", try servedModel(), "--source", "de-en.de", "--target", "de-en.en",
+                                      "--output", copy], in: folder)
+        #expect(classifier.exited && classifier.status != 0 && classifier.stderr.contains("not a translation model"), "\(classifier)")
+    }
+
     @Test("Unknown source words: one warning per sentence on standard error; in --json, unknown_words")
     func unknownWords() throws {
         let model = try sharedTranslationModel.get()
@@ -251,6 +286,14 @@ struct TranslationCLITests {
             }
             #expect(served[2]["translation"] as? String == "" && served[2]["tokens"] as? [String] == [])
         }
+        // "shortlist": false is `--no-shortlist`, the exact decoding; it must be true or false.
+        let exact = try c.ask("POST", "/v1/models/de-en:translate",
+                              json: "{\"instances\": [\(sentences.map(jsonQuoted).joined(separator: ", "))], \"shortlist\": false}")
+        let printedExact = try CLI.run(["translate", "--model", model, "--json", "--no-shortlist"] + sentences).lines.map(jsonObject)
+        let servedExact = try #require(exact.json?["translations"] as? [[String: Any]], "\(exact)")
+        #expect(servedExact.map { $0["translation"] as? String } == printedExact.map { $0["translation"] as? String }, "\(exact)")
+        let notBool = try c.ask("POST", "/v1/models/de-en:translate", json: "{\"instances\": [\"ein hund .\"], \"shortlist\": 1}")
+        #expect(notBool.status == 400 && (notBool.json?["error"] as? String)?.contains("\"shortlist\" must be true or false") == true, "\(notBool)")
         let withAttention = try c.ask("POST", "/v1/models/de-en:translate", json: "{\"instances\": [\(jsonQuoted(sentences[0]))], \"attention\": true}")
         let rows = (withAttention.json?["translations"] as? [[String: Any]])?.first?["attention"] as? [[Double]]
         #expect(rows.map { !$0.isEmpty && $0.allSatisfy { abs($0.reduce(0, +) - 1) < 1e-3 } } == true, "\(withAttention)")
@@ -283,8 +326,8 @@ struct TranslationCLITests {
             #expect(answer.status == status && error.hasPrefix(message), "\(path) \(json): \(answer)")
         }
         let metrics = try c.ask("GET", "/metrics")
-        #expect(metrics.body.contains("rnn_translations_total{model=\"de-en\"} 7"), "\(metrics.body)")
-        #expect(metrics.body.contains("rnn_http_requests_total{route=\"/v1/models/{name}:translate\",status=\"200\"} 3"))
+        #expect(metrics.body.contains("rnn_translations_total{model=\"de-en\"} 9"), "\(metrics.body)")
+        #expect(metrics.body.contains("rnn_http_requests_total{route=\"/v1/models/{name}:translate\",status=\"200\"} 4"))
     }
 
     @Test(arguments: HostileCase.translation)

@@ -17,6 +17,9 @@ import Foundation
 /// `__metadata__`: `rnnkit.config` (the configuration keys with `task` = `translation`, then
 /// `tokenizer` and `training`), `rnnkit.vocabulary` (the target vocabulary), `rnnkit.source_vocabulary`,
 /// `rnnkit.version`, and `format` = `pt`. Both vocabularies begin `<pad>`, `<unk>`, `<bos>`, `<eos>`.
+/// A model with a ``VocabularyShortlist`` also holds its tensors `shortlist.candidates` and
+/// `shortlist.frequent`, and `rnnkit.shortlist` in the metadata (`{"per_word": k, "frequent": n}`,
+/// their sizes); PyTorch's `load_state_dict` needs the `shortlist.` tensors dropped.
 public final class Seq2SeqModel: @unchecked Sendable {
     package let network: Seq2SeqNetwork
     public let sourceVocabulary: Vocabulary
@@ -26,13 +29,22 @@ public final class Seq2SeqModel: @unchecked Sendable {
     /// How it was trained, when known.
     public var training: Seq2SeqTrainingOptions?
     public var configuration: Seq2SeqConfiguration { network.configuration }
+    /// The target words each source word suggests, used by `translate` and `evaluate` unless
+    /// `TranslationOptions.shortlist` is false; nil: every word is scored. It must be this
+    /// model's (built for its vocabularies).
+    public var shortlist: VocabularyShortlist? {
+        didSet {
+            precondition(shortlist.map { $0.candidates.count == sourceVocabulary.count && $0.targetVocabularySize == targetVocabulary.count } ?? true,
+                         "a shortlist built for other vocabularies")
+        }
+    }
     private lazy var search = BeamSearch(network)
 
     /// The four tokens both vocabularies start with, in id order.
     public static let specialTokens = [Vocabulary.paddingToken, Vocabulary.unknownToken, "<bos>", "<eos>"]
 
     package init(network: Seq2SeqNetwork, sourceVocabulary: Vocabulary, targetVocabulary: Vocabulary, tokenizer: Tokenizer,
-                 training: Seq2SeqTrainingOptions? = nil) {
+                 training: Seq2SeqTrainingOptions? = nil, shortlist: VocabularyShortlist? = nil) {
         precondition(sourceVocabulary.count == network.configuration.sourceVocabularySize
                      && targetVocabulary.count == network.configuration.targetVocabularySize, "vocabulary sizes differ from the network's")
         self.network = network
@@ -40,6 +52,15 @@ public final class Seq2SeqModel: @unchecked Sendable {
         self.targetVocabulary = targetVocabulary
         self.tokenizer = tokenizer
         self.training = training
+        self.shortlist = shortlist
+    }
+
+    /// Builds the model's `shortlist` from training pairs (the model's weights are not changed).
+    public func buildShortlist(pairs: [(source: String, target: String)],
+                               options: VocabularyShortlist.Options = VocabularyShortlist.Options()) {
+        let ids = pairs.map { (source: encodeSource($0.source).ids, target: encodeTarget($0.target).ids) }
+        shortlist = VocabularyShortlist.build(pairs: ids, sourceVocabularySize: sourceVocabulary.count,
+                                              targetVocabularySize: targetVocabulary.count, options: options)
     }
 
     /// A sentence as source ids [<bos>, …, <eos>]; words outside the vocabulary become `<unk>`
@@ -63,8 +84,10 @@ public final class Seq2SeqModel: @unchecked Sendable {
     public func translate(_ text: String, options: TranslationOptions = TranslationOptions()) -> Translation {
         precondition(options.problem == nil, options.problem ?? "")
         let source = encodeSource(text)
+        let targets = options.shortlist ? shortlist?.targets(for: source.ids) : nil
         let decoded = search.decode(source.ids, beam: options.beam, maxLength: options.maxLength,
-                                    lengthPenalty: options.lengthPenalty, keepAttention: options.includeAttention)
+                                    lengthPenalty: options.lengthPenalty, keepAttention: options.includeAttention,
+                                    targets: targets)
         let words = decoded.tokens.map { targetVocabulary.tokens[$0] }
         return Translation(text: Detokenizer.text(words), tokens: words,
                            sourceTokens: ["<bos>"] + tokenizer.tokens(text) + ["<eos>"], unknownWords: source.unknown,
@@ -112,6 +135,10 @@ public final class Seq2SeqModel: @unchecked Sendable {
                                          extra: StoredExtra(tokenizer: tokenizer, training: training),
                                          vocabulary: targetVocabulary)
         file.metadata["rnnkit.source_vocabulary"] = ModelFile.json(sourceVocabulary.tokens)
+        if let shortlist {
+            file.tensors.merge(shortlist.tensors) { a, _ in a }
+            file.metadata[Self.shortlistKey] = "{\"per_word\":\(shortlist.perWord),\"frequent\":\(shortlist.frequent.count)}"
+        }
         return file
     }
 
@@ -128,8 +155,10 @@ public final class Seq2SeqModel: @unchecked Sendable {
     /// are read, and weights that are not finite numbers are refused.
     public static func load(from path: String) throws -> Seq2SeqModel {
         let file = try Safetensors.read(path: path) { metadata, values in
+            let header = Safetensors(metadata: metadata)
+            let shortlistValues = try shortlistSizes(header, path: path)?.values ?? 0
             let _: ModelFile.Contents<Seq2SeqConfiguration, StoredExtra> = try ModelFile.contents(
-                of: Safetensors(metadata: metadata), values: values, task: .translation, path: path,
+                of: header, values: values - shortlistValues, task: .translation, path: path,
                 vocabularySize: \.targetVocabularySize)
         }
         return try Seq2SeqModel(safetensors: file, path: path)
@@ -164,9 +193,37 @@ public final class Seq2SeqModel: @unchecked Sendable {
             throw ModelFileError(kind: .inconsistent, path: path,
                                  detail: "the tokenizer is `characters`, but a translation model reads words (`words` or `spaces`).")
         }
+        let shortlist = try VocabularyShortlist.read(file.tensors, sourceVocabularySize: source.count,
+                                                     targetVocabularySize: contents.vocabulary.count, path: path)
+        if let shortlist, let sizes = try Self.shortlistSizes(file, path: path),
+           (sizes.perWord, sizes.frequent) != (shortlist.perWord, shortlist.frequent.count) {
+            throw ModelFileError(kind: .inconsistent, path: path, detail:
+                "metadata `\(Self.shortlistKey)` does not give the sizes of the shortlist's tensors (\(shortlist.perWord) words per source word, \(shortlist.frequent.count) frequent words).")
+        }
         self.init(network: network, sourceVocabulary: source, targetVocabulary: contents.vocabulary,
-                  tokenizer: extra.tokenizer, training: extra.training)
+                  tokenizer: extra.tokenizer, training: extra.training, shortlist: shortlist)
     }
+
+    static let shortlistKey = "rnnkit.shortlist"
+
+    /// The shortlist's sizes by the metadata, and how many values its tensors hold (so that the
+    /// header check counts the network's weights alone); nil without a shortlist.
+    private static func shortlistSizes(_ file: Safetensors, path: String) throws -> (perWord: Int, frequent: Int, values: Int)? {
+        guard let text = file.metadata[shortlistKey] else { return nil }
+        struct Sizes: Decodable { var per_word: Int; var frequent: Int }
+        guard let sizes = try? JSONDecoder().decode(Sizes.self, from: Data(text.utf8)), sizes.per_word >= 1, sizes.frequent >= 0,
+              let config = file.metadata["rnnkit.config"],
+              let vocab = try? JSONDecoder().decode(SourceSize.self, from: Data(config.utf8)) else {
+            throw ModelFileError(kind: .badMetadata(key: shortlistKey), path: path,
+                                 detail: "metadata `\(shortlistKey)` is not {\"per_word\": k, \"frequent\": n} with k ≥ 1 and n ≥ 0.")
+        }
+        let (product, overflow) = vocab.source_vocab_size.multipliedReportingOverflow(by: sizes.per_word)
+        guard !overflow, product <= Int(Int32.max), sizes.frequent <= Int(Int32.max) else {
+            throw ModelFileError(kind: .badMetadata(key: shortlistKey), path: path, detail: "metadata `\(shortlistKey)` gives sizes too large for a shortlist.")
+        }
+        return (sizes.per_word, sizes.frequent, product + sizes.frequent)
+    }
+    private struct SourceSize: Decodable { var source_vocab_size: Int }
 }
 
 extension Seq2SeqConfiguration: StoredNetwork {
@@ -183,12 +240,17 @@ public struct TranslationOptions: Sendable, Equatable {
     public var lengthPenalty = 1.0
     /// Whether `Translation.attention` is filled (a row per output word, as long as the source).
     public var includeAttention = true
+    /// Whether the model's `Seq2SeqModel.shortlist` (when it has one) restricts the words
+    /// scored; false scores the whole vocabulary (exact decoding).
+    public var shortlist = true
 
-    public init(beam: Int = 1, maxLength: Int = 50, lengthPenalty: Double = 1, includeAttention: Bool = true) {
+    public init(beam: Int = 1, maxLength: Int = 50, lengthPenalty: Double = 1, includeAttention: Bool = true,
+                shortlist: Bool = true) {
         self.beam = beam
         self.maxLength = maxLength
         self.lengthPenalty = lengthPenalty
         self.includeAttention = includeAttention
+        self.shortlist = shortlist
     }
 
     /// Why these options cannot decode, or nil.

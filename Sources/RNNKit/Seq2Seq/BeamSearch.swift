@@ -29,6 +29,10 @@ package struct DecodedSequence: Sendable, Equatable {
 /// have finished or after `maxLength` steps, and returns the finished one with the best
 /// length-normalised score log p / n^α (n: words produced, <eos> included) — the unfinished ones
 /// when none finished. With K = 1 each step takes the argmax, the greedy decoder exactly.
+///
+/// Given `targets` (a vocabulary shortlist's words for this sentence, ascending ids, `<eos>`
+/// among them), a step scores those words only and the log-softmax is over them; ties still go
+/// to the lower id, since the shortlist keeps the ids' order.
 package final class BeamSearch {
     let network: Seq2SeqNetwork
     private let projected = Scratch()                                                  // (S, P)
@@ -44,12 +48,13 @@ package final class BeamSearch {
         decodingStep = Seq2SeqDecodingStep(network.decoder)
     }
 
-    /// Decodes `source` ([<bos>, …, <eos>] ids).
+    /// Decodes `source` ([<bos>, …, <eos>] ids), scoring only `targets` when given.
     package func decode(_ source: [Int], beam K: Int = 1, maxLength: Int, lengthPenalty alpha: Double = 1,
-                        keepAttention: Bool = true) -> DecodedSequence {
+                        keepAttention: Bool = true, targets: [Int]? = nil) -> DecodedSequence {
         precondition(K >= 1 && maxLength >= 1 && !source.isEmpty, "beam \(K), max length \(maxLength), \(source.count) source ids")
+        precondition(targets?.contains(Seq2SeqNetwork.end) ?? true, "a shortlist without <eos>")
         let net = network, decoder = net.decoder, c = net.configuration
-        let (Hd, Vt) = (c.decoderHiddenSize, c.targetVocabularySize)
+        let Hd = c.decoderHiddenSize
         let lstm = c.cell.hasCellState
         var rng = SeededGenerator(seed: 0)  // unused: no dropout in decoding
         let batch = PackedBatch([source])
@@ -59,7 +64,9 @@ package final class BeamSearch {
         // Every beam row reads the one sentence's keys, projection and final state.
         let source = decoder.source(1, steps: S, keys: net.encoder.keys, final: net.encoder.final, lengths: [S],
                                     projection: projected, shared: true)
-        decodingStep.prepare(source)
+        decodingStep.prepare(source, targets: targets)
+        let Vt = decodingStep.outputs  // the words a step scores; column j is id targets?[j] ?? j
+        func id(_ j: Int) -> Int { targets?[j] ?? j }
 
         // Each step reads hPrev/cPrev and writes hNext/cNext; the survivors are gathered back into hPrev/cPrev.
         let hPrev = self.hPrev.get(K * Hd), hNext = self.hNext.get(K * Hd)
@@ -93,8 +100,8 @@ package final class BeamSearch {
             for r in 0..<b {
                 let row = lg + r * Vt
                 let logZ = Double(Kernels.softmax(Vt, row, probabilities))
-                for t in Self.topIndices(row, Vt, K) {
-                    candidates.append((live[r].logp + Double(row[t]) - logZ, r, t))
+                for t in Self.topIndices(row, Vt, min(K, Vt)) {
+                    candidates.append((live[r].logp + Double(row[t]) - logZ, r, id(t)))
                 }
             }
             candidates.sort { ($0.score, -$0.row, -$0.token) > ($1.score, -$1.row, -$1.token) }

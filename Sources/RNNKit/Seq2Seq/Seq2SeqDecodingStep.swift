@@ -25,6 +25,12 @@
 /// `Seq2SeqDecodingStepTests` compares the two. The weights are read in place, column blocks of
 /// the decoder's own matrices, so a step always sees the current weights; `prepare` must follow
 /// any change of them (it is called once per sentence).
+///
+/// With a shortlist of target ids (`VocabularyShortlist`), `prepare` copies those rows of fc_out
+/// (and their biases) into a compact matrix once per sentence and the step scores only them: the
+/// logits are then (b, L), column j for target id `targets[j]`. The copy reads L·X floats, less
+/// than the source's rows read without it; the products are the same kernels on fewer rows, so
+/// a shortlist of the whole vocabulary gives the plain step's logits bit for bit.
 final class Seq2SeqDecodingStep {
     let decoder: Seq2SeqDecoder
     private let sourceGates = Scratch()   // (C, GH): K·W_ih,cᵀ
@@ -34,7 +40,13 @@ final class Seq2SeqDecodingStep {
     private let context = Scratch()       // (b, Hk): attention's c_t, not read here
     private let gates = Scratch()         // (b, GH)
     private let extra = Scratch()         // (b, Hd): GRU's W_hn·s_{t−1} + b_hn
+    private let shortWeight = Scratch()   // (L, X): the shortlisted rows of W_out
+    private let shortBias = Scratch()     // (L)
     private var rows = 0
+    /// The rows of fc_out this sentence scores: the decoder's own, or the shortlist's copies.
+    private var outWeight: UnsafePointer<Float>?, outBias: UnsafePointer<Float>?
+    /// How many words a step scores: Vt, or the shortlist's L.
+    private(set) var outputs = 0
     /// Whether this sentence's source rows were made (else the step multiplies c_t).
     private(set) var regrouped = true
     /// The most floats the source's rows may take.
@@ -43,31 +55,44 @@ final class Seq2SeqDecodingStep {
     init(_ decoder: Seq2SeqDecoder) { self.decoder = decoder }
 
     /// Computes the source's rows for the one sentence of `source`: its keys (S, Hk) with
-    /// attention, its final state (Hk) without.
-    func prepare(_ source: Seq2SeqDecoder.Source) {
+    /// attention, its final state (Hk) without; `targets` (ascending target ids) restricts the
+    /// words scored to those, nil scores them all.
+    func prepare(_ source: Seq2SeqDecoder.Source, targets: [Int]? = nil) {
         let d = decoder
-        let (E, Hk, Hd, GH, I, X, Vt) = (d.embeddingSize, d.keySize, d.hiddenSize, d.gateWidth, d.inputWidth,
-                                         d.outputInputWidth, d.vocabularySize)
+        let (E, Hk, Hd, GH, I, X) = (d.embeddingSize, d.keySize, d.hiddenSize, d.gateWidth, d.inputWidth, d.outputInputWidth)
+        if let targets {
+            let w = shortWeight.get(targets.count * X), bias = shortBias.get(targets.count)
+            let (fullW, fullB) = (UnsafePointer(d.output.weight.value.data), d.output.bias.value.data)
+            for (j, t) in targets.enumerated() {
+                (w + j * X).update(from: fullW + t * X, count: X)
+                bias[j] = fullB[t]
+            }
+            (outWeight, outBias, outputs) = (UnsafePointer(w), UnsafePointer(bias), targets.count)
+        } else {
+            (outWeight, outBias, outputs) = (UnsafePointer(d.output.weight.value.data), UnsafePointer(d.output.bias.value.data),
+                                             d.vocabularySize)
+        }
+        let Vt = outputs
         rows = d.attention == nil ? 1 : source.steps
         regrouped = d.attention == nil || rows * (GH + Vt) <= sourceValueLimit  // without attention: one row
         guard regrouped else { return }
         let k = d.attention == nil ? source.final : source.keys  // (C, Hk)
         MatMul.nt(rows, GH, Hk, k, lda: Hk, d.weightIH.value.data + E, ldb: I, sourceGates.get(rows * GH), ldc: GH,
                   accumulate: false, exactOneRow: false)
-        MatMul.nt(rows, Vt, Hk, k, lda: Hk, d.output.weight.value.data + Hd, ldb: X, sourceLogits.get(rows * Vt), ldc: Vt,
+        MatMul.nt(rows, Vt, Hk, k, lda: Hk, outWeight! + Hd, ldb: X, sourceLogits.get(rows * Vt), ldc: Vt,
                   accumulate: false, exactOneRow: false)
     }
 
     /// One step for rows 0..<b from the previous words `tokens` (b) and states hPrev/cPrev (b, Hd):
     /// writes s_t into `state` (b, Hd) (and LSTM's c_t into `cellState`), α into `weights` (b, S)
-    /// with attention, and the logits (b, Vt). `source` is where attention reads the keys, as
+    /// with attention, and the logits (b, `outputs`). `source` is where attention reads the keys, as
     /// `Seq2SeqDecoder.stepForward` takes it.
     func step(_ b: Int, tokens: UnsafePointer<Int>, hPrev: UnsafePointer<Float>, cPrev: UnsafePointer<Float>?,
               source: Seq2SeqDecoder.Source, state: UnsafeMutablePointer<Float>, cellState: UnsafeMutablePointer<Float>?,
               weights: UnsafeMutablePointer<Float>?, logits: UnsafeMutablePointer<Float>) {
         let d = decoder
         let (E, Hk, Hd, GH, I, X, Vt, C) = (d.embeddingSize, d.keySize, d.hiddenSize, d.gateWidth, d.inputWidth,
-                                            d.outputInputWidth, d.vocabularySize, rows)
+                                            d.outputInputWidth, outputs, rows)
         let emb = embedded.get(b * E), table = UnsafePointer(d.embedding.weight.value.data)
         for r in 0..<b { (emb + r * E).update(from: table + tokens[r] * E, count: E) }
         let alpha: UnsafeMutablePointer<Float>, ctx = context.get(b * Hk)  // (b, Hk): c_t, read when not regrouped
@@ -91,8 +116,8 @@ final class Seq2SeqDecodingStep {
         d.recur(b, preX: preX, hPrev: hPrev, cPrev: cPrev, state: state, cellState: cellState, gates: preX,
                 extra: d.cell == .gru ? extra.get(b * Hd) : nil)
         // logits = b + s_t·W_out,sᵀ + emb·W_out,eᵀ + α·(K·W_out,cᵀ).
-        let w = UnsafePointer(d.output.weight.value.data)
-        for r in 0..<b { (logits + r * Vt).update(from: d.output.bias.value.data, count: Vt) }
+        let w = outWeight!
+        for r in 0..<b { (logits + r * Vt).update(from: outBias!, count: Vt) }
         MatMul.nt(b, Vt, Hd, state, lda: Hd, w, ldb: X, logits, ldc: Vt, accumulate: true, exactOneRow: false)
         MatMul.nt(b, Vt, E, emb, lda: E, w + Hd + d.keySize, ldb: X, logits, ldc: Vt, accumulate: true, exactOneRow: false)
         if regrouped {
