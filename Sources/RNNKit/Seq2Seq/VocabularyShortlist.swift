@@ -121,7 +121,7 @@ public struct VocabularyShortlist: Sendable, Equatable {
         if c == nil && f == nil { return nil }
         func fail(_ detail: String) -> ModelFileError {
             ModelFileError(kind: .inconsistent, path: path,
-                           detail: "\(detail) The vocabulary shortlist is damaged: rebuild it with `rnn shortlist`, or drop it to decode with the whole vocabulary.")
+                           detail: "\(detail) The vocabulary shortlist is damaged: rebuild it from the training pairs, or remove the tensors whose names begin `shortlist.` to decode with the whole vocabulary.")
         }
         guard let c, let f else {
             throw fail("tensor `\(c == nil ? candidatesTensor : frequentTensor)` is missing, but `\(c == nil ? frequentTensor : candidatesTensor)` is there.")
