@@ -9,6 +9,7 @@ public enum ModelTask: String, Codable, Sendable, CaseIterable {
     case languageModel = "language_model"
     case translation
     case bagOfNgrams = "bag_of_ngrams"
+    case wideAndDeep = "wide_and_deep"
 
     /// How people call it in messages.
     public var displayName: String {
@@ -17,6 +18,7 @@ public enum ModelTask: String, Codable, Sendable, CaseIterable {
         case .languageModel: return "language model"
         case .translation: return "translation model"
         case .bagOfNgrams: return "bag-of-n-grams classifier"
+        case .wideAndDeep: return "wide-and-deep classifier"
         }
     }
 }
