@@ -178,16 +178,7 @@ public final class WideAndDeepClassifier: @unchecked Sendable {
                                  + (Set(ngrams).count == ngrams.count ? "" : ", some twice,")
                                  + " but the configuration says ngram_vocab_size \(d).")
         }
-        func tensor(_ name: String, _ shape: [Int]) throws -> [Float] {
-            guard let entry = file.tensors[name] else {
-                throw ModelFileError(kind: .inconsistent, path: path, detail: "the tensor `\(name)` is missing.")
-            }
-            guard entry.shape == shape else {
-                throw ModelFileError(kind: .inconsistent, path: path,
-                                     detail: "the tensor `\(name)` has shape \(entry.shape), not \(shape) as the configuration says.")
-            }
-            return entry.values
-        }
+        func tensor(_ name: String, _ shape: [Int]) throws -> [Float] { try ModelFile.values(of: name, shape: shape, in: file, path: path) }
         let idf = try tensor("idf", [d]), wideWeight = try tensor("wide.weight", [K, d])
         let model = SequenceClassifier(c.deep)
         try StateDict.load(file.tensors, into: model.parameters, stack: model.rnn, path: path)

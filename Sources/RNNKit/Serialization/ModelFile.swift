@@ -177,6 +177,19 @@ enum ModelFile {
         }
     }
 
+    /// The values of the tensor `name`, which must be in `file` with `shape`.
+    /// - Throws: `ModelFileError` (`.inconsistent`) naming the tensor and what is wrong with it.
+    static func values(of name: String, shape: [Int], in file: Safetensors, path: String) throws -> [Float] {
+        guard let entry = file.tensors[name] else {
+            throw ModelFileError(kind: .inconsistent, path: path, detail: "the tensor `\(name)` is missing.")
+        }
+        guard entry.shape == shape else {
+            throw ModelFileError(kind: .inconsistent, path: path,
+                                 detail: "the tensor `\(name)` has shape \(entry.shape), not \(shape) as the configuration says.")
+        }
+        return entry.values
+    }
+
     /// Throws when a configuration cannot make a model (`problem` is its reason).
     static func checkUsable(_ problem: String?, path: String) throws {
         if let problem {
