@@ -20,9 +20,9 @@ struct Train: ParsableCommand {
 
             --model rnn+bow trains both at once, a wide-and-deep classifier: one softmax over the \
             sum of the RNN's output layer and a linear layer over the same n-gram tf-idf vector, \
-            the n-gram weights starting as the fitted baseline's, then trained together with the \
-            RNN (the RNN by Adam, the n-gram weights by sparse SGD with the baseline's L2 penalty; \
-            --wide-learning-rate, --wide-start). For labelled data without unlabelled text.
+            trained together (the RNN by Adam, the n-gram weights by sparse SGD at 64 with the \
+            baseline's L2 penalty, from zero; --wide-learning-rate, --wide-start baseline starts \
+            them as the fitted baseline's). For labelled data without unlabelled text.
 
             --model bow trains the classic baseline instead: the tf-idf vector of each text's \
             words and pairs of adjacent words, then L2-regularized logistic regression (C = 4) — \

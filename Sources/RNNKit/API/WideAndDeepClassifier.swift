@@ -9,7 +9,7 @@ import Foundation
 ///
 /// trained together on the mean cross-entropy: the deep part by the recipe's optimizer (Adam),
 /// the wide part — whose gradient has a few nonzero rows per batch, the batch's n-grams — by
-/// sparse SGD with the baseline's L2 penalty, starting from the fitted baseline (see
+/// sparse SGD with the baseline's L2 penalty, from zero or from the fitted baseline (see
 /// ``WideAndDeepRecipe``). For labelled data without unlabelled text to pretrain on.
 ///
 ///     let model = try WideAndDeepClassifier.train(on: rows)

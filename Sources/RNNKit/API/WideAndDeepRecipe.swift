@@ -27,11 +27,12 @@ public struct WideAndDeepRecipe: Codable, Sendable, Equatable {
     /// over N training texts — the baseline's objective divided by C·N.
     public var inverseRegularization: Double
     public var wideStart: WideStart
-    /// The wide part's SGD learning rate; 0 keeps it where it starts.
+    /// The wide part's SGD learning rate; 0 keeps it where it starts. Large, because its
+    /// gradient is the batch-mean loss's over unit-length tf-idf rows: each n-gram's share is small.
     public var wideLearningRate: Double
 
     public init(deep: ClassifierRecipe = .standard, maxN: Int = 2, ngramMinCount: Int = 1, inverseRegularization: Double = 4,
-                wideStart: WideStart = .baseline, wideLearningRate: Double = 0) {
+                wideStart: WideStart = .zero, wideLearningRate: Double = 64) {
         self.deep = deep
         self.maxN = maxN
         self.ngramMinCount = ngramMinCount
@@ -40,8 +41,11 @@ public struct WideAndDeepRecipe: Codable, Sendable, Equatable {
         self.wideLearningRate = wideLearningRate
     }
 
-    /// The standard classifier recipe for the deep part; the wide part starts as the fitted
-    /// baseline (words and word pairs, C = 4) and stays there.
+    /// The standard classifier recipe for the deep part; the wide part (words and word pairs,
+    /// C = 4) starts at zero and learns with the network at an SGD learning rate of 64 — on the
+    /// movie sentences' dev set this beat starting from the fitted baseline (which fits the
+    /// training texts so closely that the network learns little on top) and learning rates of
+    /// 4, 16 and 256.
     public static let standard = WideAndDeepRecipe()
 
     /// The baseline this recipe's wide part is: same tokens, n-grams and C.
