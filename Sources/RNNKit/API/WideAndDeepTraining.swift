@@ -46,16 +46,15 @@ public final class WideAndDeepTraining {
             start = (fitted.weight, fitted.bias)
         case .zero:
             baseline = nil
-            let fitted = NgramFeatures(fitting: trainRows.map { recipe.deep.tokenizer.tokens($0.text) }, maxN: recipe.maxN,
-                                       minCount: recipe.ngramMinCount)
             // idf as a saved file holds it (Float), so that trained and loaded models agree.
-            features = NgramFeatures(ngrams: fitted.ngrams, idf: fitted.idf.map { Double(Float($0)) }, maxN: recipe.maxN)
+            features = NgramFeatures.fitted(trainRows.map { recipe.deep.tokenizer.tokens($0.text) }, maxN: recipe.maxN,
+                                            minCount: recipe.ngramMinCount, roundIDF: { Double(Float($0)) }).features
         }
         guard !features.ngrams.isEmpty else {
             throw DataFileError(.noUsableRows, path: sources.train, detail: "no n-gram is found in \(recipe.ngramMinCount) or more texts, so the wide part has nothing to learn from.")
         }
         let configuration = WideAndDeepConfiguration(deep: deep.configuration, ngramCount: features.ngrams.count, maxN: recipe.maxN)
-        if let problem = configuration.problem, configuration.deep.problem == nil { throw TrainingError.invalidRecipe(problem) }
+        if let problem = configuration.problem { throw TrainingError.invalidRecipe(problem) }
         // The baseline's objective C·Σℓ + ½‖W‖², divided by C·N: the mean loss + ½λ‖W‖².
         let l2 = 1 / (recipe.inverseRegularization * Double(max(deep.data.train.count, 1)))
         let head = WideHead(features: features, classes: K, learningRate: Float(recipe.wideLearningRate), l2: Float(l2))
