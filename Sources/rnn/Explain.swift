@@ -151,6 +151,9 @@ enum Explainer {
         } catch let e as ModelFileError where e.kind == .wrongTask(found: .bagOfNgrams) {
             throw CommandError("\(path): a bag-of-n-grams classifier reads no sequence, so there is no reading to explain; "
                                + "use it with `rnn predict` or `rnn evaluate`.")
+        } catch let e as ModelFileError where e.kind == .wrongTask(found: .wideAndDeep) {
+            throw CommandError("\(path): explanations of a wide-and-deep classifier (rnn train --model rnn+bow) are not "
+                               + "implemented yet; use it with `rnn predict` or `rnn evaluate`.")
         }
     }
 

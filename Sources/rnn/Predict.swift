@@ -44,7 +44,8 @@ struct Predict: ParsableCommand {
         var failures = 0, unknownWords = 0
         // From a file or stdin, one summary line instead of a warning per word.
         let bulk = data != nil || texts.isEmpty
-        let unknownFate = (classifier as? TextClassifier).map { $0.vocabulary.unknownID == nil ? "skipped" : "read as <unk>" } ?? "ignored"
+        let unknownFate = (classifier as? TextClassifier).map { $0.vocabulary.unknownID == nil ? "skipped" : "read as <unk>" }
+            ?? (classifier is WideAndDeepClassifier ? "read as <unk> by its network, ignored by its n-grams" : "ignored")
         func fail(_ message: String, text: String?) {
             failures += 1
             printError("error: \(message)")

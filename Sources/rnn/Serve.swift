@@ -130,7 +130,7 @@ struct Serve: ParsableCommand {
                                 maxGenerateLength: maxGenerateLength, maxExplainTokens: maxExplainTokens,
                                 maxTranslationSteps: maxTranslationSteps),
             metrics: ServeMetrics(classifiers: pools.compactMap { name, model in
-                switch model { case .classifier, .bagOfNgrams: return name; default: return nil }
+                switch model { case .classifier, .bagOfNgrams, .wideAndDeep: return name; default: return nil }
             }, translators: pools.compactMap { name, model in
                 if case .translation = model { return name } else { return nil }
             }))

@@ -71,6 +71,9 @@ extension ServeResponder {
         case .bagOfNgrams:
             throw ServeError(.badRequest, "a bag-of-n-grams classifier reads no sequence, so there is no reading to explain; "
                 + "ask it with :predict.")
+        case .wideAndDeep:
+            throw ServeError(.badRequest, "explanations of a wide-and-deep classifier are not implemented yet (its n-gram part "
+                + "has no per-token reading); ask it with :predict.")
         case .translation(let pool):
             let settings = try ExplanationRequest(object, model: .translation(pool.model), responder: self)
             try TranslationRequest.checkWork(settings.texts, options: TranslationOptions(), tokenizer: pool.model.tokenizer,

@@ -34,6 +34,7 @@ struct ServeResponder: HTTPResponder {
             switch model {
             case .classifier(let pool): return PredictionsJSON.Labels(pool.model.labels)
             case .bagOfNgrams(let pool): return PredictionsJSON.Labels(pool.model.labels)
+            case .wideAndDeep(let pool): return PredictionsJSON.Labels(pool.model.labels)
             default: return nil
             }
         }
@@ -99,6 +100,7 @@ struct ServeResponder: HTTPResponder {
             switch model {
             case .classifier(let pool): return try await predict(request, name, pool)
             case .bagOfNgrams(let pool): return try await predict(request, name, pool)
+            case .wideAndDeep(let pool): return try await predict(request, name, pool)
             default: throw Self.wrongAction(name, model)
             }
         case "generate":
@@ -121,7 +123,7 @@ struct ServeResponder: HTTPResponder {
     /// An action asked of a model of another kind: which kind it is, and what to ask it.
     private static func wrongAction(_ name: String, _ model: ServedModel) -> ServeError {
         switch model {
-        case .classifier, .bagOfNgrams: return ServeError(.badRequest, "\(jsonQuote(name)) is a classifier: ask it with :predict.")
+        case .classifier, .bagOfNgrams, .wideAndDeep: return ServeError(.badRequest, "\(jsonQuote(name)) is a classifier: ask it with :predict.")
         case .languageModel: return ServeError(.badRequest, "\(jsonQuote(name)) is a language model: ask it with :generate.")
         case .translation: return ServeError(.badRequest, "\(jsonQuote(name)) is a translation model: ask it with :translate.")
         }
@@ -240,6 +242,11 @@ struct ServeResponder: HTTPResponder {
             let model = pool.model
             return ["name": name, "task": "bag_of_ngrams", "labels": model.labels, "vocabulary_size": model.ngrams.count,
                     "tokenizer": model.tokenizer.description, "configuration": object(model.configuration)]
+        case .wideAndDeep(let pool):
+            let model = pool.model
+            return ["name": name, "task": "wide_and_deep", "labels": model.labels, "vocabulary_size": model.vocabulary.count,
+                    "ngram_vocabulary_size": model.ngrams.count, "tokenizer": model.tokenizer.description,
+                    "configuration": object(model.configuration)]
         case .translation(let pool):
             let model = pool.model
             return ["name": name, "task": "translation", "source_vocabulary_size": model.sourceVocabulary.count,

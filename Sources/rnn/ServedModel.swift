@@ -4,6 +4,7 @@ import RNNKit
 enum ServedModel: Sendable {
     case classifier(ModelPool<TextClassifier>)
     case bagOfNgrams(ModelPool<BagOfNgramsClassifier>)
+    case wideAndDeep(ModelPool<WideAndDeepClassifier>)
     case languageModel(ModelPool<TextLanguageModel>)
     case translation(ModelPool<Seq2SeqModel>)
 
@@ -20,6 +21,8 @@ enum ServedModel: Sendable {
             return .languageModel(try pool(TextLanguageModel.load))
         } catch let error as ModelFileError where error.kind == .wrongTask(found: .bagOfNgrams) {
             return .bagOfNgrams(try pool(BagOfNgramsClassifier.load))
+        } catch let error as ModelFileError where error.kind == .wrongTask(found: .wideAndDeep) {
+            return .wideAndDeep(try pool(WideAndDeepClassifier.load))
         } catch let error as ModelFileError where error.kind == .wrongTask(found: .translation) {
             return .translation(try pool(Seq2SeqModel.load))
         }

@@ -63,8 +63,7 @@ struct Tokenize: ParsableCommand {
     /// The tokenizer a model file of any kind splits its text with.
     static func tokenizer(of path: String) throws -> Tokenizer {
         do {
-            let model = try ClassifierFile.load(from: path)
-            return (model as? TextClassifier)?.tokenizer ?? (model as! BagOfNgramsClassifier).tokenizer
+            return try ClassifierFile.load(from: path).tokenizer
         } catch let e as ModelFileError where e.kind == .wrongTask(found: .languageModel) {
             guard let tokenizer = try TextLanguageModel.load(from: path).tokenizer else {
                 throw CommandError("\(path) is a character-level language model: it reads every character as written, "

@@ -18,6 +18,12 @@ struct Train: ParsableCommand {
             validation set (10% of the data unless you give one), keeping the best epoch's weights. \
             Every setting can be changed.
 
+            --model rnn+bow trains both at once, a wide-and-deep classifier: one softmax over the \
+            sum of the RNN's output layer and a linear layer over the same n-gram tf-idf vector, \
+            trained together (the RNN by Adam, the n-gram weights by sparse SGD at 64 with the \
+            baseline's L2 penalty, from zero; --wide-learning-rate, --wide-start baseline starts \
+            them as the fitted baseline's). For labelled data without unlabelled text.
+
             --model bow trains the classic baseline instead: the tf-idf vector of each text's \
             words and pairs of adjacent words, then L2-regularized logistic regression (C = 4) — \
             scikit-learn's TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True) and \
@@ -37,6 +43,7 @@ struct Train: ParsableCommand {
               rnn train --data train.tsv --report report --tensorboard runs
               rnn train --data train.tsv --model bow --output baseline.safetensors
               rnn train --data train.tsv --compare
+              rnn train --data train.tsv --model rnn+bow --output hybrid.safetensors
 
             Data files: CSV (RFC 4180), TSV or JSON Lines, UTF-8, with a header naming the text and \
             label columns (or --no-header with column indexes).
@@ -67,14 +74,18 @@ struct Train: ParsableCommand {
     var maxVocab: Int?
 
     // Model
-    @Option(help: "rnn: a recurrent network; bow: a bag of n-grams (tf-idf and logistic regression, the classic baseline; needs --data).")
+    @Option(help: "rnn: a recurrent network; bow: a bag of n-grams (tf-idf and logistic regression, the classic baseline); rnn+bow: both in one wide-and-deep classifier. bow and rnn+bow need --data.")
     var model: ModelChoice = .rnn
     @Flag(help: "Also train the bag-of-n-grams baseline on the same split and print both models' accuracy (needs --data).")
     var compare = false
-    @Option(help: "bow: the longest n-gram. (default: 2, words and pairs of words)")
+    @Option(help: "bow, rnn+bow: the longest n-gram. (default: 2, words and pairs of words)")
     var maxNgram: Int?
-    @Option(help: "bow: C, the inverse strength of the L2 penalty; larger fits the training texts more closely. (default: 4)")
+    @Option(help: "bow, rnn+bow: C, the inverse strength of the L2 penalty; larger fits the training texts more closely. (default: 4)")
     var inverseRegularization: Double?
+    @Option(help: "rnn+bow: where the n-gram weights start: baseline (the fitted bag of n-grams) or zero. (default: \(WideAndDeepRecipe.standard.wideStart.rawValue))")
+    var wideStart: WideAndDeepRecipe.WideStart?
+    @Option(help: "rnn+bow: the n-gram weights' SGD learning rate; 0 keeps them where they start. (default: \(WideAndDeepRecipe.standard.wideLearningRate))")
+    var wideLearningRate: Double?
     @OptionGroup(title: "Network") var network: NetworkOptions<TrainDefaults>
     @Option(help: "Word input: embedding or one-hot. (default: one-hot without --data, embedding with)")
     var input: InputChoice?
@@ -136,6 +147,19 @@ struct Train: ParsableCommand {
             throw ValidationError("--output must name a file, e.g. model.safetensors (got \"\(output)\").")
         }
         if (model == .bow || compare) && tutorial { throw ValidationError("--model bow and --compare need --data.") }
+        if model == .wideAndDeep && tutorial { throw ValidationError("--model rnn+bow needs --data.") }
+        if model == .wideAndDeep && compare { throw ValidationError("--compare trains the RNN and the baseline; give it without --model rnn+bow.") }
+        if model != .wideAndDeep, let flag = [("--wide-start", wideStart != nil), ("--wide-learning-rate", wideLearningRate != nil)]
+            .first(where: \.1)?.0 {
+            throw ValidationError("\(flag) sets the n-gram part of --model rnn+bow; give it with --model rnn+bow.")
+        }
+        if let wideLearningRate, !(wideLearningRate.isFinite && wideLearningRate >= 0) {
+            throw ValidationError("--wide-learning-rate must be 0 (the n-gram weights stay as they start) or positive (got \(wideLearningRate)).")
+        }
+        if model == .wideAndDeep, let flag = [("--checkpoint-dir", checkpoints.checkpointDir != nil), ("--report", reports.report != nil),
+                                              ("--tensorboard", reports.tensorboard != nil)].first(where: \.1)?.0 {
+            throw ValidationError("\(flag) is not available with --model rnn+bow yet; train without it.")
+        }
         if model == .bow && compare { throw ValidationError("--compare trains the RNN and the baseline; give it without --model bow.") }
         if model == .rnn && !compare, let flag = [("--max-ngram", maxNgram != nil),
                                                   ("--inverse-regularization", inverseRegularization != nil)].first(where: \.1)?.0 {
@@ -211,7 +235,10 @@ struct Train: ParsableCommand {
                          + "which cannot be split across MPI ranks; run it without mpirun, or train on --data with --batch-size ≥ the rank count.")
         try ranks.refuse(if: model == .bow, "the bag of n-grams (--model bow) is fitted by one process in about a second; "
                          + "run it without mpirun.")
+        try ranks.refuse(if: model == .wideAndDeep, "the wide-and-deep classifier (--model rnn+bow) trains in one process; "
+                         + "run it without mpirun.")
         if model == .bow { return try runBagOfNgrams() }
+        if model == .wideAndDeep { return try runWideAndDeep() }
         let recipe = self.recipe
         let options = recipe.training
         try checkOutputs([("--output", output), checkpoints.checkedOutput()] + reports.checkedOutputs(),
@@ -363,7 +390,7 @@ struct Train: ParsableCommand {
         }
     }
 
-    private func printEpoch(_ r: EpochReport, of epochs: Int) {
+    func printEpoch(_ r: EpochReport, of epochs: Int) {
         let loss = TrainingProgressLines.number
         var line = String(format: "epoch %d/%d  train loss %@ acc %.4f", r.epoch, epochs, loss(r.train.loss), r.train.accuracy ?? 0)
         if let v = r.validation, v.count > 0 { line += String(format: "  val loss %@ acc %.4f", loss(v.loss), v.accuracy ?? 0) }

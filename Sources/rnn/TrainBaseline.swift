@@ -3,7 +3,10 @@ import Foundation
 import RNNKit
 
 /// `rnn train --model bow` and `--compare`: the bag-of-n-grams baseline.
-enum ModelChoice: String, ExpressibleByArgument, CaseIterable { case rnn, bow }
+enum ModelChoice: String, ExpressibleByArgument, CaseIterable {
+    case rnn, bow
+    case wideAndDeep = "rnn+bow"
+}
 
 extension Train {
     /// The texts a model fits on and the ones it is validated on: `--validation`'s, else the

@@ -185,16 +185,7 @@ public final class BagOfNgramsClassifier: Sendable {
             of: file, task: .bagOfNgrams, path: path, vocabularySize: \.vocabularySize, classes: \.numClasses)
         let c = contents.configuration.network
         try StateDict.checkFinite(file.tensors, path: path, saving: false)
-        func tensor(_ name: String, _ shape: [Int]) throws -> [Float] {
-            guard let entry = file.tensors[name] else {
-                throw ModelFileError(kind: .inconsistent, path: path, detail: "the tensor `\(name)` is missing.")
-            }
-            guard entry.shape == shape else {
-                throw ModelFileError(kind: .inconsistent, path: path,
-                                     detail: "the tensor `\(name)` has shape \(entry.shape), not \(shape) as the configuration says.")
-            }
-            return entry.values
-        }
+        func tensor(_ name: String, _ shape: [Int]) throws -> [Float] { try ModelFile.values(of: name, shape: shape, in: file, path: path) }
         let idf = try tensor("idf", [c.vocabularySize])
         let features = NgramFeatures(ngrams: contents.vocabulary.tokens, idf: idf.map(Double.init), maxN: c.maxN)
         self.init(features: features, weight: try tensor("fc.weight", [c.numClasses, c.vocabularySize]),

@@ -13,7 +13,7 @@
 public final class ClassifierTraining {
     public let recipe: ClassifierRecipe
     /// The texts as token ids, the vocabulary and the labels (sorted).
-    public let data: ClassifierData
+    public internal(set) var data: ClassifierData
     public let configuration: ClassifierConfiguration
     /// The classifier being trained; after `fit`, the trained one.
     public let classifier: TextClassifier

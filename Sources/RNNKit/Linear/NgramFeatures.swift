@@ -10,16 +10,16 @@ import Foundation
 ///
 /// The vocabulary is every n-gram of the training texts seen in at least `minCount` of them, in
 /// the order first met; n-grams outside it are ignored.
-struct NgramFeatures: Sendable {
+package struct NgramFeatures: Sendable {
     /// The n-grams, in feature order.
-    let ngrams: [String]
+    package let ngrams: [String]
     /// idf per feature.
-    let idf: [Double]
+    package let idf: [Double]
     /// The longest n-gram.
-    let maxN: Int
+    package let maxN: Int
     private let lookup: [String: Int]
 
-    init(ngrams: [String], idf: [Double], maxN: Int) {
+    package init(ngrams: [String], idf: [Double], maxN: Int) {
         precondition(ngrams.count == idf.count && maxN >= 1)
         self.ngrams = ngrams
         self.idf = idf
@@ -28,7 +28,7 @@ struct NgramFeatures: Sendable {
     }
 
     /// The vocabulary and idf of `texts` (each a list of tokens).
-    init(fitting texts: [[String]], maxN: Int, minCount: Int) {
+    package init(fitting texts: [[String]], maxN: Int, minCount: Int) {
         self = Self.fitted(texts, maxN: maxN, minCount: minCount).features
     }
 
@@ -113,7 +113,7 @@ struct NgramFeatures: Sendable {
     }
 
     /// The feature of an n-gram, or nil.
-    func index(of ngram: String) -> Int? { lookup[ngram] }
+    package func index(of ngram: String) -> Int? { lookup[ngram] }
 
     /// Every n-gram of `tokens`, n = 1 … maxN, with repeats.
     static func ngrams(of tokens: [String], maxN: Int) -> [String] {
@@ -128,7 +128,7 @@ struct NgramFeatures: Sendable {
 
     /// The text's vector as (feature, value) pairs in feature order; empty when it has no known
     /// n-gram.
-    func vector(_ tokens: [String]) -> SparseRow {
+    package func vector(_ tokens: [String]) -> SparseRow {
         var counts: [Int: Int] = [:]
         for g in Self.ngrams(of: tokens, maxN: maxN) { if let j = lookup[g] { counts[j, default: 0] += 1 } }
         return vector(counts: counts.keys.sorted().map { ($0, counts[$0]!) })
@@ -144,8 +144,13 @@ struct NgramFeatures: Sendable {
 }
 
 /// One row of a sparse matrix: its nonzero columns (ascending) and their values.
-struct SparseRow: Sendable, Equatable {
-    var features: [Int]
-    var values: [Double]
-    var isEmpty: Bool { features.isEmpty }
+package struct SparseRow: Sendable, Equatable {
+    package var features: [Int]
+    package var values: [Double]
+    package var isEmpty: Bool { features.isEmpty }
+
+    package init(features: [Int], values: [Double]) {
+        self.features = features
+        self.values = values
+    }
 }

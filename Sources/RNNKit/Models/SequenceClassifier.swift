@@ -19,6 +19,9 @@ package final class SequenceClassifier: @unchecked Sendable {
     package let rnn: RecurrentStack
     package let fc: Linear
     package let parameters: [Parameter]
+    /// The wide part of a wide-and-deep classifier, whose logits add to `fc`'s; its weight is
+    /// not in `parameters` (it has its own sparse update). Batches must then carry n-grams.
+    package var wide: WideHead?
     /// Draws the dropout masks; seed it for reproducible training.
     package var rng = SeededGenerator(seed: 0)
 
@@ -84,6 +87,10 @@ package final class SequenceClassifier: @unchecked Sendable {
         featureDropout.forward(f, count: B * F, training: training, rng: &rng)
         let y = logits.get(B * O), p = probs.get(B * O)
         fc.forward(B, f, y)
+        if let wide {
+            guard let rows = batch.ngrams else { preconditionFailure("a wide-and-deep batch without n-gram vectors") }
+            wide.addLogits(rows, order: batch.order, y)
+        }
         let t = sortedTargets.get(B), order = batch.order
         for r in 0..<B { t[r] = targets?[order[r]] ?? SoftmaxCrossEntropy.ignoreIndex }
         return SoftmaxCrossEntropy.forward(y, rows: B, classes: O, targets: t, probabilities: p)
@@ -101,6 +108,7 @@ package final class SequenceClassifier: @unchecked Sendable {
     private func backward(_ batch: PackedBatch, dLogits dy: UnsafePointer<Float>) {
         let (B, N, F) = (batch.count, batch.rowCount, featureSize)
         let df = dFeatures.zeroed(B * F)
+        if let wide, let rows = batch.ngrams { wide.backward(rows, order: batch.order, dy) }
         fc.backward(B, dy, features.pointer, df)
         featureDropout.backward(df, count: B * F)
         let dx = embedding.map { dEmbedded.zeroed(N * $0.embeddingSize) }
@@ -214,9 +222,9 @@ package final class SequenceClassifier: @unchecked Sendable {
         return (out, loss.count > 0 ? loss.sum / Double(loss.count) : nil)
     }
 
-    /// Class probabilities for a sequence of word ids.
-    package func probabilities(_ tokens: [Int]) -> [Float] {
-        forward(PackedBatch([tokens]), targets: nil, training: false)
+    /// Class probabilities for a sequence of word ids (and its n-gram vector, with a wide part).
+    package func probabilities(_ tokens: [Int], ngrams: SparseRow? = nil) -> [Float] {
+        forward(PackedBatch([tokens], ngrams: ngrams.map { [$0] }), targets: nil, training: false)
         return Array(UnsafeBufferPointer(start: probs.pointer, count: numClasses))
     }
 

@@ -18,6 +18,8 @@ package final class PackedBatch: Sendable {
     package let offsets: [Int]
     /// Token ids, packed: step t's rows at offsets[t]…, (N).
     package let tokens: [Int]
+    /// Each sequence's n-gram vector in the caller's order, for a model with a wide part.
+    package let ngrams: [SparseRow]?
 
     package var count: Int { lengths.count }
     package var steps: Int { batchSizes.count }
@@ -25,8 +27,10 @@ package final class PackedBatch: Sendable {
 
     /// Packs `sequences` (each at least one token). The sort is stable, so equal lengths keep
     /// the caller's order and packing is deterministic.
-    package init(_ sequences: [[Int]]) {
+    package init(_ sequences: [[Int]], ngrams: [SparseRow]? = nil) {
         precondition(!sequences.isEmpty && sequences.allSatisfy { !$0.isEmpty }, "a batch needs non-empty sequences")
+        precondition(ngrams.map { $0.count == sequences.count } ?? true, "one n-gram vector per sequence")
+        self.ngrams = ngrams
         let order = sequences.indices.sorted { (sequences[$0].count, $1) > (sequences[$1].count, $0) }
         let lengths = order.map { sequences[$0].count }
         let T = lengths[0]
@@ -48,4 +52,10 @@ package final class PackedBatch: Sendable {
     /// Packed row of sorted sequence r at step t (t < lengths[r]).
     @inline(__always)
     package func row(step t: Int, sequence r: Int) -> Int { offsets[t] + r }
+
+    /// A batch of examples, with their n-gram vectors when every one has them.
+    package convenience init(examples: some Collection<EncodedExample>) {
+        let ngrams = examples.compactMap(\.ngrams)
+        self.init(examples.map(\.tokens), ngrams: ngrams.count == examples.count ? ngrams : nil)
+    }
 }

@@ -9,6 +9,7 @@ public enum ModelTask: String, Codable, Sendable, CaseIterable {
     case languageModel = "language_model"
     case translation
     case bagOfNgrams = "bag_of_ngrams"
+    case wideAndDeep = "wide_and_deep"
 
     /// How people call it in messages.
     public var displayName: String {
@@ -17,6 +18,7 @@ public enum ModelTask: String, Codable, Sendable, CaseIterable {
         case .languageModel: return "language model"
         case .translation: return "translation model"
         case .bagOfNgrams: return "bag-of-n-grams classifier"
+        case .wideAndDeep: return "wide-and-deep classifier"
         }
     }
 }
@@ -173,6 +175,19 @@ enum ModelFile {
             throw ModelFileError(kind: .inconsistent, path: path, detail:
                 "the tensors hold \(values) values but the configuration's network has \(shown) weights: the configuration does not describe these tensors.")
         }
+    }
+
+    /// The values of the tensor `name`, which must be in `file` with `shape`.
+    /// - Throws: `ModelFileError` (`.inconsistent`) naming the tensor and what is wrong with it.
+    static func values(of name: String, shape: [Int], in file: Safetensors, path: String) throws -> [Float] {
+        guard let entry = file.tensors[name] else {
+            throw ModelFileError(kind: .inconsistent, path: path, detail: "the tensor `\(name)` is missing.")
+        }
+        guard entry.shape == shape else {
+            throw ModelFileError(kind: .inconsistent, path: path,
+                                 detail: "the tensor `\(name)` has shape \(entry.shape), not \(shape) as the configuration says.")
+        }
+        return entry.values
     }
 
     /// Throws when a configuration cannot make a model (`problem` is its reason).

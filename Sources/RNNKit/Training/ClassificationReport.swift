@@ -57,7 +57,7 @@ extension SequenceClassifier {
         var start = 0
         while start < examples.count {
             let chunk = Array(examples[start..<min(start + batchSize, examples.count)])
-            let batch = PackedBatch(chunk.map(\.tokens))
+            let batch = PackedBatch(examples: chunk)
             let out = logits(batch, targets: chunk.map(\.label))
             for (example, scores) in zip(chunk, out.logits) {
                 confusion[example.label][argmax(scores)] += 1

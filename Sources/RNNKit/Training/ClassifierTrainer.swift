@@ -120,7 +120,6 @@ package final class ClassifierTrainer {
 /// The classifier's part of the training loop: shuffled batches of examples.
 final class ClassifierTask: TrainingTask {
     let model: SequenceClassifier
-    let parameters: [Parameter]
     let batchSize: Int
     /// Draws each epoch's shuffle; `epochStartRNG` is its state before the current epoch's.
     var rng: SeededGenerator
@@ -142,7 +141,6 @@ final class ClassifierTask: TrainingTask {
 
     init(model: SequenceClassifier, batchSize: Int, rng: SeededGenerator) {
         self.model = model
-        parameters = model.parameters
         self.batchSize = max(batchSize, 1)
         self.rng = rng
         epochStartRNG = rng
@@ -150,13 +148,18 @@ final class ClassifierTask: TrainingTask {
 
     func setData(train: [EncodedExample], validation: [EncodedExample]?, test: [EncodedExample]?) {
         examples = train
-        single = batchSize == 1 ? train.map { PackedBatch([$0.tokens]) } : nil
+        single = batchSize == 1 ? train.map { PackedBatch(examples: [$0]) } : nil
         singleTargets = batchSize == 1 ? train.map { [$0.label] } : nil
         self.validation = validation
         self.test = test
         trainTokens = train.reduce(0) { $0 + $1.tokens.count }
         order = Array(train.indices)
     }
+
+    /// The wide part's weight too, so that early stopping and checkpoints keep it; only the
+    /// deep part's go to the optimizer.
+    var parameters: [Parameter] { model.parameters + (model.wide.map { [$0.weight] } ?? []) }
+    var optimizedParameters: [Parameter] { model.parameters }
 
     var batchesPerEpoch: Int { (order.count + batchSize - 1) / batchSize }
 
@@ -183,7 +186,7 @@ final class ClassifierTask: TrainingTask {
             batch = single[indices.first!]
             targets = singleTargets[indices.first!]
         } else {
-            batch = PackedBatch(indices.map { examples[$0].tokens })
+            batch = PackedBatch(examples: indices.map { examples[$0] })
             targets = indices.map { examples[$0].label }
         }
         let r = model.accumulateGradients(batch, targets: targets)
@@ -207,16 +210,21 @@ final class ClassifierTask: TrainingTask {
             }
         }
         let r = accumulateGradients(batch: b)
-        return (r, update.apply(lossIsFinite: r.lossSum.isFinite))
+        let taken = update.apply(lossIsFinite: r.lossSum.isFinite)
+        model.wide?.step(taken: taken)
+        return (r, taken)
     }
 
     func evaluate() -> (validation: Metrics?, test: Metrics?) {
-        (validation.map { model.metrics(on: $0) }, test.map { model.metrics(on: $0) })
+        // Early stopping copies the weights after this: the wide part's lazy shrinks are paid first.
+        model.wide?.settleAll()
+        return (validation.map { model.metrics(on: $0) }, test.map { model.metrics(on: $0) })
     }
 
     func checkpointState(midEpoch: Bool) -> (values: [String: String], tensors: [String: Safetensors.Entry]) {
+        model.wide?.settleAll()
         // Mid-epoch, the generator from before the epoch's shuffle redraws the same order.
-        (["shuffle_rng": Checkpoint.words(midEpoch ? epochStartRNG : rng).joined(separator: " ")], [:])
+        return (["shuffle_rng": Checkpoint.words(midEpoch ? epochStartRNG : rng).joined(separator: " ")], [:])
     }
 
     func resume(epoch: Int, midEpoch: Bool, values: [String: String], tensors: [String: Safetensors.Entry]) -> String? {

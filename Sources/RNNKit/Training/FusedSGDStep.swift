@@ -49,7 +49,7 @@ final class FusedSGDStep {
     init?(model: SequenceClassifier, update: ParameterUpdate, batchSize: Int,
           overflowBound: Double = Double(Float.greatestFiniteMagnitude)) {
         let c = model.configuration
-        guard batchSize == 1, c.input == .oneHot, c.cell == .rnnTanh || c.cell == .rnnRelu, c.numLayers == 1,
+        guard batchSize == 1, model.wide == nil, c.input == .oneHot, c.cell == .rnnTanh || c.cell == .rnnRelu, c.numLayers == 1,
               !c.bidirectional, c.pooling == .last, c.dropout == 0,
               let sgd = update.fusedSGD else { return nil }
         layer = model.rnn.layers[0][0]

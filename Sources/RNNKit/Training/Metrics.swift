@@ -49,7 +49,7 @@ extension SequenceClassifier {
         var start = 0
         while start < examples.count {
             let chunk = examples[start..<min(start + batchSize, examples.count)]
-            let r = evaluate(PackedBatch(chunk.map(\.tokens)), targets: chunk.map(\.label))
+            let r = evaluate(PackedBatch(examples: chunk), targets: chunk.map(\.label))
             loss += r.lossSum
             correct += r.correct
             start += batchSize

@@ -14,6 +14,9 @@ struct BatchResult {
 /// What differs between training tasks; `TrainingLoop` does the rest.
 protocol TrainingTask: AnyObject {
     var parameters: [Parameter] { get }
+    /// The ones the optimizer steps and clipping measures (`parameters` unless a part has an
+    /// update of its own).
+    var optimizedParameters: [Parameter] { get }
     var batchesPerEpoch: Int { get }
     /// The model's dropout generator.
     var dropoutRNG: SeededGenerator { get set }
@@ -39,6 +42,8 @@ protocol TrainingTask: AnyObject {
 }
 
 extension TrainingTask {
+    var optimizedParameters: [Parameter] { parameters }
+
     func sparseGradientRows(batch k: Int) -> [(parameter: Parameter, rows: [Int])] { [] }
 
     func trainStep(batch k: Int, update: ParameterUpdate) -> (result: BatchResult, taken: Bool) {
@@ -93,7 +98,7 @@ final class TrainingLoop<Task: TrainingTask> {
     init(task: Task, optimizer: any Optimizer, clipping: GradientClipping, fuseSGD: Bool, patience: Int?,
          schedule: TrainingSchedule, group: ProcessGroup? = nil) {
         self.task = task
-        update = ParameterUpdate(parameters: task.parameters, optimizer: optimizer, clipping: clipping, fuseSGD: fuseSGD)
+        update = ParameterUpdate(parameters: task.optimizedParameters, optimizer: optimizer, clipping: clipping, fuseSGD: fuseSGD)
         stopping = EarlyStopping(parameters: task.parameters, patience: patience)
         self.schedule = schedule
         self.group = group
