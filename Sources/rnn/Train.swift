@@ -76,6 +76,7 @@ struct Train: ParsableCommand {
     @Option(help: "bow: C, the inverse strength of the L2 penalty; larger fits the training texts more closely. (default: 4)")
     var inverseRegularization: Double?
     @OptionGroup(title: "Network") var network: NetworkOptions<TrainDefaults>
+    @OptionGroup(title: "Pretraining and fine-tuning") var transfer: TransferOptions
     @Option(help: "Word input: embedding or one-hot. (default: one-hot without --data, embedding with)")
     var input: InputChoice?
     @Flag(help: "Run a second direction backwards over each text and join both final states.")
@@ -145,6 +146,9 @@ struct Train: ParsableCommand {
                                       ("--tensorboard", reports.tensorboard != nil)].first(where: \.1)?.0 {
             throw ValidationError("\(flag) follows an RNN's epochs; the bag of n-grams is fitted in one go (--model bow).")
         }
+        if transfer.transfers && (tutorial || model == .bow) {
+            throw ValidationError("--init-from and --pretrain start an RNN from a language model; give them with --data and without --model bow.")
+        }
         if let problem = bagOfNgramsRecipe.problem { throw ValidationError("--model bow: \(problem).") }
     }
 
@@ -212,19 +216,30 @@ struct Train: ParsableCommand {
         try ranks.refuse(if: model == .bow, "the bag of n-grams (--model bow) is fitted by one process in about a second; "
                          + "run it without mpirun.")
         if model == .bow { return try runBagOfNgrams() }
-        let recipe = self.recipe
-        let options = recipe.training
+        var recipe = transfer.apply(to: self.recipe)
         try checkOutputs([("--output", output), checkpoints.checkedOutput()] + reports.checkedOutputs(),
-                         inputs: [("--data", data), ("--validation", validation), ("--test", test)])
+                         inputs: [("--data", data), ("--validation", validation), ("--test", test),
+                                  ("--init-from", transfer.initFrom)] + transfer.unlabeled.map { ("--unlabeled", $0) })
         var rows: (train: [LabeledText], validation: [LabeledText]?, test: [LabeledText]?) = ([], nil, nil)
-        let run: ClassifierTraining = try reportingErrors {
+        var languageModel: TextLanguageModel?
+        try reportingErrors {
             let trainRows = try data.map { try dataOptions.read($0, training: true) } ?? TutorialDataset.train
             let validationRows = try validation.map { try dataOptions.read($0) }
             let testRows = try test.map { try dataOptions.read($0) } ?? (tutorial ? TutorialDataset.test : nil)
             rows = (trainRows, validationRows, testRows)
-            return try ClassifierTraining(train: trainRows, validation: validationRows, test: testRows, recipe: recipe,
-                                          sources: (data ?? "built-in data", validation ?? data ?? "",
-                                                    test ?? "built-in data"))
+            languageModel = try transfer.initFrom != nil
+                ? loadLanguageModel() : pretrainLanguageModel(trainRows, validationGiven: validationRows != nil, recipe: recipe)
+        }
+        if let languageModel { recipe = recipe.adopting(languageModel) }
+        let options = recipe.training
+        let run: ClassifierTraining = try reportingErrors {
+            try ClassifierTraining(train: rows.train, validation: rows.validation, test: rows.test, recipe: recipe,
+                                   sources: (data ?? "built-in data", validation ?? data ?? "", test ?? "built-in data"),
+                                   languageModel: languageModel)
+        }
+        if let copied = run.rowsFromLanguageModel, !quiet {
+            print("started from the language model: \(copied.lazy.compactMap { $0 }.count) of \(copied.count) words' embedding rows "
+                  + "and its recurrent layers; fine-tuning: \(describe(recipe.fineTuning ?? .standard))")
         }
         run.processGroup = ranks.group
         let prepared = run.data
