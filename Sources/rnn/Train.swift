@@ -26,6 +26,12 @@ struct Train: ParsableCommand {
             on the same split and prints both, so you can see whether the RNN earns its cost on \
             your data.
 
+            --init-from LM starts the RNN from a word-level language model (rnn train-lm --level \
+            word): its embedding rows for the words it knows and its recurrent layers, then \
+            fine-tuning (--gradual-unfreezing, --layer-decay, --lr-schedule, --new-word-rows). \
+            --pretrain trains that language model first, inside this command, on the training \
+            texts (never the validation or test texts) and any --unlabeled text.
+
             Examples:
               rnn train
               rnn train --optimizer adam --learning-rate 0.01 --epochs 200 --report-every 20
@@ -37,6 +43,8 @@ struct Train: ParsableCommand {
               rnn train --data train.tsv --report report --tensorboard runs
               rnn train --data train.tsv --model bow --output baseline.safetensors
               rnn train --data train.tsv --compare
+              rnn train --data train.tsv --pretrain --unlabeled more-text.txt
+              rnn train --data train.tsv --init-from lm.safetensors
 
             Data files: CSV (RFC 4180), TSV or JSON Lines, UTF-8, with a header naming the text and \
             label columns (or --no-header with column indexes).

@@ -261,10 +261,7 @@ extension TrainLM {
     /// the --data files.
     func segments() throws -> [String] {
         var texts: [String] = []
-        for path in text {
-            texts += try LanguageModelText.read(path: path).split(whereSeparator: \.isNewline)
-                .map(String.init).filter { !$0.allSatisfy(\.isWhitespace) }
-        }
+        for path in text { texts += try LanguageModelText.lines(path: path) }
         for path in data { texts += try dataOptions.read(path, readsLabels: false).map(\.text) }
         return texts
     }

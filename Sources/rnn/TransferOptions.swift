@@ -2,16 +2,13 @@ import ArgumentParser
 import Foundation
 import RNNKit
 
-extension FineTuning.Schedule: ExpressibleByArgument {
-    public init?(argument: String) {
-        switch argument {
-        case "constant": self = .constant
-        case "slanted-triangular": self = .slantedTriangular
-        default: return nil
-        }
-    }
-    public var defaultValueDescription: String { self == .constant ? "constant" : "slanted-triangular" }
-    public static var allValueStrings: [String] { ["constant", "slanted-triangular"] }
+/// `--lr-schedule`'s values: the library's schedules with dashes.
+enum ScheduleChoice: String, ExpressibleByArgument, CaseIterable {
+    case constant
+    case slantedTriangular = "slanted-triangular"
+
+    init(_ schedule: FineTuning.Schedule) { self = schedule == .constant ? .constant : .slantedTriangular }
+    var schedule: FineTuning.Schedule { self == .constant ? .constant : .slantedTriangular }
 }
 extension FineTuning.NewWordRows: ExpressibleByArgument {}
 
@@ -36,8 +33,8 @@ struct TransferOptions: ParsableArguments {
     @Flag(inversion: .prefixedNo, help: "Fine-tuning: train the output layer alone in the first epoch, then thaw one more layer (top first, the embedding last) each epoch. (default: \(FineTuning.standard.gradualUnfreezing ? "on" : "off"))")
     var gradualUnfreezing: Bool?
 
-    @Option(help: "Fine-tuning: the learning rate over the run, constant or slanted-triangular (a short rise, then a long decay). (default: \(FineTuning.standard.schedule.defaultValueDescription))")
-    var lrSchedule: FineTuning.Schedule?
+    @Option(help: "Fine-tuning: the learning rate over the run, constant or slanted-triangular (a short rise, then a long decay). (default: \(ScheduleChoice(FineTuning.standard.schedule).rawValue))")
+    var lrSchedule: ScheduleChoice?
 
     @Option(help: "Fine-tuning: the embedding rows of words the language model does not know: fresh (random, as any embedding) or mean (the mean of its rows). (default: \(FineTuning.standard.newWordRows.rawValue))")
     var newWordRows: FineTuning.NewWordRows?
@@ -66,7 +63,7 @@ struct TransferOptions: ParsableArguments {
         var f = FineTuning.standard
         if let layerDecay { f.layerDecay = layerDecay }
         if let gradualUnfreezing { f.gradualUnfreezing = gradualUnfreezing }
-        if let lrSchedule { f.schedule = lrSchedule }
+        if let lrSchedule { f.schedule = lrSchedule.schedule }
         if let newWordRows { f.newWordRows = newWordRows }
         return f
     }
@@ -89,10 +86,7 @@ struct TransferOptions: ParsableArguments {
 
     /// The texts of every --unlabeled file, one a non-empty line.
     func unlabeledTexts() throws -> [String] {
-        try unlabeled.flatMap { path in
-            try LanguageModelText.read(path: path).split(whereSeparator: \.isNewline)
-                .map(String.init).filter { !$0.allSatisfy(\.isWhitespace) }
-        }
+        try unlabeled.flatMap { try LanguageModelText.lines(path: $0) }
     }
 
     /// `lm` (--init-from's), checked against the options given explicitly: each network option
@@ -176,5 +170,5 @@ extension Train {
 /// A fine-tuning setting in one line.
 func describe(_ f: FineTuning) -> String {
     "layer decay \(f.layerDecay), gradual unfreezing \(f.gradualUnfreezing ? "on" : "off"), "
-        + "\(f.schedule.defaultValueDescription) schedule, new words' rows \(f.newWordRows.rawValue)"
+        + "\(ScheduleChoice(f.schedule).rawValue) schedule, new words' rows \(f.newWordRows.rawValue)"
 }
