@@ -75,8 +75,11 @@ package final class ClassifierTrainer {
         plan?.totalSteps = options.epochs * task.batchesPerEpoch
         task.plan = plan
         defer { task.plan = nil }
+        // Patience counts from the epoch the whole network trains: while it thaws, a part of it
+        // learns and the validation loss may stall without the run having run its course.
+        let thawing = fineTuning?.gradualUnfreezing == true ? layerGroups.count - 1 : 0
         let loop = TrainingLoop(task: task, optimizer: optimizer, clipping: options.clipping, fuseSGD: true,
-                                patience: options.patience,
+                                patience: options.patience.map { $0 + thawing },
                                 schedule: TrainingSchedule(epochs: options.epochs, maxTime: nil,
                                                            evaluateEvery: options.reportEvery),
                                 group: processGroup, plan: plan)

@@ -35,7 +35,8 @@ public struct FineTuning: Codable, Sendable, Equatable {
     /// every layer the same rate (ULMFiT: 2.6).
     public var layerDecay: Float
     /// Train the head alone in the first epoch, then thaw one more group (top recurrent layer
-    /// first, the embedding last) at the start of every epoch.
+    /// first, the embedding last) at the start of every epoch. Early stopping's patience counts
+    /// from the epoch the last group thaws (the thawing epochs are added to it).
     public var gradualUnfreezing: Bool
     public var schedule: Schedule
     /// The share of the steps spent warming up (slanted triangular only).
