@@ -301,7 +301,7 @@ struct Train: ParsableCommand {
             print(String(format: "Trained %d epochs in %.3f s (%@ tokens/s)", summary.epochs, summary.seconds,
                          formatRate(Double(summary.tokens) / max(summary.seconds, 1e-9))))
         } else {
-            if summary.stoppedEarly { print("stopped early: validation loss did not improve for \(options.patience ?? 0) epochs") }
+            if summary.stoppedEarly { print("stopped early: validation loss did not improve for \(run.patience ?? 0) epochs") }
             if let best = summary.bestEpoch { print("kept the weights of epoch \(best) (best validation loss)") }
             if summary.skippedSteps > 0 {
                 print("skipped \(summary.skippedSteps) update(s) whose loss or gradient was not finite")

@@ -83,6 +83,10 @@ public final class ClassifierTraining {
                                         fineTuning: languageModel == nil ? nil : fineTuning)
     }
 
+    /// The evaluations without a better validation loss that stop the run: the recipe's
+    /// patience, plus the epochs gradual unfreezing spends thawing the network when fine-tuning.
+    public var patience: Int? { trainer.patience }
+
     /// Trains until `recipe.training.epochs` (or early stopping); with a validation set the
     /// classifier ends with the weights of the epoch of lowest validation loss.
     /// - Parameters:

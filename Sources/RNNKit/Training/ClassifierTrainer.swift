@@ -75,11 +75,8 @@ package final class ClassifierTrainer {
         plan?.totalSteps = options.epochs * task.batchesPerEpoch
         task.plan = plan
         defer { task.plan = nil }
-        // Patience counts from the epoch the whole network trains: while it thaws, a part of it
-        // learns and the validation loss may stall without the run having run its course.
-        let thawing = fineTuning?.gradualUnfreezing == true ? layerGroups.count - 1 : 0
         let loop = TrainingLoop(task: task, optimizer: optimizer, clipping: options.clipping, fuseSGD: true,
-                                patience: options.patience.map { $0 + thawing },
+                                patience: patience,
                                 schedule: TrainingSchedule(epochs: options.epochs, maxTime: nil,
                                                            evaluateEvery: options.reportEvery),
                                 group: processGroup, plan: plan)
@@ -108,6 +105,13 @@ package final class ClassifierTrainer {
         var sum = MetricsSum()
         for k in 0..<task.batchesPerEpoch { sum.add(task.trainStep(batch: k, update: update).result) }
         return sum.metrics
+    }
+
+    /// The evaluations without a better validation loss that stop the run: `options.patience`,
+    /// plus the epochs of gradual unfreezing — while the network thaws a part of it learns, and
+    /// the validation loss may stall without the run having run its course.
+    package var patience: Int? {
+        options.patience.map { $0 + (fineTuning?.gradualUnfreezing == true ? layerGroups.count - 1 : 0) }
     }
 
     /// The parameters in fine-tuning's groups: the head, the recurrent layers from the top down,
