@@ -32,6 +32,12 @@ struct Train: ParsableCommand {
             on the same split and prints both, so you can see whether the RNN earns its cost on \
             your data.
 
+            --init-from LM starts the RNN from a word-level language model (rnn train-lm --level \
+            word): its embedding rows for the words it knows and its recurrent layers, then \
+            fine-tuning (--gradual-unfreezing, --layer-decay, --lr-schedule, --new-word-rows). \
+            --pretrain trains that language model first, inside this command, on the training \
+            texts (never the validation or test texts) and any --unlabeled text.
+
             Examples:
               rnn train
               rnn train --optimizer adam --learning-rate 0.01 --epochs 200 --report-every 20
@@ -44,6 +50,8 @@ struct Train: ParsableCommand {
               rnn train --data train.tsv --model bow --output baseline.safetensors
               rnn train --data train.tsv --compare
               rnn train --data train.tsv --model rnn+bow --output hybrid.safetensors
+              rnn train --data train.tsv --pretrain --unlabeled more-text.txt
+              rnn train --data train.tsv --init-from lm.safetensors
 
             Data files: CSV (RFC 4180), TSV or JSON Lines, UTF-8, with a header naming the text and \
             label columns (or --no-header with column indexes).
@@ -87,6 +95,7 @@ struct Train: ParsableCommand {
     @Option(help: "rnn+bow: the n-gram weights' SGD learning rate; 0 keeps them where they start. (default: \(WideAndDeepRecipe.standard.wideLearningRate))")
     var wideLearningRate: Double?
     @OptionGroup(title: "Network") var network: NetworkOptions<TrainDefaults>
+    @OptionGroup(title: "Pretraining and fine-tuning") var transfer: TransferOptions
     @Option(help: "Word input: embedding or one-hot. (default: one-hot without --data, embedding with)")
     var input: InputChoice?
     @Flag(help: "Run a second direction backwards over each text and join both final states.")
@@ -169,6 +178,12 @@ struct Train: ParsableCommand {
                                       ("--tensorboard", reports.tensorboard != nil)].first(where: \.1)?.0 {
             throw ValidationError("\(flag) follows an RNN's epochs; the bag of n-grams is fitted in one go (--model bow).")
         }
+        if transfer.transfers && tutorial {
+            throw ValidationError("--init-from and --pretrain start an RNN from a language model; give them with --data.")
+        }
+        if transfer.transfers && model != .rnn {
+            throw ValidationError("--init-from and --pretrain start the RNN recipe from a language model; --model \(model.rawValue) does not take them.")
+        }
         if let problem = bagOfNgramsRecipe.problem { throw ValidationError("--model bow: \(problem).") }
     }
 
@@ -239,19 +254,30 @@ struct Train: ParsableCommand {
                          + "run it without mpirun.")
         if model == .bow { return try runBagOfNgrams() }
         if model == .wideAndDeep { return try runWideAndDeep() }
-        let recipe = self.recipe
-        let options = recipe.training
+        var recipe = transfer.apply(to: self.recipe)
         try checkOutputs([("--output", output), checkpoints.checkedOutput()] + reports.checkedOutputs(),
-                         inputs: [("--data", data), ("--validation", validation), ("--test", test)])
+                         inputs: [("--data", data), ("--validation", validation), ("--test", test),
+                                  ("--init-from", transfer.initFrom)] + transfer.unlabeled.map { ("--unlabeled", $0) })
         var rows: (train: [LabeledText], validation: [LabeledText]?, test: [LabeledText]?) = ([], nil, nil)
-        let run: ClassifierTraining = try reportingErrors {
+        var languageModel: TextLanguageModel?
+        try reportingErrors {
             let trainRows = try data.map { try dataOptions.read($0, training: true) } ?? TutorialDataset.train
             let validationRows = try validation.map { try dataOptions.read($0) }
             let testRows = try test.map { try dataOptions.read($0) } ?? (tutorial ? TutorialDataset.test : nil)
             rows = (trainRows, validationRows, testRows)
-            return try ClassifierTraining(train: trainRows, validation: validationRows, test: testRows, recipe: recipe,
-                                          sources: (data ?? "built-in data", validation ?? data ?? "",
-                                                    test ?? "built-in data"))
+            languageModel = try transfer.initFrom != nil
+                ? loadLanguageModel() : pretrainLanguageModel(trainRows, validationGiven: validationRows != nil, recipe: recipe)
+        }
+        if let languageModel { recipe = recipe.adopting(languageModel) }
+        let options = recipe.training
+        let run: ClassifierTraining = try reportingErrors {
+            try ClassifierTraining(train: rows.train, validation: rows.validation, test: rows.test, recipe: recipe,
+                                   sources: (data ?? "built-in data", validation ?? data ?? "", test ?? "built-in data"),
+                                   languageModel: languageModel)
+        }
+        if let copied = run.rowsFromLanguageModel, !quiet {
+            print("started from the language model: \(copied.lazy.compactMap { $0 }.count) of \(copied.count) words' embedding rows "
+                  + "and its recurrent layers; fine-tuning: \(describe(recipe.fineTuning ?? .standard))")
         }
         run.processGroup = ranks.group
         let prepared = run.data
@@ -305,7 +331,7 @@ struct Train: ParsableCommand {
             print(String(format: "Trained %d epochs in %.3f s (%@ tokens/s)", summary.epochs, summary.seconds,
                          formatRate(Double(summary.tokens) / max(summary.seconds, 1e-9))))
         } else {
-            if summary.stoppedEarly { print("stopped early: validation loss did not improve for \(options.patience ?? 0) epochs") }
+            if summary.stoppedEarly { print("stopped early: validation loss did not improve for \(run.patience ?? 0) epochs") }
             if let best = summary.bestEpoch { print("kept the weights of epoch \(best) (best validation loss)") }
             if summary.skippedSteps > 0 {
                 print("skipped \(summary.skippedSteps) update(s) whose loss or gradient was not finite")

@@ -5,7 +5,7 @@ import RNNKit
 struct TrainLM: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train-lm",
-        abstract: "Train a character- or word-level language model on a text file.",
+        abstract: "Train a character- or word-level language model on text files or the texts of labelled files.",
         discussion: """
             Truncated backpropagation through time over contiguous streams (char-rnn): the \
             training text is cut into --batch-size parallel streams, each batch is the next \
@@ -20,6 +20,15 @@ struct TrainLM: ParsableCommand {
               rnn train-lm --text input.txt --max-time 5m --output lm.safetensors
               rnn train-lm --text input.txt --level word --min-count 2 --cell gru --epochs 10 --output lm.safetensors
               rnn generate --model lm.safetensors --prompt "ROMEO:" --length 300
+              rnn train-lm --data train.tsv --level word --min-count 2 --cell rnn --output lm.safetensors
+              rnn train --data train.tsv --init-from lm.safetensors
+
+            Several texts (--data, or more than one --text file): every text of the labelled \
+            files' text column, and every non-empty line of the --text files, is a text of its \
+            own; they are joined into one stream with an end-of-text token <eos> after each, as \
+            ULMFiT does, and the end of the stream is held out. Words are lowercased with --data \
+            (the classifier's words, so that rnn train --init-from can take their rows); --case \
+            sets it either way.
 
             DURATION is a number and a unit: 300s, 5m or 1h. With --max-time, training stops at \
             the end of the batch that crosses the budget, then evaluates.
@@ -32,8 +41,16 @@ struct TrainLM: ParsableCommand {
             trains for what is left of it. Every other setting, and the text, must be the same.
             """)
 
-    @Option(help: "The text to learn from (a UTF-8 file).")
-    var text: String
+    @Option(parsing: .upToNextOption, help: ArgumentHelp("The text to learn from (UTF-8 files).", valueName: "file"))
+    var text: [String] = []
+
+    @Option(parsing: .upToNextOption, help: ArgumentHelp("Labelled files (CSV, TSV or JSON Lines, as rnn train reads) whose text column to learn from; their labels are not read.", valueName: "file"))
+    var data: [String] = []
+
+    @OptionGroup(title: "Data files") var dataOptions: DataOptions
+
+    @Option(help: "Word level: lower (lowercase words, as rnn train does) or keep. (default: lower with --data, keep without)")
+    var `case`: CaseChoice?
 
     @Option(help: "Tokens: characters (newlines and spaces included) or words.")
     var level: LevelChoice = .char
@@ -73,6 +90,14 @@ struct TrainLM: ParsableCommand {
     @OptionGroup(title: "Performance") var threadOptions: ThreadOptions
 
     func validate() throws {
+        if text.isEmpty && data.isEmpty { throw ValidationError("give the text to learn from: --text FILE… or --data FILE….") }
+        if data.isEmpty, let flag = dataOptions.givenFlags.first {
+            throw ValidationError("\(flag) says how to read --data files; give it with --data.")
+        }
+        if dataOptions.labelColumn != nil || dataOptions.threshold != nil {
+            throw ValidationError("a language model reads the text column alone; leave out --label-column and --threshold.")
+        }
+        if `case` != nil && level == .char { throw ValidationError("--case applies to --level word.") }
         guard sequenceLength >= 1 else { throw ValidationError("--sequence-length must be at least 1 (got \(sequenceLength)).") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1 (got \(batchSize)).") }
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1 (got \(epochs)).") }
@@ -93,6 +118,9 @@ struct TrainLM: ParsableCommand {
     func recipe() throws -> LanguageModelRecipe {
         var r = LanguageModelRecipe.charRNN
         r.level = level == .char ? .char : .word
+        if level == .word {
+            r.tokenizer = .words(lowercase: (`case` ?? (data.isEmpty ? .keep : .lower)) == .lower)
+        }
         r.minCount = minCount
         r.validationFraction = validationFraction
         r.cell = network.cellKind(from: r.cell)
@@ -126,11 +154,15 @@ struct TrainLM: ParsableCommand {
         let level = recipe.level
         let out = ProgressOutput(quiet: quiet)
         try checkOutputs([("--output", output), checkpoints.checkedOutput()] + reports.checkedOutputs(),
-                         inputs: [("--text", text)])
+                         inputs: self.text.map { ("--text", $0) } + data.map { ("--data", $0) })
 
         let run: LanguageModelTraining = try reportingErrors {
-            try LanguageModelTraining(text: LanguageModelText.read(path: text), recipe: recipe)
+            if data.isEmpty && self.text.count == 1 {
+                return try LanguageModelTraining(text: LanguageModelText.read(path: self.text[0]), recipe: recipe)
+            }
+            return try LanguageModelTraining(texts: segments(), recipe: recipe)
         }
+        let text = (self.text + data).joined(separator: ", ")
         run.processGroup = ranks.group
         let corpus = run.corpus
         let configuration = run.model.model.configuration
@@ -223,6 +255,20 @@ struct TrainLM: ParsableCommand {
     }
 
 }
+
+extension TrainLM {
+    /// The texts of several inputs: each non-empty line of the --text files, then each text of
+    /// the --data files.
+    func segments() throws -> [String] {
+        var texts: [String] = []
+        for path in text { texts += try LanguageModelText.lines(path: path) }
+        for path in data { texts += try dataOptions.read(path, readsLabels: false).map(\.text) }
+        return texts
+    }
+}
+
+/// How `train-lm --case` treats upper case in words.
+enum CaseChoice: String, ExpressibleByArgument, CaseIterable { case lower, keep }
 
 /// A budget in seconds as 300s, 5m or 1h when exact, else seconds.
 func formatBudget(_ seconds: Double) -> String {

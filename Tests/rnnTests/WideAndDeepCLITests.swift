@@ -46,6 +46,9 @@ struct WideAndDeepCLITests {
         (["train", "--data", "x.tsv", "--model", "rnn+bow", "--wide-learning-rate", "nan"], "Error: --wide-learning-rate must be 0 (the n-gram weights stay as they start) or positive (got nan)."),
         (["train", "--data", "x.tsv", "--model", "rnn+bow", "--checkpoint-dir", "c"], "Error: --checkpoint-dir is not available with --model rnn+bow yet; train without it."),
         (["train", "--data", "x.tsv", "--model", "rnn+bow", "--compare"], "Error: --compare trains the RNN and the baseline; give it without --model rnn+bow."),
+        (["train", "--data", "x.tsv", "--model", "rnn+bow", "--pretrain"], "Error: --init-from and --pretrain start the RNN recipe from a language model; --model rnn+bow does not take them."),
+        (["train", "--data", "x.tsv", "--model", "bow", "--init-from", "lm.safetensors"], "Error: --init-from and --pretrain start the RNN recipe from a language model; --model bow does not take them."),
+        (["train", "--pretrain"], "Error: --init-from and --pretrain start an RNN from a language model; give them with --data."),
     ])
     func refusals(_ arguments: [String], _ message: String) throws {
         let run = try CLI.run(arguments)

@@ -39,6 +39,16 @@ public struct ClassifierRecipe: Codable, Sendable, Equatable {
     /// validation set is given; nil holds nothing out.
     public var validationFraction: Double?
 
+    // Transfer
+    /// How a classifier that starts from a language model is fine-tuned; nil for
+    /// `FineTuning.standard`. Ignored without a language model.
+    public var fineTuning: FineTuning?
+    /// When set, `TextClassifier.train` first pretrains a word-level language model with this
+    /// recipe on the training texts (never the validation or test texts) and any unlabelled
+    /// texts, then starts the classifier from it (`adopting`: the network is the language
+    /// model's, the word splitter this recipe's).
+    public var pretraining: LanguageModelRecipe?
+
     /// The tutorial's experiment: words split at spaces, every word in order of first
     /// appearance, one-hot input, a tanh RNN of 64 with one bias, the last state, plain SGD at
     /// 0.02 one example at a time, gradients clipped to [−1, 1], 1000 epochs, a report every 100.
@@ -56,6 +66,25 @@ public struct ClassifierRecipe: Codable, Sendable, Equatable {
         tokenizer: .words(lowercase: true), vocabulary: .frequency(minCount: 2, maxSize: nil), cell: .rnnTanh,
         input: .embedding, embeddingSize: 128, hiddenSize: 128, numLayers: 1, bidirectional: false, dropout: 0.5,
         pooling: .max, backward: .exact, tutorialModel: false, training: .modern(), validationFraction: 0.1)
+
+    /// `standard` started from a word-level language model that the run first trains on the
+    /// training texts (and any unlabelled ones): a vanilla RNN of 128 over embeddings of 128,
+    /// as `standard`'s, trained on the texts joined with `<eos>` (words seen twice or more,
+    /// 32 streams of 35 steps, Adam at 0.002, dropout 0.1, 5 epochs); then fine-tuned with
+    /// `FineTuning.standard`.
+    public static let pretrained: ClassifierRecipe = {
+        var r = standard
+        var t = LanguageModelTrainingOptions()
+        t.sequenceLength = 35
+        t.batchSize = 32
+        t.epochs = 5
+        r.pretraining = LanguageModelRecipe(level: .word, minCount: 2, validationFraction: 0.1, cell: r.cell,
+                                            embeddingSize: r.embeddingSize, hiddenSize: r.hiddenSize,
+                                            numLayers: r.numLayers, dropout: 0.1, training: t)
+        r.pretraining?.tokenizer = r.tokenizer
+        r.fineTuning = .standard
+        return r
+    }()
 
     public init(tokenizer: Tokenizer, vocabulary: ClassifierData.VocabularyPolicy, cell: CellKind,
                 input: ClassifierConfiguration.Input, embeddingSize: Int, hiddenSize: Int, numLayers: Int,
@@ -76,6 +105,39 @@ public struct ClassifierRecipe: Codable, Sendable, Equatable {
         self.tutorialModel = tutorialModel
         self.training = training
         self.validationFraction = validationFraction
+    }
+
+    /// The words and network of a language model (cell, sizes, layers, its word splitter), one
+    /// direction, learned embeddings: this recipe as it must be to start from `lm`.
+    public func adopting(_ lm: TextLanguageModel) -> ClassifierRecipe {
+        var r = self
+        let c = lm.configuration
+        (r.cell, r.input, r.embeddingSize, r.hiddenSize, r.numLayers) = (c.cell, .embedding, c.embeddingSize, c.hiddenSize, c.numLayers)
+        r.bidirectional = false
+        if let t = lm.tokenizer { r.tokenizer = t }
+        return r
+    }
+
+    /// Why this recipe's classifier cannot start from `lm`, or nil when it can: a character-level
+    /// model, another cell, size, layer count or word splitter, two directions or one-hot input.
+    /// Names the recipe's fields.
+    public func languageModelConflict(_ lm: TextLanguageModel) -> String? {
+        guard lm.level == .word, let lmTokenizer = lm.tokenizer else {
+            return "it is a character-level language model, and a classifier starts from a word-level one's words"
+        }
+        let c = lm.configuration
+        if input != .embedding { return "the classifier must take learned embeddings to take the language model's" }
+        if bidirectional { return "the language model reads in one direction; the classifier must too" }
+        for (name, mine, theirs) in [("cell", cell.rawValue, c.cell.rawValue),
+                                     ("embeddingSize", "\(embeddingSize)", "\(c.embeddingSize)"),
+                                     ("hiddenSize", "\(hiddenSize)", "\(c.hiddenSize)"),
+                                     ("numLayers", "\(numLayers)", "\(c.numLayers)")] where mine != theirs {
+            return "the recipe's \(name) is \(mine), the language model's \(theirs)"
+        }
+        if tokenizer != lmTokenizer {
+            return "the recipe splits words as \(tokenizer), the language model as \(lmTokenizer)"
+        }
+        return nil
     }
 
     /// Whether the tutorial's one-bias model and initialization are used.
@@ -106,6 +168,11 @@ public struct ClassifierRecipe: Codable, Sendable, Equatable {
         if !(dropout.isFinite && (0..<1).contains(dropout)) { return "dropout must be in [0, 1) (got \(dropout))" }
         if backward == .tutorial && cell.gateCount != 1 { return "the tutorial's backward rule exists for the vanilla RNN only" }
         if let f = validationFraction, !(f > 0 && f < 1) { return "validationFraction must be between 0 and 1 (got \(f))" }
+        if let p = fineTuning?.problem { return p }
+        if let p = pretraining {
+            if p.level != .word { return "pretraining must train a word-level language model" }
+            if let problem = p.problem { return "pretraining: \(problem)" }
+        }
         if case .frequency(let minCount, let maxSize) = vocabulary {
             if minCount < 1 { return "the vocabulary's minCount must be at least 1 (got \(minCount))" }
             if let maxSize, maxSize < 3 { return "the vocabulary's maxSize must be at least 3 (got \(maxSize))" }

@@ -9,6 +9,11 @@ public struct LanguageModelRecipe: Codable, Sendable, Equatable {
     public var minCount: Int
     /// The share of the text, from its end, held out for validation (0 for none).
     public var validationFraction: Double
+    /// How words are split (word level): nil for the level's own, which keeps case. A language
+    /// model meant to start a classifier should split as the classifier does —
+    /// `.words(lowercase: true)`, `ClassifierRecipe.standard`'s — so that its rows are the
+    /// classifier's words.
+    public var tokenizer: Tokenizer?
 
     // Network
     public var cell: CellKind
@@ -41,6 +46,9 @@ public struct LanguageModelRecipe: Codable, Sendable, Equatable {
         self.training = training
     }
 
+    /// The word splitter this recipe trains with: `tokenizer`, or the level's own.
+    public var wordTokenizer: Tokenizer? { level == .word ? (tokenizer ?? level.tokenizer) : nil }
+
     /// The network for a vocabulary of `vocabularySize` tokens.
     public func configuration(vocabularySize: Int) -> LanguageModelConfiguration {
         var c = LanguageModelConfiguration(cell: cell, vocabularySize: vocabularySize, embeddingSize: embeddingSize,
@@ -58,6 +66,7 @@ public struct LanguageModelRecipe: Codable, Sendable, Equatable {
                                      ("embeddingSize", embeddingSize, ModelLimits.maxWidth)] {
             if let p = ModelLimits.sizeProblem(name, value, limit: limit) { return p }
         }
+        if level == .char, tokenizer != nil { return "a character-level model splits into characters; it takes no word tokenizer" }
         if minCount < 1 { return "minCount must be at least 1 (got \(minCount))" }
         if !(validationFraction.isFinite && (0..<1).contains(validationFraction)) {
             return "validationFraction must be in [0, 1) (got \(validationFraction))"

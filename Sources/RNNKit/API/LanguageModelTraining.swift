@@ -26,17 +26,35 @@ public final class LanguageModelTraining {
     /// vocabulary and makes the network with its initial weights (seeded by
     /// `recipe.training.seed`).
     /// - Throws: `TrainingError.invalidRecipe` for a recipe that cannot train.
-    public init(text: String, recipe: LanguageModelRecipe = .charRNN) throws {
+    public convenience init(text: String, recipe: LanguageModelRecipe = .charRNN) throws {
         if let problem = recipe.problem { throw TrainingError.invalidRecipe(problem) }
+        try self.init(corpus: LanguageModelCorpus(text: text, level: recipe.level,
+                                                  validationFraction: recipe.validationFraction,
+                                                  minCount: recipe.minCount, tokenizer: recipe.wordTokenizer),
+                      recipe: recipe)
+    }
+
+    /// Prepares a run on separate texts — the texts of labelled files, say, with any unlabelled
+    /// ones — joined into one stream with `<eos>` after each (`LanguageModelCorpus(segments:…)`);
+    /// the end of the stream is held out for validation.
+    /// - Throws: `TrainingError.invalidRecipe` for a recipe that cannot train.
+    public convenience init(texts: [String], recipe: LanguageModelRecipe) throws {
+        if let problem = recipe.problem { throw TrainingError.invalidRecipe(problem) }
+        try self.init(corpus: LanguageModelCorpus(segments: texts, level: recipe.level,
+                                                  validationFraction: recipe.validationFraction,
+                                                  minCount: recipe.minCount, tokenizer: recipe.wordTokenizer),
+                      recipe: recipe)
+    }
+
+    private init(corpus: LanguageModelCorpus, recipe: LanguageModelRecipe) throws {
         self.recipe = recipe
-        corpus = LanguageModelCorpus(text: text, level: recipe.level, validationFraction: recipe.validationFraction,
-                                     minCount: recipe.minCount)
+        self.corpus = corpus
         let configuration = recipe.configuration(vocabularySize: corpus.vocabulary.count)
         // The whole network's size is known only now, with the vocabulary.
         if let problem = configuration.problem { throw TrainingError.invalidRecipe(problem) }
         let network = LanguageModel(configuration, seed: recipe.training.seed)
         model = TextLanguageModel(model: network, vocabulary: corpus.vocabulary, level: recipe.level,
-                                  training: recipe.training)
+                                  tokenizer: recipe.wordTokenizer, training: recipe.training)
         trainer = try LanguageModelTrainer(model: network, options: recipe.training)
     }
 

@@ -87,11 +87,25 @@ public final class TextClassifier: @unchecked Sendable {
     ///     print(try model.predict("a gorgeous, witty film").label)
     ///
     /// `ClassifierTraining` is the same run held step by step (events, checkpoints).
+    ///
+    /// With `recipe.pretraining` (`ClassifierRecipe.pretrained`), a word-level language model is
+    /// first trained on the training texts — those left once the validation share is held out,
+    /// never a validation or test text — and on `unlabeled`, and the classifier starts from it.
     public static func train(on train: LabeledTextSource, validation: LabeledTextSource? = nil,
-                             test: LabeledTextSource? = nil, recipe: ClassifierRecipe = .standard) throws -> TextClassifier {
-        let run = try ClassifierTraining(train: train.load(), validation: validation?.load(), test: test?.load(),
+                             test: LabeledTextSource? = nil, recipe: ClassifierRecipe = .standard,
+                             unlabeled: [String] = []) throws -> TextClassifier {
+        let trainRows = try train.load()
+        var recipe = recipe, languageModel: TextLanguageModel?
+        if let lm = try ClassifierTraining.pretraining(train: trainRows, validationGiven: validation != nil,
+                                                       recipe: recipe, unlabeled: unlabeled) {
+            try lm.fit()
+            languageModel = lm.model
+            recipe = recipe.adopting(lm.model)
+        }
+        let run = try ClassifierTraining(train: trainRows, validation: validation?.load(), test: test?.load(),
                                          recipe: recipe, sources: (train.name, validation?.name ?? train.name,
-                                                                   test?.name ?? "test data"))
+                                                                   test?.name ?? "test data"),
+                                         languageModel: languageModel)
         _ = try run.fit()
         return run.classifier
     }

@@ -15,6 +15,12 @@ public enum LanguageModelText {
         return try decode(bytes, path: path)
     }
 
+    /// The non-empty lines of a UTF-8 text file, one text each (unlabelled texts to pretrain on).
+    /// - Throws: as `read(path:)`.
+    public static func lines(path: String) throws -> [String] {
+        try read(path: path).split(whereSeparator: \.isNewline).map(String.init).filter { !$0.allSatisfy(\.isWhitespace) }
+    }
+
     /// `bytes` as a String, strictly: invalid UTF-8 is an error naming its byte offset.
     public static func decode(_ bytes: [UInt8], path: String = "<memory>") throws -> String {
         if let offset = UTF8Validation.firstInvalidOffset(bytes) {

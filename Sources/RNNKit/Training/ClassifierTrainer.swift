@@ -21,13 +21,18 @@ package final class ClassifierTrainer {
     /// The MPI ranks that train together (data-parallel), or nil for this process alone; events
     /// then reach rank 0 only.
     package var processGroup: ProcessGroup?
+    /// Per-layer rates, gradual unfreezing and a schedule for a network initialized from a
+    /// language model; nil trains every weight at the one rate of `options`.
+    package let fineTuning: FineTuning?
 
-    /// - Throws: `TrainingError.invalidOptions` when `options.problem` is not nil.
-    package init(model: SequenceClassifier, options: TrainingOptions, fusesSteps: Bool = true) throws {
-        if let problem = options.problem { throw TrainingError.invalidOptions(problem) }
+    /// - Throws: `TrainingError.invalidOptions` when `options.problem` (or `fineTuning.problem`) is not nil.
+    package init(model: SequenceClassifier, options: TrainingOptions, fusesSteps: Bool = true,
+                 fineTuning: FineTuning? = nil) throws {
+        if let problem = options.problem ?? fineTuning?.problem { throw TrainingError.invalidOptions(problem) }
         self.model = model
         self.options = options
         self.fusesSteps = fusesSteps
+        self.fineTuning = fineTuning
         optimizer = options.optimizer.make(learningRate: options.learningRate, weightDecay: options.weightDecay)
         // A stream of its own, so the shuffles do not depend on how the weights were made.
         task = ClassifierTask(model: model, batchSize: options.batchSize,
@@ -66,14 +71,18 @@ package final class ClassifierTrainer {
                                    globalBatch: min(options.batchSize, train.count), unit: "examples")
         task.setData(train: train, validation: validation, test: test)
         defer { task.setData(train: [], validation: nil, test: nil) }
+        let plan = fineTuning.map { LearningRatePlan(groups: layerGroups, fineTuning: $0) }
+        plan?.totalSteps = options.epochs * task.batchesPerEpoch
+        task.plan = plan
+        defer { task.plan = nil }
         let loop = TrainingLoop(task: task, optimizer: optimizer, clipping: options.clipping, fuseSGD: true,
-                                patience: options.patience,
+                                patience: patience,
                                 schedule: TrainingSchedule(epochs: options.epochs, maxTime: nil,
                                                            evaluateEvery: options.reportEvery),
-                                group: processGroup)
+                                group: processGroup, plan: plan)
         task.share = processGroup?.share ?? .whole
         defer { task.share = .whole }
-        task.fused = fusesSteps && task.share.ranks == 1
+        task.fused = fusesSteps && task.share.ranks == 1 && plan == nil
             ? FusedSGDStep(model: model, update: loop.update, batchSize: options.batchSize) : nil
         let target = checkpoint.map {
             TrainingLoop<ClassifierTask>.CheckpointTarget(path: $0, resume: resume, identity: runIdentity!)
@@ -98,9 +107,35 @@ package final class ClassifierTrainer {
         return sum.metrics
     }
 
+    /// The evaluations without a better validation loss that stop the run: `options.patience`,
+    /// plus the epochs of gradual unfreezing — while the network thaws a part of it learns, and
+    /// the validation loss may stall without the run having run its course.
+    package var patience: Int? {
+        options.patience.map { $0 + (fineTuning?.gradualUnfreezing == true ? layerGroups.count - 1 : 0) }
+    }
+
+    /// The parameters in fine-tuning's groups: the head, the recurrent layers from the top down,
+    /// the embedding.
+    package var layerGroups: [[Parameter]] {
+        [model.fc.parameters] + model.rnn.layers.reversed().map { $0.flatMap(\.parameters) }
+            + (model.embedding.map { [[$0.weight]] } ?? [])
+    }
+
     /// Mean loss and accuracy without updates.
     package func evaluate(_ examples: [EncodedExample]) -> Metrics {
         model.metrics(on: examples)
+    }
+
+    /// The options as the checkpoint records them; fine-tuning adds its settings, and the
+    /// epochs its schedule spans (a resumed run may change the epochs otherwise).
+    private var optionsIdentity: String {
+        let json = Checkpoint.json(options)
+        guard let fineTuning,
+              var object = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any] else { return json }
+        object["fine_tuning"] = Checkpoint.json(fineTuning)
+        if fineTuning.schedule == .slantedTriangular { object["schedule_epochs"] = options.epochs }
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: .sortedKeys) else { return json }
+        return String(decoding: data, as: UTF8.self)
     }
 
     private func identity(_ train: [EncodedExample], _ validation: [EncodedExample]?, vocabulary: Vocabulary?,
@@ -110,7 +145,7 @@ package final class ClassifierTrainer {
         }
         let validation = validation ?? []
         return Checkpoint.Identity(
-            task: "classifier", model: Checkpoint.json(model.configuration), options: Checkpoint.json(options),
+            task: "classifier", model: Checkpoint.json(model.configuration), options: optionsIdentity,
             data: Checkpoint.DataFingerprint(unit: "examples", trainCount: train.count, trainHash: hash(train),
                                              validationCount: validation.count, validationHash: hash(validation),
                                              vocabularyHash: vocabulary.map { Checkpoint.hash(strings: $0.tokens + ["\u{1}labels"] + labels) }))
@@ -138,6 +173,9 @@ final class ClassifierTask: TrainingTask {
     var fused: FusedSGDStep?
     /// This rank's part of every batch.
     var share = BatchShare.whole
+    /// Fine-tuning's learning-rate factors, set for each batch before its update.
+    var plan: LearningRatePlan?
+    private var epoch = 1
 
     init(model: SequenceClassifier, batchSize: Int, rng: SeededGenerator) {
         self.model = model
@@ -171,11 +209,13 @@ final class ClassifierTask: TrainingTask {
     func beginEpoch(_ epoch: Int) {
         // It depends only on the generator's state, so a resumed run draws the same orders.
         epochStartRNG = rng
+        self.epoch = epoch
         order = Array(examples.indices)
         rng.shuffle(&order)
     }
 
     func accumulateGradients(batch b: Int) -> BatchResult {
+        plan?.prepare(epoch: epoch, batch: b, batchesPerEpoch: batchesPerEpoch)
         let whole = order[(b * batchSize)..<min((b + 1) * batchSize, order.count)]
         let part = share.range(of: whole.count)
         let indices = whole[(whole.startIndex + part.lowerBound)..<(whole.startIndex + part.upperBound)]

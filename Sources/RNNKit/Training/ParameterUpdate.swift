@@ -15,13 +15,17 @@ struct ParameterUpdate {
     /// The plain SGD whose step fuses with clipping and the gradient reset, and its clip value.
     let fusedSGD: SGD?
     let fusedClip: Float?
+    /// Per-group learning-rate factors (fine-tuning), or nil for one rate for all.
+    let plan: LearningRatePlan?
 
-    init(parameters: [Parameter], optimizer: any Optimizer, clipping: GradientClipping, fuseSGD: Bool) {
+    init(parameters: [Parameter], optimizer: any Optimizer, clipping: GradientClipping, fuseSGD: Bool,
+         plan: LearningRatePlan? = nil) {
         self.parameters = parameters
         self.optimizer = optimizer
         self.clipping = clipping
+        self.plan = plan
         var fused: SGD?, clip: Float?
-        if fuseSGD, let sgd = optimizer as? SGD, sgd.momentum == 0, sgd.weightDecay == 0 {
+        if fuseSGD, plan == nil, let sgd = optimizer as? SGD, sgd.momentum == 0, sgd.weightDecay == 0 {
             switch clipping {
             case .none: fused = sgd
             case .value(let v): (fused, clip) = (sgd, v)
@@ -38,9 +42,25 @@ struct ParameterUpdate {
             sgd.stepAndZero(parameters, clipValue: fusedClip)
             return true
         }
+        guard let plan else {
+            let norm = clipping.apply(to: parameters)
+            let taken = lossIsFinite && norm.isFinite
+            if taken { optimizer.step(parameters) }
+            parameters.zeroGradients()
+            return taken
+        }
+        // A frozen group's gradient must not shrink the others' through the clipping norm.
+        for (group, factor) in zip(plan.groups, plan.factors) where factor == 0 { group.zeroGradients() }
         let norm = clipping.apply(to: parameters)
         let taken = lossIsFinite && norm.isFinite
-        if taken { optimizer.step(parameters) }
+        if taken {
+            let base = optimizer.learningRate
+            for (group, factor) in zip(plan.groups, plan.factors) where factor > 0 {
+                optimizer.learningRate = base * factor
+                optimizer.step(group)
+            }
+            optimizer.learningRate = base
+        }
         parameters.zeroGradients()
         return taken
     }

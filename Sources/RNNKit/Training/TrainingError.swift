@@ -13,6 +13,8 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable, Sendable {
     case validationTextTooShort(tokens: Int)
     /// A token id outside the model's vocabulary.
     case tokenOutOfRange(id: Int, vocabularySize: Int)
+    /// A language model that cannot start this classifier (`ClassifierRecipe.languageModelConflict`).
+    case unusableLanguageModel(String)
 
     public var description: String {
         switch self {
@@ -31,6 +33,8 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable, Sendable {
                 + "Use more text, a larger validation fraction, or none."
         case let .tokenOutOfRange(id, v):
             return "token id \(id) is outside the model's vocabulary of \(v)."
+        case let .unusableLanguageModel(problem):
+            return "the language model cannot start this classifier: \(problem)."
         }
     }
 }

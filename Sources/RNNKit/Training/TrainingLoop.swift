@@ -96,9 +96,10 @@ final class TrainingLoop<Task: TrainingTask> {
     private var earlierSeconds = 0.0
 
     init(task: Task, optimizer: any Optimizer, clipping: GradientClipping, fuseSGD: Bool, patience: Int?,
-         schedule: TrainingSchedule, group: ProcessGroup? = nil) {
+         schedule: TrainingSchedule, group: ProcessGroup? = nil, plan: LearningRatePlan? = nil) {
         self.task = task
-        update = ParameterUpdate(parameters: task.optimizedParameters, optimizer: optimizer, clipping: clipping, fuseSGD: fuseSGD)
+        update = ParameterUpdate(parameters: task.optimizedParameters, optimizer: optimizer, clipping: clipping, fuseSGD: fuseSGD,
+                                 plan: plan)
         stopping = EarlyStopping(parameters: task.parameters, patience: patience)
         self.schedule = schedule
         self.group = group
