@@ -307,6 +307,7 @@ def greedy(model, s2s, source, max_length):
         y, tokens, rows, logp, gap, finished = torch.tensor([s2s.BOS]), [], [], 0.0, float("inf"), False
         for _ in range(max_length):
             logits, state, a = model.decoder(y, state, keys, mask, final)
+            logits[0, s2s.PAD] = logits[0, s2s.BOS] = float("-inf")  # never words of a translation (as rnn translate)
             row = logits[0].double()
             if row.numel() > 1:
                 top = row.topk(2).values

@@ -181,10 +181,14 @@ struct Train: ParsableCommand {
         if transfer.transfers && tutorial {
             throw ValidationError("--init-from and --pretrain start an RNN from a language model; give them with --data.")
         }
+        if transfer.pretrain, let (flag, value) = [("--level", level == .char ? "char" : nil),
+                                                   ("--input", input == .oneHot ? "one-hot" : nil)].first(where: { $0.1 != nil }) {
+            throw ValidationError("\(flag) \(value!) cannot start from a language model: --pretrain trains a word-level one and fine-tunes its embedding.")
+        }
         if transfer.transfers && model != .rnn {
             throw ValidationError("--init-from and --pretrain start the RNN recipe from a language model; --model \(model.rawValue) does not take them.")
         }
-        if let problem = bagOfNgramsRecipe.problem { throw ValidationError("--model bow: \(problem).") }
+        if let problem = bagOfNgramsRecipe.problem { throw ValidationError("--model \(model == .wideAndDeep ? "rnn+bow" : "bow"): \(problem).") }
     }
 
     /// The baseline's recipe: the standard one with the text and bow options given.

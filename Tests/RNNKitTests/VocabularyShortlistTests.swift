@@ -58,6 +58,20 @@ struct VocabularyShortlistTests {
         }
     }
 
+    @Test func neverEmitsPaddingOrBegin() {
+        let m = Self.model()
+        // Make <pad> and <bos> every step's best scores by far: they must still never be chosen.
+        m.network.decoder.output.bias.value[Seq2SeqNetwork.padding] = 100
+        m.network.decoder.output.bias.value[Seq2SeqNetwork.begin] = 90
+        for s in Self.sentences {
+            for (beam, shortlist) in [(1, false), (3, false), (1, true)] {
+                let t = m.translate(s, options: TranslationOptions(beam: beam, maxLength: 12, shortlist: shortlist))
+                #expect(!t.tokens.contains("<pad>") && !t.tokens.contains("<bos>") && !t.tokens.isEmpty, "beam \(beam): \(t.tokens)")
+                #expect(t.logProbability.isFinite)
+            }
+        }
+    }
+
     /// Greedy decoding with a shortlist (beam K = 1) is the exact step's greedy decoding with every
     /// word outside the shortlist excluded, and the log-softmax taken over the shortlist.
     @Test(arguments: [Seq2SeqAttention.additive, .none])

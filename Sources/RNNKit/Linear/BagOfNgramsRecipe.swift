@@ -38,6 +38,11 @@ public struct BagOfNgramsRecipe: Codable, Sendable, Equatable {
         if !(inverseRegularization.isFinite && inverseRegularization > 0) {
             return "C (the inverse regularization) must be a positive number (got \(inverseRegularization))"
         }
+        // Beyond this the penalty is below the sums' rounding: the fit is unregularized, and its
+        // gradient tolerance (proportional to C) no longer stops anything.
+        if inverseRegularization > 1e9 {
+            return "C (the inverse regularization) must be at most 1e9 (got \(inverseRegularization)); larger is no penalty at all"
+        }
         if maxIterations < 1 { return "the iterations must be at least 1 (got \(maxIterations))" }
         return nil
     }

@@ -67,6 +67,9 @@ package final class BeamSearch {
         decodingStep.prepare(source, targets: targets)
         let Vt = decodingStep.outputs  // the words a step scores; column j is id targets?[j] ?? j
         func id(_ j: Int) -> Int { targets?[j] ?? j }
+        // <pad> and <bos> are never words of a translation: training never targets them, yet a barely
+        // trained model can rank them first. Ids ascend with columns, so theirs are among the first three.
+        let never = (0..<min(Vt, 3)).filter { id($0) == Seq2SeqNetwork.padding || id($0) == Seq2SeqNetwork.begin }
 
         // Each step reads hPrev/cPrev and writes hNext/cNext; the survivors are gathered back into hPrev/cPrev.
         let hPrev = self.hPrev.get(K * Hd), hNext = self.hNext.get(K * Hd)
@@ -99,6 +102,7 @@ package final class BeamSearch {
             candidates.reserveCapacity(b * K)
             for r in 0..<b {
                 let row = lg + r * Vt
+                for j in never { row[j] = -.infinity }
                 let logZ = Double(Kernels.softmax(Vt, row, probabilities))
                 for t in Self.topIndices(row, Vt, min(K, Vt)) {
                     candidates.append((live[r].logp + Double(row[t]) - logZ, r, id(t)))
