@@ -140,6 +140,11 @@ struct TranslationCLITests {
         let classifier = try CLI.run(["shortlist", "--model", try servedModel(), "--source", "de-en.de", "--target", "de-en.en",
                                       "--output", copy], in: folder)
         #expect(classifier.exited && classifier.status != 0 && classifier.stderr.contains("not a translation model"), "\(classifier)")
+        // The languages swapped: the model knows few of the pairs' words, so no shortlist is written.
+        let swapped = try CLI.run(["shortlist", "--model", model, "--source", "de-en.en", "--target", "de-en.de", "--output", "swapped.safetensors"],
+                                  in: folder)
+        #expect(swapped.exited && swapped.status != 0 && swapped.stderr.contains("are --source and --target swapped?")
+                    && !FileManager.default.fileExists(atPath: folder.appendingPathComponent("swapped.safetensors").path), "\(swapped)")
     }
 
     @Test("Unknown source words: one warning per sentence on standard error; in --json, unknown_words")
