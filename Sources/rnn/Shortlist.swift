@@ -66,33 +66,16 @@ struct Shortlist: ParsableCommand {
         try checkDifferentSides([("--source", source, "--target", target)])
         let translator = try reportingErrors { try Seq2SeqModel.load(from: model) }
         let pairs = try reportingErrors { try files.read(source: source, target: target, tsv: data, flags: Self.flags) }
-        try refuseForeignPairs(pairs, translator)
-        translator.buildShortlist(pairs: pairs, options: options)
+        let report: VocabularyShortlist.Report
+        do {
+            report = try translator.buildShortlist(pairs: pairs, options: options)
+        } catch let error as VocabularyShortlist.BuildError {
+            let file = data ?? (error.side == .source ? source : target) ?? ""
+            throw CommandError("\(file): \(error)" + (data == nil ? " (Are --source and --target swapped?)" : ""))
+        }
         try reportingErrors { try translator.save(to: destination) }
         let list = translator.shortlist!
-        let sources = pairs.prefix(1000).map { translator.encodeSource($0.source).ids }
-        let mean = Double(sources.reduce(0) { $0 + list.targets(for: $1).count }) / Double(max(sources.count, 1))
         print(String(format: "shortlist of %d pairs: %d target words per source word, %d frequent words; %.0f of %d target words per sentence on average; saved to %@",
-                     pairs.count, list.perWord, list.frequent.count, mean, translator.targetVocabulary.count, destination))
-    }
-}
-
-extension Shortlist {
-    /// Pairs whose words the model mostly does not know (another corpus, or the languages swapped)
-    /// would give a shortlist with almost no words to choose from: refused before anything is written.
-    func refuseForeignPairs(_ pairs: [(source: String, target: String)], _ model: Seq2SeqModel) throws {
-        var words = (source: 0, target: 0), unknown = (source: 0, target: 0)
-        for p in pairs {
-            let s = model.encodeSource(p.source), t = model.encodeTarget(p.target)
-            words.source += s.ids.count - 2; unknown.source += s.unknown.count
-            words.target += t.ids.count - 2; unknown.target += t.unknown.count
-        }
-        let sides = [("source", data ?? source ?? "", words.source, unknown.source),
-                     ("target", data ?? target ?? "", words.target, unknown.target)]
-        for (side, file, n, u) in sides where n > 0 && 2 * u > n {
-            throw CommandError("\(file): \(u * 100 / n)% of the \(side) words are not in the model's \(side) vocabulary, so its "
-                               + "shortlist would leave almost no words to choose from. Give the pairs the model was trained on"
-                               + (data == nil ? " (are --source and --target swapped?)." : "."))
-        }
+                     report.pairs, list.perWord, list.frequent.count, report.targetsPerSentence, translator.targetVocabulary.count, destination))
     }
 }

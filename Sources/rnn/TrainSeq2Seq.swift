@@ -212,7 +212,14 @@ struct TrainSeq2Seq: ParsableCommand {
         run.processGroup = ranks.group
         let model = run.model, c = model.configuration
         // Built from the training pairs before training, so that every file saved holds it.
-        if !noShortlist { model.buildShortlist(pairs: train) }
+        if !noShortlist {
+            do {
+                try model.buildShortlist(pairs: train)
+            } catch let VocabularyShortlist.BuildError.unfamiliarWords(side, unknown, words) {
+                printError("warning: \(unknown * 100 / words)% of the training pairs' \(side.rawValue) words are <unk> at --min-count "
+                           + "\(minCount), so the model is saved without a vocabulary shortlist (decoding scores every word).")
+            }
+        }
         let trainWords = run.train.reduce(0) { $0 + $1.target.count - 1 }
         out.line("\(train.count) training pairs, \(validation.count) validation pairs; vocabularies: "
                  + "source \(model.sourceVocabulary.count), target \(model.targetVocabulary.count) words (with <pad>, <unk>, <bos>, <eos>; "

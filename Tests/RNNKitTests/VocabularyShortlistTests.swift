@@ -127,14 +127,30 @@ struct VocabularyShortlistTests {
         return (dir, dir.appendingPathComponent("m.safetensors").path)
     }
 
-    static func trainedShortlist(_ m: Seq2SeqModel) {
-        let pairs = [("w4 w5", "t6 t7"), ("w4", "t6"), ("w5 w9", "t7 t8 t20"), ("w9 w10 w11", "t21 t22 t8")]
-        m.buildShortlist(pairs: pairs.map { (source: $0.0, target: $0.1) }, options: .init(perWord: 2, frequent: 3))
+    static let pairs = [("w4 w5", "t6 t7"), ("w4", "t6"), ("w5 w9", "t7 t8 t20"), ("w9 w10 w11", "t21 t22 t8")]
+
+    @discardableResult
+    static func trainedShortlist(_ m: Seq2SeqModel) throws -> VocabularyShortlist.Report {
+        try m.buildShortlist(pairs: pairs.map { (source: $0.0, target: $0.1) }, options: .init(perWord: 2, frequent: 3))
+    }
+
+    @Test func reportsWhatItBuiltAndRefusesPairsTheModelDoesNotKnow() throws {
+        let m = Self.model()
+        let report = try Self.trainedShortlist(m)
+        #expect(report.pairs == 4)
+        let perSentence = Self.pairs.map { m.shortlist!.targets(for: m.encodeSource($0.0).ids).count }
+        #expect(report.targetsPerSentence == Double(perSentence.reduce(0, +)) / 4)
+        // The languages swapped: the source side's words are the target vocabulary's, unknown here.
+        let fresh = Self.model()
+        #expect(throws: VocabularyShortlist.BuildError.unfamiliarWords(side: .source, unknown: 9, words: 9)) {
+            try fresh.buildShortlist(pairs: Self.pairs.map { (source: $0.1, target: $0.0) })
+        }
+        #expect(fresh.shortlist == nil)
     }
 
     @Test func roundTripsThroughTheFile() throws {
         let m = Self.model()
-        Self.trainedShortlist(m)
+        try Self.trainedShortlist(m)
         #expect(m.shortlist!.candidates[m.sourceVocabulary.id(of: "w4")!] == [m.targetVocabulary.id(of: "t6")!, m.targetVocabulary.id(of: "t7")!])
         let (dir, path) = try Self.temporaryFile()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -160,7 +176,7 @@ struct VocabularyShortlistTests {
     /// message contains `expected`.
     func expectRefused(_ expected: String, _ damage: (inout Safetensors) -> Void) throws {
         let m = Self.model()
-        Self.trainedShortlist(m)
+        try Self.trainedShortlist(m)
         var file = m.safetensors()
         damage(&file)
         let (dir, path) = try Self.temporaryFile()

@@ -55,12 +55,31 @@ public final class Seq2SeqModel: @unchecked Sendable {
         self.shortlist = shortlist
     }
 
-    /// Builds the model's `shortlist` from training pairs (the model's weights are not changed).
+    /// Builds the model's `shortlist` from training pairs (the model's weights are not changed)
+    /// and says what it holds.
+    /// - Throws: ``VocabularyShortlist/BuildError`` when the model knows fewer than half of one
+    ///   side's words (another corpus, or the languages swapped): the shortlist would leave almost
+    ///   nothing to choose from. The model is then unchanged.
+    @discardableResult
     public func buildShortlist(pairs: [(source: String, target: String)],
-                               options: VocabularyShortlist.Options = VocabularyShortlist.Options()) {
-        let ids = pairs.map { (source: encodeSource($0.source).ids, target: encodeTarget($0.target).ids) }
-        shortlist = VocabularyShortlist.build(pairs: ids, sourceVocabularySize: sourceVocabulary.count,
-                                              targetVocabularySize: targetVocabulary.count, options: options)
+                               options: VocabularyShortlist.Options = VocabularyShortlist.Options()) throws -> VocabularyShortlist.Report {
+        var words = (source: 0, target: 0), unknown = (source: 0, target: 0)
+        let ids = pairs.map { pair -> (source: [Int], target: [Int]) in
+            let s = encodeSource(pair.source), t = encodeTarget(pair.target)
+            words.source += s.ids.count - 2; unknown.source += s.unknown.count
+            words.target += t.ids.count - 2; unknown.target += t.unknown.count
+            return (s.ids, t.ids)
+        }
+        for (side, n, u) in [(VocabularyShortlist.Side.source, words.source, unknown.source), (.target, words.target, unknown.target)]
+        where n > 0 && 2 * u > n {
+            throw VocabularyShortlist.BuildError.unfamiliarWords(side: side, unknown: u, words: n)
+        }
+        let list = VocabularyShortlist.build(pairs: ids, sourceVocabularySize: sourceVocabulary.count,
+                                             targetVocabularySize: targetVocabulary.count, options: options)
+        shortlist = list
+        let sample = ids.prefix(1000)
+        let scored = sample.reduce(0) { $0 + list.targets(for: $1.source).count }
+        return VocabularyShortlist.Report(pairs: pairs.count, targetsPerSentence: Double(scored) / Double(max(sample.count, 1)))
     }
 
     /// A sentence as source ids [<bos>, …, <eos>]; words outside the vocabulary become `<unk>`

@@ -47,6 +47,36 @@ public struct VocabularyShortlist: Sendable, Equatable {
         }
     }
 
+    /// What building a shortlist from training pairs found.
+    public struct Report: Sendable, Equatable {
+        /// The training pairs read.
+        public var pairs: Int
+        /// Target words one sentence's decoding scores, on average over the first 1,000 sources.
+        public var targetsPerSentence: Double
+    }
+
+    /// A side of the training pairs.
+    public enum Side: String, Sendable, Equatable { case source, target }
+
+    /// Why a shortlist is not built from these pairs.
+    public enum BuildError: Error, CustomStringConvertible, Equatable, Sendable {
+        /// More than half of one side's words are not in the model's vocabulary of that side.
+        case unfamiliarWords(side: Side, unknown: Int, words: Int)
+
+        /// The side of the pairs at fault.
+        public var side: Side {
+            switch self { case let .unfamiliarWords(side, _, _): side }
+        }
+
+        public var description: String {
+            switch self {
+            case let .unfamiliarWords(side, unknown, words):
+                return "\(unknown * 100 / words)% of the \(side.rawValue) words are not in the model's \(side.rawValue) vocabulary, so "
+                    + "its shortlist would leave almost no words to choose from. Give the pairs the model was trained on."
+            }
+        }
+    }
+
     package init(perWord: Int, candidates: [[Int]], frequent: [Int], targetVocabularySize: Int) {
         self.perWord = perWord
         self.candidates = candidates

@@ -24,6 +24,9 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable, Sendable {
             return "the recipe cannot train a model: \(problem)."
         case .noTrainingExamples:
             return "there are no training examples."
+        case .trainingTextTooShort(0, _, _, _):
+            return "the training text is empty: it holds no words or characters once split into tokens "
+                + "(only blank lines?). Give a text to learn from."
         case let .trainingTextTooShort(tokens, needed, b, t):
             return "the training text has \(tokens) token\(tokens == 1 ? "" : "s"), but one batch of \(b) streams × "
                 + "\(t) steps needs at least \(needed) (B·T + 1). Use a smaller batch size or sequence length, "
