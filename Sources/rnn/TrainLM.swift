@@ -226,6 +226,7 @@ struct TrainLM: ParsableCommand {
                 }
             } catch let error as TrainingError {
                 switch error {
+                case .trainingTextTooShort(0, _, _, _): throw CommandError("\(error)")
                 case .trainingTextTooShort: throw CommandError("\(error) (--batch-size, --sequence-length)")
                 case .validationTextTooShort: throw CommandError("\(error) (--validation-fraction 0 for none)")
                 default: throw error

@@ -350,6 +350,12 @@ struct LanguageModelTests {
                                                           sequenceLength: 50).description
         // The library names settings in words; flags are the command line's to add.
         #expect(message.contains("batch size") && message.contains("sequence length") && !message.contains("--"))
+        #expect(throws: TrainingError.trainingTextTooShort(tokens: 0, needed: 2501, batchSize: 50, sequenceLength: 50)) {
+            try trainer.fit(train: [])
+        }
+        // No text at all: more text is the remedy, not a smaller batch.
+        let empty = TrainingError.trainingTextTooShort(tokens: 0, needed: 2501, batchSize: 50, sequenceLength: 50).description
+        #expect(empty.contains("empty") && !empty.contains("batch"))
         #expect(throws: TrainingError.validationTextTooShort(tokens: 1)) {
             try trainer.fit(train: Array(repeating: 1, count: 3000), validation: [1])
         }
