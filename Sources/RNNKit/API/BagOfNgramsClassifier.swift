@@ -161,9 +161,7 @@ public final class BagOfNgramsClassifier: Sendable {
 
     /// Saves atomically (temporary file beside `path`, then renamed over it).
     public func save(to path: String) throws {
-        let file = safetensors()
-        try StateDict.checkFinite(file.tensors, path: path, saving: true)
-        try file.write(to: path)
+        try safetensors().writeModel(to: path)
     }
 
     /// Loads a model file; its header is checked (task, configuration, limits, the number of

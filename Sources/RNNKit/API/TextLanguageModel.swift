@@ -68,9 +68,7 @@ public final class TextLanguageModel: @unchecked Sendable {
     /// Saves atomically (temporary file beside `path`, flushed, then renamed over it). Weights
     /// that are not all finite numbers are refused (`ModelFileError`), as loading would refuse them.
     public func save(to path: String) throws {
-        let file = safetensors()
-        try StateDict.checkFinite(file.tensors, path: path, saving: true)
-        try file.write(to: path)
+        try safetensors().writeModel(to: path)
     }
 
     /// Loads a file written by `save(to:)` (or by PyTorch with the same names and metadata).

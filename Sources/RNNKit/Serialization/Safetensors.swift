@@ -271,6 +271,13 @@ public struct Safetensors: Sendable {
     public func write(to path: String) throws {
         try AtomicFile.write(serialized(), to: path)
     }
+
+    /// A model's save: refuses weights that are not finite numbers (naming the tensor), then
+    /// writes atomically. Every model kind's `save(to:)` is this on its own `safetensors()`.
+    package func writeModel(to path: String) throws {
+        try StateDict.checkFinite(tensors, path: path, saving: true)
+        try write(to: path)
+    }
 }
 
 /// JSON string literal with the escapes JSON requires.
