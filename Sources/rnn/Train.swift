@@ -76,7 +76,7 @@ struct Train: ParsableCommand {
     var level: LevelChoice?
     @Flag(help: "Keep upper case (words are lowercased by default).")
     var keepCase = false
-    @Option(help: "Drop words seen fewer times than this in training (they become <unk>). (default: 2 with --data)")
+    @Option(help: "Drop words seen fewer times than this in training (they become <unk>). With --model bow or rnn+bow, also keep only n-grams found in at least this many training texts. (default: 2 with --data; for n-grams 1)")
     var minCount: Int?
     @Option(help: "Keep at most this many vocabulary entries (the most frequent).")
     var maxVocab: Int?

@@ -83,8 +83,10 @@ extension Train {
 
 }
 
-/// "bag of n-grams (words and word pairs, tf-idf), logistic regression C 4".
+/// "bag of n-grams (words and word pairs, tf-idf), logistic regression C 4" (characters with
+/// `--level char`).
 func describeBaseline(_ r: BagOfNgramsRecipe) -> String {
-        let grams = r.maxN == 1 ? "words" : r.maxN == 2 ? "words and word pairs" : "1- to \(r.maxN)-grams of words"
-        return "bag of n-grams (\(grams), tf-idf), logistic regression C \(String(format: "%g", r.inverseRegularization))"
-    }
+    let unit = r.tokenizer.kind == .characters ? "character" : "word"
+    let grams = r.maxN == 1 ? "\(unit)s" : r.maxN == 2 ? "\(unit)s and \(unit) pairs" : "1- to \(r.maxN)-grams of \(unit)s"
+    return "bag of n-grams (\(grams), tf-idf), logistic regression C \(String(format: "%g", r.inverseRegularization))"
+}
