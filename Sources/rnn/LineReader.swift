@@ -1,4 +1,5 @@
 import Foundation
+import RNNKit
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -15,6 +16,9 @@ struct LineReader {
         case tooLong(number: Int)
         /// A line with a NUL byte: the input is not text, and reading stops here.
         case binary(number: Int)
+        /// A line that is not valid UTF-8 (`offset`: of its first invalid byte in the line);
+        /// reading goes on with the next line.
+        case invalidUTF8(number: Int, offset: Int)
     }
 
     let descriptor: Int32
@@ -42,7 +46,7 @@ struct LineReader {
                 guard n > 0 else {
                     finished = true
                     guard sawAnything else { return nil }
-                    return tooLong ? .tooLong(number: number) : .text(Self.text(line), number: number)
+                    return tooLong ? .tooLong(number: number) : Self.line(line, number: number)
                 }
                 (start, end) = (0, n)
             }
@@ -63,7 +67,7 @@ struct LineReader {
             }
             guard let newline else { start = end; continue }
             start = newline + 1
-            return tooLong ? .tooLong(number: number) : .text(Self.text(line), number: number)
+            return tooLong ? .tooLong(number: number) : Self.line(line, number: number)
         }
     }
 
@@ -84,12 +88,24 @@ struct LineReader {
                 failed(limits.tooLong("line \(number) of standard input"))
             case .binary(let number):
                 failed("line \(number) of standard input contains a NUL byte: this is not text, so reading stopped there.")
+            case .invalidUTF8(let number, let offset):
+                failed(invalidUTF8Message(number: number, offset: offset))
             }
             fflush(nil)  // all output streams: standard output is the one buffered
         }
     }
 
-    private static func text(_ bytes: [UInt8]) -> String {
-        String(decoding: bytes.last == 0x0D ? bytes.dropLast() : bytes[...], as: UTF8.self)
+    /// The line as text, without a CR before its LF; invalid UTF-8 is refused, not replaced
+    /// (a replaced byte would be read as some other word without a word of warning).
+    private static func line(_ bytes: [UInt8], number: Int) -> Line {
+        let body = Array(bytes.last == 0x0D ? bytes.dropLast() : bytes[...])
+        if let offset = UTF8Validation.firstInvalidOffset(body) { return .invalidUTF8(number: number, offset: offset) }
+        return .text(String(decoding: body, as: UTF8.self), number: number)
+    }
+
+    /// What an invalid line of standard input is told.
+    static func invalidUTF8Message(number: Int, offset: Int) -> String {
+        "line \(number) of standard input is not valid UTF-8 (the first invalid byte is at byte \(offset + 1) of the line): "
+            + "convert the input to UTF-8, e.g. with `iconv -f latin1 -t utf-8`."
     }
 }

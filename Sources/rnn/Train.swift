@@ -185,6 +185,14 @@ struct Train: ParsableCommand {
                                                    ("--input", input == .oneHot ? "one-hot" : nil)].first(where: { $0.1 != nil }) {
             throw ValidationError("\(flag) \(value!) cannot start from a language model: --pretrain trains a word-level one and fine-tunes its embedding.")
         }
+        if transfer.pretrain && bidirectional {
+            throw ValidationError("--bidirectional cannot start from a language model: --pretrain trains one that reads left to right; leave --bidirectional out.")
+        }
+        if transfer.pretrain, let flag = [("--checkpoint-dir", checkpoints.checkpointDir != nil), ("--resume", checkpoints.resume)]
+            .first(where: \.1)?.0 {
+            throw ValidationError("\(flag) is not available with --pretrain, whose pretraining is not checkpointed. To resume, pretrain with "
+                                  + "`rnn train-lm --data FILE --text-column … --checkpoint-dir …`, then fine-tune with --init-from (both resume).")
+        }
         if transfer.transfers && model != .rnn {
             throw ValidationError("--init-from and --pretrain start the RNN recipe from a language model; --model \(model.rawValue) does not take them.")
         }
@@ -262,6 +270,7 @@ struct Train: ParsableCommand {
         try checkOutputs([("--output", output), checkpoints.checkedOutput()] + reports.checkedOutputs(),
                          inputs: [("--data", data), ("--validation", validation), ("--test", test),
                                   ("--init-from", transfer.initFrom)] + transfer.unlabeled.map { ("--unlabeled", $0) })
+        try transfer.checkUnlabeled(labelled: [("--data", data), ("--validation", validation), ("--test", test)])
         var rows: (train: [LabeledText], validation: [LabeledText]?, test: [LabeledText]?) = ([], nil, nil)
         var languageModel: TextLanguageModel?
         try reportingErrors {
@@ -279,9 +288,16 @@ struct Train: ParsableCommand {
                                    sources: (data ?? "built-in data", validation ?? data ?? "", test ?? "built-in data"),
                                    languageModel: languageModel)
         }
-        if let copied = run.rowsFromLanguageModel, !quiet {
-            print("started from the language model: \(copied.lazy.compactMap { $0 }.count) of \(copied.count) words' embedding rows "
-                  + "and its recurrent layers; fine-tuning: \(describe(recipe.fineTuning ?? .standard))")
+        if let copied = run.rowsFromLanguageModel {
+            let known = copied.lazy.compactMap { $0 }.count
+            if !quiet {
+                print("started from the language model: \(known) of \(copied.count) words' embedding rows "
+                      + "and its recurrent layers; fine-tuning: \(describe(recipe.fineTuning ?? .standard))")
+            }
+            if 2 * known < copied.count, let initFrom = transfer.initFrom {
+                printError("warning: the language model \(initFrom) knows only \(known) of the \(copied.count) training words: "
+                           + "was it trained on text of another kind or language? Pretraining helps when its text is like the data's.")
+            }
         }
         run.processGroup = ranks.group
         let prepared = run.data

@@ -51,8 +51,8 @@ struct TransferOptions: ParsableArguments {
                                     ("--lr-schedule", lrSchedule != nil), ("--new-word-rows", newWordRows != nil)].first(where: \.1)?.0 {
             throw ValidationError("\(flag) sets how a language model is fine-tuned; give it with --init-from or --pretrain.")
         }
-        if let layerDecay, !(layerDecay.isFinite && layerDecay >= 1) {
-            throw ValidationError("--layer-decay must be at least 1 (got \(layerDecay)); 1 gives every layer the same rate.")
+        if let layerDecay, !(layerDecay.isFinite && layerDecay >= 1 && layerDecay <= 100) {
+            throw ValidationError("--layer-decay must be between 1 and 100 (got \(layerDecay)); 1 gives every layer the same rate.")
         }
         if let pretrainEpochs, pretrainEpochs < 1 { throw ValidationError("--pretrain-epochs must be at least 1 (got \(pretrainEpochs)).") }
         if initFrom?.isEmpty == true { throw ValidationError("--init-from must name a language model file.") }
@@ -82,6 +82,25 @@ struct TransferOptions: ParsableArguments {
             r.pretraining = lm
         }
         return r
+    }
+
+    /// Refuses an --unlabeled file that is one of the labelled files: the validation or test texts
+    /// would leak into pretraining (which promises never to read them), and the training texts
+    /// are pretrained on already. Warns when one looks like a table, whose every line (label and
+    /// id columns too) would be read as a text.
+    func checkUnlabeled(labelled: [(flag: String, path: String?)]) throws {
+        for path in unlabeled {
+            if let (flag, other) = labelled.first(where: { $0.path.map { OutputFile.sameFile(path, $0) } ?? false }) {
+                let why = flag == "--data" ? "whose texts --pretrain reads already"
+                    : "whose texts must stay unseen by pretraining to measure the model honestly"
+                throw CommandError("--unlabeled \(path) is the same file as \(flag) \(other!), \(why). Give other text, or leave it out.")
+            }
+            let ext = (path as NSString).pathExtension.lowercased()
+            if ["tsv", "csv", "jsonl"].contains(ext) {
+                printError("warning: --unlabeled \(path): every line is read as one text, the whole line (for a table's text "
+                           + "column alone, pretrain with `rnn train-lm --data \(path) --text-column …` and fine-tune with --init-from).")
+            }
+        }
     }
 
     /// The texts of every --unlabeled file, one a non-empty line.

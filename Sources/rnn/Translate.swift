@@ -67,6 +67,8 @@ struct Translate: ParsableCommand {
                 case .tooLong(let number): fail(limits.tooLong("line \(number) of standard input"))
                 case .binary(let number):
                     fail("line \(number) of standard input contains a NUL byte: this is not text, so reading stopped there.")
+                case .invalidUTF8(let number, let offset):
+                    fail(LineReader.invalidUTF8Message(number: number, offset: offset))
                 }
                 fflush(nil)  // each translation as its line comes, even into a pipe
             }

@@ -585,6 +585,11 @@ struct LanguageModelTests {
         }
         #expect(throws: TextFileError.self) { try LanguageModelText.decode([], path: "empty.txt") }
         #expect(try LanguageModelText.decode([0xEF, 0xBB, 0xBF, 0x61]) == "a")
+        // A NUL byte (a binary file) is refused naming its line, as data files are; a lone CR is
+        // only a character to a language model.
+        let binary = try #require(throws: TextFileError.self) { try LanguageModelText.decode(Array("ab\ncd\0e".utf8), path: "z.bin") }
+        #expect(binary.kind == .notText && binary.line == 2 && binary.description.contains("NUL"))
+        #expect(try LanguageModelText.decode(Array("one\rtwo".utf8)) == "one\rtwo")
     }
 
     @Test("character tokens keep every character, newlines included")

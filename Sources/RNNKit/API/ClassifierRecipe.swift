@@ -171,6 +171,8 @@ public struct ClassifierRecipe: Codable, Sendable, Equatable {
         if let p = fineTuning?.problem { return p }
         if let p = pretraining {
             if p.level != .word { return "pretraining must train a word-level language model" }
+            if bidirectional { return "a pretrained language model reads in one direction, so the classifier must too (bidirectional false)" }
+            if input != .embedding { return "the classifier must take learned embeddings to take the pretrained language model's" }
             if let problem = p.problem { return "pretraining: \(problem)" }
         }
         if case .frequency(let minCount, let maxSize) = vocabulary {

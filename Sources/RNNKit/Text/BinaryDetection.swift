@@ -3,9 +3,11 @@
 enum BinaryDetection {
     /// Why `bytes` (read from `start`, past any byte-order mark) are not UTF-8 text, with the
     /// line of the evidence when it is on one; nil when they look like text. `expected` ends the
-    /// messages that say what the file must be instead.
+    /// messages that say what the file must be instead. `lines`: whether the file's lines matter
+    /// (rows, sentences), so that old Mac line ends, which make it one line, are refused.
     static func problem(_ bytes: [UInt8], from start: Int,
-                        expected: String = "Data files must be UTF-8 text (CSV, TSV or JSONL)") -> (detail: String, line: Int?)? {
+                        expected: String = "Data files must be UTF-8 text (CSV, TSV or JSONL)",
+                        lines: Bool = true) -> (detail: String, line: Int?)? {
         if bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF]) {
             return ("is UTF-16 text (it starts with a UTF-16 byte-order mark). Re-save it as UTF-8.", nil)
         }
@@ -23,7 +25,7 @@ enum BinaryDetection {
             let line = 1 + body[..<nul].reduce(0) { $0 + ($1 == ASCII.lineFeed ? 1 : 0) }
             return ("contains a NUL byte: this looks like a binary file, not text. \(expected).", line)
         }
-        if !body.contains(ASCII.lineFeed), let cr = body.firstIndex(of: ASCII.carriageReturn),
+        if lines, !body.contains(ASCII.lineFeed), let cr = body.firstIndex(of: ASCII.carriageReturn),
            body[(cr + 1)...].contains(where: { !ASCII.isBlank($0) }) {
             return ("ends its lines with a lone carriage return (old Mac style), so it reads as one line. Convert the line ends to LF or CRLF.", nil)
         }

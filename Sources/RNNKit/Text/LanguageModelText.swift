@@ -3,8 +3,9 @@ import Foundation
 /// A training text for a language model, read and checked.
 public enum LanguageModelText {
     /// The contents of a UTF-8 text file. A leading byte-order mark is dropped.
-    /// - Throws: `TextFileError` when the file is missing, unreadable, empty or not UTF-8 (the
-    ///   message names the byte offset of the first invalid sequence).
+    /// - Throws: `TextFileError` when the file is missing, unreadable, empty, binary (a NUL byte,
+    ///   a compressed file, UTF-16) or not UTF-8 (the message names the byte offset of the first
+    ///   invalid sequence).
     public static func read(path: String) throws -> String {
         let bytes: [UInt8]
         do {
@@ -23,6 +24,11 @@ public enum LanguageModelText {
 
     /// `bytes` as a String, strictly: invalid UTF-8 is an error naming its byte offset.
     public static func decode(_ bytes: [UInt8], path: String = "<memory>") throws -> String {
+        let start = bytes.starts(with: UTF8Validation.byteOrderMark) ? UTF8Validation.byteOrderMark.count : 0
+        if let (detail, line) = BinaryDetection.problem(bytes, from: start, expected: "A language model learns from UTF-8 text",
+                                                         lines: false) {
+            throw TextFileError(.notText, path: path, line: line, detail: detail)
+        }
         if let offset = UTF8Validation.firstInvalidOffset(bytes) {
             throw TextFileError(
                 .invalidUTF8, path: path,

@@ -1,6 +1,6 @@
 /// The library's one UTF-8 validator: every reader of text (data files, language-model texts)
 /// decodes bytes through it, so "valid UTF-8" means the same everywhere.
-enum UTF8Validation {
+package enum UTF8Validation {
     /// The UTF-8 byte-order mark, which readers drop from the start of a file.
     static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
 
@@ -11,7 +11,7 @@ enum UTF8Validation {
     /// Scanned by hand rather than by `String(validating:)` because that only says *whether*
     /// the bytes are valid, and a user with a 1 MB file needs to know *where* they are not (and it
     /// needs macOS 15, while the package supports macOS 13).
-    static func firstInvalidOffset<C: Collection>(_ bytes: C) -> Int? where C.Element == UInt8, C.Index == Int {
+    package static func firstInvalidOffset<C: Collection>(_ bytes: C) -> Int? where C.Element == UInt8, C.Index == Int {
         var i = bytes.startIndex
         let end = bytes.endIndex
         while i < end {

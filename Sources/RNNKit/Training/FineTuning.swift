@@ -74,9 +74,11 @@ public struct FineTuning: Codable, Sendable, Equatable {
 
     /// Why these settings cannot train, or nil when they can.
     public var problem: String? {
-        if !(layerDecay.isFinite && layerDecay >= 1) { return "the layer decay must be at least 1 (got \(layerDecay))" }
+        if !(layerDecay.isFinite && layerDecay >= 1 && layerDecay <= 100) {
+            return "the layer decay must be between 1 and 100 (got \(layerDecay)); beyond, the lower layers would hardly learn"
+        }
         if !(cutFraction > 0 && cutFraction < 1) { return "the warm-up fraction must be between 0 and 1 (got \(cutFraction))" }
-        if !(ratio.isFinite && ratio >= 1) { return "the schedule's ratio must be at least 1 (got \(ratio))" }
+        if !(ratio.isFinite && ratio >= 1 && ratio <= 1e6) { return "the schedule's ratio must be at least 1 (got \(ratio))" }
         return nil
     }
 
