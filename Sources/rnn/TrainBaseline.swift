@@ -86,5 +86,6 @@ extension Train {
 /// "bag of n-grams (words and word pairs, tf-idf), logistic regression C 4".
 func describeBaseline(_ r: BagOfNgramsRecipe) -> String {
         let grams = r.maxN == 1 ? "words" : r.maxN == 2 ? "words and word pairs" : "1- to \(r.maxN)-grams of words"
-        return "bag of n-grams (\(grams), tf-idf), logistic regression C \(String(format: "%g", r.inverseRegularization))"
+        let weights = r.weighting == .tfidf ? "tf-idf" : "tf-idf times Naive Bayes ratios"
+        return "bag of n-grams (\(grams), \(weights)), logistic regression C \(String(format: "%g", r.inverseRegularization))"
     }
