@@ -19,8 +19,9 @@ struct Train: ParsableCommand {
             Every setting can be changed.
 
             --model rnn+bow trains both at once, a wide-and-deep classifier: one softmax over the \
-            sum of the RNN's output layer and a linear layer over the same n-gram tf-idf vector, \
-            trained together (the RNN by Adam, the n-gram weights by sparse SGD at 64 with the \
+            sum of the RNN's output layer and a linear layer over the n-grams' tf-idf vector, each \
+            n-gram weighed by its Naive Bayes log-count ratio (--ngram-weighting tfidf leaves it \
+            out), trained together (the RNN by Adam, the n-gram weights by sparse SGD at 64 with the \
             baseline's L2 penalty, from zero; --wide-learning-rate, --wide-start baseline starts \
             them as the fitted baseline's). For labelled data without unlabelled text.
 
@@ -88,6 +89,8 @@ struct Train: ParsableCommand {
     var compare = false
     @Option(help: "bow, rnn+bow: the longest n-gram. (default: 2, words and pairs of words)")
     var maxNgram: Int?
+    @Option(help: "bow, rnn+bow: how each n-gram is weighed: tfidf, or nb (tf-idf times its Naive Bayes log-count ratio on the training texts, NBSVM's). (default: tfidf with bow, nb with rnn+bow)")
+    var ngramWeighting: NgramWeighting?
     @Option(help: "bow, rnn+bow: C, the inverse strength of the L2 penalty; larger fits the training texts more closely. (default: 4)")
     var inverseRegularization: Double?
     @Option(help: "rnn+bow: where the n-gram weights start: baseline (the fitted bag of n-grams) or zero. (default: \(WideAndDeepRecipe.standard.wideStart.rawValue))")
@@ -170,7 +173,7 @@ struct Train: ParsableCommand {
             throw ValidationError("\(flag) is not available with --model rnn+bow yet; train without it.")
         }
         if model == .bow && compare { throw ValidationError("--compare trains the RNN and the baseline; give it without --model bow.") }
-        if model == .rnn && !compare, let flag = [("--max-ngram", maxNgram != nil),
+        if model == .rnn && !compare, let flag = [("--max-ngram", maxNgram != nil), ("--ngram-weighting", ngramWeighting != nil),
                                                   ("--inverse-regularization", inverseRegularization != nil)].first(where: \.1)?.0 {
             throw ValidationError("\(flag) sets the bag-of-n-grams baseline; give it with --model bow or --compare.")
         }
@@ -205,6 +208,7 @@ struct Train: ParsableCommand {
         r.tokenizer = recipe.tokenizer
         if let minCount { r.minCount = minCount }
         if let maxNgram { r.maxN = maxNgram }
+        if let ngramWeighting { r.weighting = ngramWeighting }
         if let inverseRegularization { r.inverseRegularization = inverseRegularization }
         return r
     }

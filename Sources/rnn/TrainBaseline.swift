@@ -88,5 +88,6 @@ extension Train {
 func describeBaseline(_ r: BagOfNgramsRecipe) -> String {
     let unit = r.tokenizer.kind == .characters ? "character" : "word"
     let grams = r.maxN == 1 ? "\(unit)s" : r.maxN == 2 ? "\(unit)s and \(unit) pairs" : "1- to \(r.maxN)-grams of \(unit)s"
-    return "bag of n-grams (\(grams), tf-idf), logistic regression C \(String(format: "%g", r.inverseRegularization))"
+    let weights = r.weighting == .tfidf ? "tf-idf" : "tf-idf times Naive Bayes ratios"
+    return "bag of n-grams (\(grams), \(weights)), logistic regression C \(String(format: "%g", r.inverseRegularization))"
 }

@@ -3,6 +3,7 @@ import Foundation
 import RNNKit
 
 extension WideAndDeepRecipe.WideStart: ExpressibleByArgument {}
+extension NgramWeighting: ExpressibleByArgument {}
 
 /// `rnn train --model rnn+bow`: the wide-and-deep classifier.
 extension Train {
@@ -11,6 +12,7 @@ extension Train {
     var wideAndDeepRecipe: WideAndDeepRecipe {
         let baseline = bagOfNgramsRecipe, standard = WideAndDeepRecipe.standard
         return WideAndDeepRecipe(deep: recipe, maxN: baseline.maxN, ngramMinCount: baseline.minCount,
+                                 ngramWeighting: ngramWeighting ?? standard.ngramWeighting,
                                  inverseRegularization: baseline.inverseRegularization,
                                  wideStart: wideStart ?? standard.wideStart,
                                  wideLearningRate: wideLearningRate ?? standard.wideLearningRate)

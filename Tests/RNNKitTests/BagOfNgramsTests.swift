@@ -44,6 +44,63 @@ struct BagOfNgramsTests {
         }
     }
 
+    @Test("Naive Bayes weighting: idf times |r|, r the log-count ratio with α = 1 — numbers by hand")
+    func naiveBayesByHand() {
+        let texts = [["a", "b"], ["a", "c"], ["c"]], labels = [0, 1, 1]
+        let f = NgramFeatures.fitted(texts, maxN: 1, minCount: 1, weighting: .naiveBayes, labels: labels, classes: 2).features
+        #expect(f.ngrams == ["a", "b", "c"])
+        // Label 0 against 1: p = 1 + (texts of label 0 holding j) = (2, 2, 1), ‖p‖₁ = 5;
+        // q = 1 + (texts of label 1 holding j) = (2, 1, 3), ‖q‖₁ = 6. Label 1 against 0 is −r.
+        let r = [log((2.0 / 5) / (2.0 / 6)), log((2.0 / 5) / (1.0 / 6)), log((1.0 / 5) / (3.0 / 6))]
+        let idf = [log(4.0 / 3) + 1, log(4.0 / 2) + 1, log(4.0 / 3) + 1]
+        for j in 0..<3 { #expect(abs(f.idf[j] - idf[j] * abs(r[j])) < 1e-12, "feature \(j)") }
+        // Vectors are still of unit length.
+        let x = f.vector(["a", "b", "b"])
+        #expect(abs(x.values.reduce(0) { $0 + $1 * $1 } - 1) < 1e-12)
+        // Weighting never changes which n-grams are kept.
+        #expect(NgramFeatures(fitting: texts, maxN: 1, minCount: 1).ngrams == f.ngrams)
+    }
+
+    @Test("Naive Bayes weighting with two labels and three: one label against the rest, the largest |r|, as a direct count",
+          arguments: [2, 3])
+    func naiveBayesMatchesDirectCount(classes K: Int) {
+        var rng = SeededGenerator(seed: 17)
+        let words = ["a", "b", "c", "d", "e"]
+        let texts = (0..<50).map { _ in (0..<(1 + Int(rng.nextUniform() * 6))).map { _ in words[Int(rng.nextUniform() * 5) % 5] } }
+        let labels = texts.indices.map { ($0 * 7 + $0 / 3) % K }
+        let f = NgramFeatures.fitted(texts, maxN: 2, minCount: 2, weighting: .naiveBayes, labels: labels, classes: K).features
+        let plain = NgramFeatures.fitted(texts, maxN: 2, minCount: 2).features
+        #expect(f.ngrams == plain.ngrams)
+        let holding = texts.map { Set(NgramFeatures.ngrams(of: $0, maxN: 2)) }
+        for (j, g) in f.ngrams.enumerated() {
+            var best = 0.0
+            for k in 0..<K {
+                func smoothed(_ inClass: Bool, _ h: String) -> Double {
+                    1 + Double(zip(holding, labels).filter { ($0.1 == k) == inClass && $0.0.contains(h) }.count)
+                }
+                let pNorm = f.ngrams.reduce(0) { $0 + smoothed(true, $1) }, qNorm = f.ngrams.reduce(0) { $0 + smoothed(false, $1) }
+                best = max(best, abs(log(smoothed(true, g) / pNorm) - log(smoothed(false, g) / qNorm)))
+            }
+            #expect(abs(f.idf[j] - plain.idf[j] * best) < 1e-9, "\(g)")
+        }
+    }
+
+    @Test("Recipes saved before n-gram weighting existed read as tf-idf; a saved weighting reads back")
+    func weightingDecoding() throws {
+        func withoutKey<T: Codable>(_ value: T, _ key: String) throws -> Data {
+            var object = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(value)) as? [String: Any])
+            #expect(object.removeValue(forKey: key) != nil)
+            return try JSONSerialization.data(withJSONObject: object)
+        }
+        let hybrid = WideAndDeepRecipe.standard
+        #expect(hybrid.ngramWeighting == .naiveBayes && BagOfNgramsRecipe.standard.weighting == .tfidf)
+        #expect(try JSONDecoder().decode(WideAndDeepRecipe.self, from: JSONEncoder().encode(hybrid)) == hybrid)
+        #expect(try JSONDecoder().decode(WideAndDeepRecipe.self, from: withoutKey(hybrid, "ngramWeighting")).ngramWeighting == .tfidf)
+        let baseline = BagOfNgramsRecipe(weighting: .naiveBayes)
+        #expect(try JSONDecoder().decode(BagOfNgramsRecipe.self, from: JSONEncoder().encode(baseline)) == baseline)
+        #expect(try JSONDecoder().decode(BagOfNgramsRecipe.self, from: withoutKey(baseline, "weighting")).weighting == .tfidf)
+    }
+
     @Test("The objective's gradient against central differences, two classes and three", arguments: [2, 3])
     func gradient(classes: Int) {
         var rng = SeededGenerator(seed: 5)
@@ -136,5 +193,17 @@ struct BagOfNgramsTests {
         let test = try model.evaluate(on: source("test")).report.accuracy
         #expect(model.converged == true)
         #expect(test > 0.78, "test accuracy \(test)")
+    }
+
+    @Test("The movie sentences with Naive Bayes weighting: ahead of tf-idf on dev")
+    func movieNaiveBayes() throws {
+        let root = Fixtures.packageRoot.appendingPathComponent("data/movie").path
+        let source = { (name: String) in LabeledTextSource.file("\(root)/\(name).tsv", label: "score", threshold: 0) }
+        let train = try source("train").load()
+        let plain = try BagOfNgramsClassifier.train(on: train)
+        let weighted = try BagOfNgramsClassifier.train(on: train, recipe: BagOfNgramsRecipe(weighting: .naiveBayes))
+        let (a, b) = (try plain.evaluate(on: source("dev")).report.accuracy, try weighted.evaluate(on: source("dev")).report.accuracy)
+        #expect(weighted.converged == true)
+        #expect(b > a + 0.005, "dev accuracy \(b) with Naive Bayes weighting, \(a) without")
     }
 }

@@ -17,6 +17,7 @@ struct WideAndDeepCLITests {
         #expect(train.exited && train.status == 0, "\(train)")
         #expect(train.stdout.contains("model: rnn_tanh, embedding 8, hidden 8, dropout 0.5, max pooling + bag of n-grams"), "\(train)")
         #expect(train.stdout.contains("n-gram weights from zero, SGD lr 64.0"), "\(train)")
+        #expect(train.stdout.contains("bag of n-grams (words and word pairs, tf-idf times Naive Bayes ratios)"), "\(train)")
         #expect(train.stdout.contains("test: loss ") && train.stdout.contains("accuracy 1.0000"), "\(train)")
         #expect(train.stdout.hasSuffix("Saved model to hybrid.safetensors\n"), "\(train)")
 

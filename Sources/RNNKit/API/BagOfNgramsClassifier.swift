@@ -62,13 +62,14 @@ public final class BagOfNgramsClassifier: Sendable {
             throw DataFileError(.tooFewLabels, path: source, detail: "every example has the label `\(labels.first ?? "")`; a classifier needs at least two labels.")
         }
         let tokens = rows.map { recipe.tokenizer.tokens($0.text) }
+        let labelIndex = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, $0) })
         // idf as the file stores it (Float), so that the model trained and the model loaded compute the same vectors.
         let (features, counts) = NgramFeatures.fitted(tokens, maxN: recipe.maxN, minCount: recipe.minCount,
-                                                      roundIDF: { Double(Float($0)) })
+                                                      weighting: recipe.weighting, labels: rows.map { labelIndex[$0.label]! },
+                                                      classes: labels.count, roundIDF: { Double(Float($0)) })
         guard !features.ngrams.isEmpty else {
             throw DataFileError(.noUsableRows, path: source, detail: "no n-gram is found in \(recipe.minCount) or more texts, so there is nothing to learn from.")
         }
-        let labelIndex = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, $0) })
         let fit = LogisticRegression(rows: counts.map(features.vector(counts:)), labels: rows.map { labelIndex[$0.label]! },
                                      classes: labels.count, features: features.ngrams.count,
                                      C: recipe.inverseRegularization, maxIterations: recipe.maxIterations)

@@ -4,7 +4,8 @@ import Foundation
 /// network's logits and a linear map of the text's n-gram tf-idf vector,
 ///
 ///     f = pool(RNN/LSTM/GRU(embedding(w_1 … w_T)))     (the deep part, as `TextClassifier`'s)
-///     x = tf-idf(words and word pairs of the text)     (as `BagOfNgramsClassifier`'s)
+///     x = tf-idf(words and word pairs of the text)     (as `BagOfNgramsClassifier`'s; with
+///                                                       `NgramWeighting.naiveBayes`, each idf times |r|)
 ///     y = W_deep·dropout(f) + W_wide·x + b,   p = softmax(y)
 ///
 /// trained together on the mean cross-entropy: the deep part by the recipe's optimizer (Adam),
@@ -22,7 +23,7 @@ import Foundation
 /// baseline's weights and intercepts, or W_wide = 0.
 ///
 /// File layout: the deep network's tensors with PyTorch's names, `wide.weight` (K, d) and
-/// `idf` (d). `__metadata__`: `rnnkit.config` (``WideAndDeepConfiguration``'s keys, then
+/// `idf` (d: each n-gram's whole weight, Naive Bayes ratio included). `__metadata__`: `rnnkit.config` (``WideAndDeepConfiguration``'s keys, then
 /// `tokenizer` and `recipe`), `rnnkit.vocabulary` (the deep part's words), `rnnkit.ngrams` (the
 /// wide part's n-grams in feature order, a pair as `"w1 w2"`), `rnnkit.labels`,
 /// `rnnkit.version`, `format` = `pt`. Like `TextClassifier` it reuses work buffers: one thread

@@ -47,8 +47,11 @@ public final class WideAndDeepTraining {
         case .zero:
             baseline = nil
             // idf as a saved file holds it (Float), so that trained and loaded models agree.
+            let labelIndex = Dictionary(uniqueKeysWithValues: deep.data.labels.enumerated().map { ($1, $0) })
             features = NgramFeatures.fitted(trainRows.map { recipe.deep.tokenizer.tokens($0.text) }, maxN: recipe.maxN,
-                                            minCount: recipe.ngramMinCount, roundIDF: { Double(Float($0)) }).features
+                                            minCount: recipe.ngramMinCount, weighting: recipe.ngramWeighting,
+                                            labels: trainRows.map { labelIndex[$0.label]! }, classes: K,
+                                            roundIDF: { Double(Float($0)) }).features
         }
         guard !features.ngrams.isEmpty else {
             throw DataFileError(.noUsableRows, path: sources.train, detail: "no n-gram is found in \(recipe.ngramMinCount) or more texts, so the wide part has nothing to learn from.")

@@ -2,7 +2,7 @@
 ///
 /// Shapes: d = `vocabularySize` n-grams, K = `numClasses`. Tensors: `fc.weight` (K, d),
 /// `fc.bias` (K) — a softmax layer over the tf-idf vector, PyTorch's `nn.Linear(d, K)` — and
-/// `idf` (d).
+/// `idf` (d: each n-gram's weight, idf times the Naive Bayes ratio with `NgramWeighting.naiveBayes`).
 public struct BagOfNgramsConfiguration: Codable, Sendable, Equatable {
     public var task = "bag_of_ngrams"
     /// d: the n-grams of the vocabulary.

@@ -12,22 +12,37 @@ public struct BagOfNgramsRecipe: Codable, Sendable, Equatable {
     public var maxN: Int
     /// Keep n-grams found in at least this many training texts.
     public var minCount: Int
+    /// tf-idf (scikit-learn's), or tf-idf times the Naive Bayes log-count ratio.
+    public var weighting: NgramWeighting
     /// C, the inverse of the L2 penalty's strength: larger fits the training texts more closely.
     public var inverseRegularization: Double
     /// The most L-BFGS iterations.
     public var maxIterations: Int
 
     public init(tokenizer: Tokenizer = .words(lowercase: true), maxN: Int = 2, minCount: Int = 1,
-                inverseRegularization: Double = 4, maxIterations: Int = 2000) {
+                weighting: NgramWeighting = .tfidf, inverseRegularization: Double = 4, maxIterations: Int = 2000) {
         self.tokenizer = tokenizer
         self.maxN = maxN
         self.minCount = minCount
+        self.weighting = weighting
         self.inverseRegularization = inverseRegularization
         self.maxIterations = maxIterations
     }
 
     /// Words and word pairs, tf-idf, C = 4.
     public static let standard = BagOfNgramsRecipe()
+
+    enum CodingKeys: String, CodingKey { case tokenizer, maxN, minCount, weighting, inverseRegularization, maxIterations }
+
+    /// Files written before `weighting` existed were tf-idf.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(tokenizer: try c.decode(Tokenizer.self, forKey: .tokenizer), maxN: try c.decode(Int.self, forKey: .maxN),
+                  minCount: try c.decode(Int.self, forKey: .minCount),
+                  weighting: try c.decodeIfPresent(NgramWeighting.self, forKey: .weighting) ?? .tfidf,
+                  inverseRegularization: try c.decode(Double.self, forKey: .inverseRegularization),
+                  maxIterations: try c.decode(Int.self, forKey: .maxIterations))
+    }
 
     /// Why this recipe cannot train, or nil.
     public var problem: String? {

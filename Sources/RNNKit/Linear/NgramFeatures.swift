@@ -9,11 +9,13 @@ import Foundation
 ///     x      = (tf ⊙ idf) / ‖tf ⊙ idf‖₂                              (each row of unit length)
 ///
 /// The vocabulary is every n-gram of the training texts seen in at least `minCount` of them, in
-/// the order first met; n-grams outside it are ignored.
+/// the order first met; n-grams outside it are ignored. With `NgramWeighting.naiveBayes` each
+/// idf is multiplied by the n-gram's Naive Bayes log-count ratio (see there), so `idf` holds
+/// the whole per-feature weight either way.
 package struct NgramFeatures: Sendable {
     /// The n-grams, in feature order.
     package let ngrams: [String]
-    /// idf per feature.
+    /// idf per feature (times |r|, for Naive Bayes weighting).
     package let idf: [Double]
     /// The longest n-gram.
     package let maxN: Int
@@ -34,15 +36,18 @@ package struct NgramFeatures: Sendable {
 
     /// The vocabulary and idf of `texts` (each a list of tokens, none holding a space), with each
     /// text's features counted — what `vector` then weighs, without looking every n-gram up again.
-    /// `roundIDF` rounds each idf before it is kept (a file stores it as Float).
+    /// `roundIDF` rounds each idf before it is kept (a file stores it as Float). Naive Bayes
+    /// weighting needs `labels`: each text's label index, of `classes` ≥ 2.
     ///
     /// N-grams are numbered as they are first met, in `ngrams(of:)`'s order text after text, which
     /// is the feature order: n-gram ids are integers — a word's from one dictionary of words, an
     /// n-gram's from the id of its first n − 1 words and its last word — so no n-gram string is made
     /// or hashed, except the kept ones' names at the end.
-    static func fitted(_ texts: [[String]], maxN: Int, minCount: Int,
+    static func fitted(_ texts: [[String]], maxN: Int, minCount: Int, weighting: NgramWeighting = .tfidf,
+                       labels: [Int] = [], classes: Int = 0,
                        roundIDF: (Double) -> Double = { $0 }) -> (features: NgramFeatures, counts: [[(feature: Int, count: Int)]]) {
         precondition(maxN >= 1)
+        precondition(weighting == .tfidf || (labels.count == texts.count && classes >= 2))
         var wordID: [String: Int] = [:]
         var extend: [Int: Int] = [:]             // (prefix id << 32 | last word's id) → n-gram id
         var origin: [(prefix: Int, word: Int)] = []  // per n-gram id: prefix 0 for a word, else the (n − 1)-gram's id + 1
@@ -98,7 +103,7 @@ package struct NgramFeatures: Sendable {
         for g in 0..<origin.count where df[g] >= minCount {
             feature[g] = names.count
             names.append(name(g))
-            idf.append(roundIDF(log((1 + n) / (1 + Double(df[g]))) + 1))
+            idf.append(log((1 + n) / (1 + Double(df[g]))) + 1)
         }
         let counts = textIDs.map { ids -> [(feature: Int, count: Int)] in
             var kept = ids.compactMap { feature[$0] >= 0 ? feature[$0] : nil }
@@ -109,7 +114,31 @@ package struct NgramFeatures: Sendable {
             }
             return out
         }
-        return (NgramFeatures(ngrams: names, idf: idf, maxN: maxN), counts)
+        if weighting == .naiveBayes {
+            let r = naiveBayesRatios(counts, labels: labels, classes: classes, features: names.count)
+            for j in idf.indices { idf[j] *= r[j] }
+        }
+        return (NgramFeatures(ngrams: names, idf: idf.map(roundIDF), maxN: maxN), counts)
+    }
+
+    /// max_k |r_jk| per feature j: `NgramWeighting.naiveBayes`'s ratio, from which texts hold
+    /// each feature (`counts`, as `fitted` makes them) and their labels.
+    static func naiveBayesRatios(_ counts: [[(feature: Int, count: Int)]], labels: [Int], classes K: Int,
+                                 features d: Int) -> [Double] {
+        var df = [Double](repeating: 0, count: d * K)  // (d, K): texts of label k holding feature j
+        for (text, y) in zip(counts, labels) { for (j, _) in text { df[j * K + y] += 1 } }
+        var total = [Double](repeating: 0, count: d)
+        for j in 0..<d { for k in 0..<K { total[j] += df[j * K + k] } }
+        // ‖p_k‖₁ and ‖q_k‖₁ with α = 1 on every feature.
+        var pNorm = [Double](repeating: Double(d), count: K), qNorm = pNorm
+        for j in 0..<d {
+            for k in 0..<K { pNorm[k] += df[j * K + k]; qNorm[k] += total[j] - df[j * K + k] }
+        }
+        return (0..<d).map { j in
+            (0..<K).map { k in
+                abs(log((1 + df[j * K + k]) / pNorm[k]) - log((1 + total[j] - df[j * K + k]) / qNorm[k]))
+            }.max()!
+        }
     }
 
     /// The feature of an n-gram, or nil.
