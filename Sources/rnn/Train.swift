@@ -165,8 +165,8 @@ struct Train: ParsableCommand {
             .first(where: \.1)?.0 {
             throw ValidationError("\(flag) sets the n-gram part of --model rnn+bow; give it with --model rnn+bow.")
         }
-        if let wideLearningRate, !(wideLearningRate.isFinite && wideLearningRate >= 0) {
-            throw ValidationError("--wide-learning-rate must be 0 (the n-gram weights stay as they start) or positive (got \(wideLearningRate)).")
+        if let wideLearningRate, !(wideLearningRate.isFinite && wideLearningRate >= 0 && wideLearningRate <= 10_000) {
+            throw ValidationError("--wide-learning-rate must be between 0 (the n-gram weights stay as they start) and 10000 (got \(wideLearningRate)).")
         }
         if model == .wideAndDeep, let flag = [("--checkpoint-dir", checkpoints.checkpointDir != nil), ("--report", reports.report != nil),
                                               ("--tensorboard", reports.tensorboard != nil)].first(where: \.1)?.0 {

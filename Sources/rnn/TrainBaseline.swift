@@ -47,7 +47,9 @@ extension Train {
         for (name, set, path) in [("validation", validationRows, validation ?? data!), ("test", rows.test, test ?? "")] {
             guard let set, !set.isEmpty else { continue }
             let e = try reportingErrors { try baseline.evaluate(on: set, source: path) }
-            print(String(format: "%@: loss %@  accuracy %.4f", name, TrainingProgressLines.number(e.report.loss), e.report.accuracy))
+            print(String(format: "%@: loss %@  accuracy %.4f", name, TrainingProgressLines.number(e.report.loss), e.report.accuracy)
+                  + (e.droppedTexts > 0 ? " (\(e.report.count) of \(set.count) texts)" : ""))
+            warnDropped(e.droppedTexts, of: set.count, name, path, unit: "n-gram")
         }
         if let output {
             try reportingErrors { try baseline.save(to: output) }
@@ -62,7 +64,8 @@ extension Train {
         let (baseline, seconds) = try fitBaseline(trainRows)
         func accuracy(_ model: any TextClassifying, _ set: [LabeledText]?, _ path: String) -> String {
             guard let set, !set.isEmpty, let e = try? model.evaluate(on: set, source: path) else { return "–" }
-            return String(format: "%.4f", e.report.accuracy)
+            // Each model leaves out the texts it knows nothing of: say so where the two counts differ.
+            return String(format: "%.4f", e.report.accuracy) + (e.droppedTexts > 0 ? " (\(e.report.count) of \(set.count))" : "")
         }
         let v = validation ?? data!, t = test ?? ""
         let table = [
@@ -90,4 +93,11 @@ func describeBaseline(_ r: BagOfNgramsRecipe) -> String {
     let grams = r.maxN == 1 ? "\(unit)s" : r.maxN == 2 ? "\(unit)s and \(unit) pairs" : "1- to \(r.maxN)-grams of \(unit)s"
     let weights = r.weighting == .tfidf ? "tf-idf" : "tf-idf times Naive Bayes ratios"
     return "bag of n-grams (\(grams), \(weights)), logistic regression C \(String(format: "%g", r.inverseRegularization))"
+}
+
+/// Warns that `dropped` of a set's `count` texts hold no known word or n-gram and were left out
+/// of its scores.
+func warnDropped(_ dropped: Int, of count: Int, _ name: String, _ path: String, unit: String) {
+    guard dropped > 0 else { return }
+    printError("warning: \(dropped) of the \(count) \(name) texts (\(path)) have no \(unit) the model knows and were left out of its scores.")
 }

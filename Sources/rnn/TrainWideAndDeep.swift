@@ -18,13 +18,22 @@ extension Train {
                                  wideLearningRate: wideLearningRate ?? standard.wideLearningRate)
     }
 
+    private func wideAndDeepTraining(_ recipe: WideAndDeepRecipe) throws -> WideAndDeepTraining {
+        try WideAndDeepTraining(train: try dataOptions.read(data!, training: true), validation: try validation.map { try dataOptions.read($0) },
+                                test: try test.map { try dataOptions.read($0) }, recipe: recipe,
+                                sources: (data!, validation ?? data!, test ?? ""))
+    }
+
     func runWideAndDeep() throws {
         try checkOutputs([("--output", output)], inputs: [("--data", data), ("--validation", validation), ("--test", test)])
         let recipe = wideAndDeepRecipe, options = recipe.deep.training
         let run = try reportingErrors {
-            try WideAndDeepTraining(train: try dataOptions.read(data!, training: true), validation: try validation.map { try dataOptions.read($0) },
-                                    test: try test.map { try dataOptions.read($0) }, recipe: recipe,
-                                    sources: (data!, validation ?? data!, test ?? ""))
+            do {
+                return try wideAndDeepTraining(recipe)
+            } catch TrainingError.invalidRecipe(let p) where p.hasPrefix("the wide part's learning rate times") {
+                throw CommandError(p.replacingOccurrences(of: "lower the wide learning rate or raise C",
+                                                          with: "lower --wide-learning-rate or raise --inverse-regularization") + ".")
+            }
         }
         let prepared = run.deep.data, model = run.classifier.model
         if prepared.droppedTexts > 0 { printError("warning: \(prepared.droppedTexts) text(s) have no known word and were left out.") }

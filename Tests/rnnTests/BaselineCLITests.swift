@@ -50,6 +50,22 @@ struct BaselineCLITests {
         #expect(explain.status == 400, "\(explain)")
     }
 
+    @Test("texts with no n-gram the model knows are counted out loud, not silently left out of a score")
+    func unknownTexts() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rnn-bow-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Self.data(in: folder)
+        let test = try String(contentsOf: folder.appendingPathComponent("test.tsv"), encoding: .utf8) + "zzq zzr\t1\nzzs\t-1\n"
+        try test.write(to: folder.appendingPathComponent("test.tsv"), atomically: true, encoding: .utf8)
+        let train = try CLI.run(["train", "--data", "train.tsv", "--test", "test.tsv", "--model", "bow", "--label-column", "score",
+                                 "--threshold", "0"], in: folder)
+        #expect(train.exited && train.status == 0, "\(train)")
+        #expect(train.stdout.contains("accuracy 1.0000 (20 of 22 texts)"), "\(train)")
+        #expect(train.stderr.contains("warning: 2 of the 22 test texts (test.tsv) have no n-gram the model knows and were left out of its scores."),
+                "\(train)")
+    }
+
     @Test("--compare: the RNN and the baseline on the same split, side by side")
     func compare() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rnn-bow-\(UUID().uuidString)")

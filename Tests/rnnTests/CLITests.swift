@@ -38,9 +38,9 @@ enum CLI {
     }
 
     /// Runs `rnn` (or another built `executable`) with `arguments`, standard input from `input`
-    /// (empty by default), in `directory` (default: this process's).
+    /// (empty by default) or the bytes `inputBytes`, in `directory` (default: this process's).
     /// `environment` is added to this process's environment.
-    static func run(_ arguments: [String], input: String = "", executable name: String = "rnn",
+    static func run(_ arguments: [String], input: String = "", inputBytes: [UInt8]? = nil, executable name: String = "rnn",
                     in directory: URL? = nil, environment: [String: String] = [:]) throws -> Run {
         let executable = try productsDirectory().appendingPathComponent(name)
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("rnn-cli-\(UUID().uuidString)")
@@ -51,7 +51,7 @@ enum CLI {
         let inFile = scratch.appendingPathComponent("stdin")
         try Data().write(to: out)
         try Data().write(to: err)
-        try Data(input.utf8).write(to: inFile)
+        try Data(inputBytes ?? Array(input.utf8)).write(to: inFile)
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments

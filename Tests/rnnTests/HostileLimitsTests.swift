@@ -273,6 +273,22 @@ struct HostileLimitsTests {
         #expect(run.stderr.hasPrefix("error: line 1 of standard input is longer than 20 bytes"), "\(run)")
     }
 
+    @Test("a line of standard input that is not UTF-8 is an error for that line (not replaced characters); the next lines are answered")
+    func invalidUTF8OnStandardInput() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rnn-hostile-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try editedModel(folder)
+        for command in [["predict", "--model", "m.safetensors"], ["tokenize", "--model", "m.safetensors"]] {
+            let run = try CLI.run(command, inputBytes: Array("i am good\ngood ".utf8) + [0xFF, 0xFE] + Array(" bad\ni am bad\n".utf8),
+                                  in: folder)
+            #expect(run.exited && run.status == 1, "\(run)")
+            #expect(run.stderr.contains("error: line 2 of standard input is not valid UTF-8 (the first invalid byte is at byte 6 of the line)"),
+                    "\(run)")
+            #expect(!run.stdout.contains("\u{FFFD}") && run.lines.count >= 2, "\(run)")
+        }
+    }
+
     @Test("predict < /dev/zero stops at the first NUL byte, in bounded memory, exit 1")
     func devZero() throws {
         let (path, _) = try trainedModel.get()

@@ -90,3 +90,26 @@ struct TransferCLITests {
         return try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String] ?? []
     }
 }
+
+extension TransferCLITests {
+    @Test("--pretrain refuses what it cannot honour: two directions, resuming, held-out texts as unlabelled text; a binary text is refused")
+    func pretrainRefusals() throws {
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        func refused(_ extra: [String], _ message: String) throws {
+            let r = try CLI.run(["train", "--data", "train.tsv", "--pretrain", "--output", "m.safetensors"] + extra + Self.labels + Self.small,
+                                in: folder)
+            #expect(r.exited && r.status != 0 && r.stderr.contains(message), "\(r)")
+            #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("m.safetensors").path))
+        }
+        // It trained one direction, silently, before.
+        try refused(["--bidirectional"], "--bidirectional cannot start from a language model")
+        try refused(["--checkpoint-dir", "ck", "--resume"], "is not available with --pretrain, whose pretraining is not checkpointed")
+        // The test texts must stay unseen by pretraining.
+        try refused(["--test", "test.tsv", "--unlabeled", "test.tsv"], "--unlabeled test.tsv is the same file as --test test.tsv")
+        try "ab\ncd\0ef\n".write(to: folder.appendingPathComponent("zeros.txt"), atomically: true, encoding: .utf8)
+        try refused(["--unlabeled", "zeros.txt"], "zeros.txt:2: contains a NUL byte")
+        let lm = try CLI.run(["train-lm", "--text", "zeros.txt", "--output", "lm.safetensors"], in: folder)
+        #expect(lm.exited && lm.status != 0 && lm.stderr.contains("zeros.txt:2: contains a NUL byte"), "\(lm)")
+    }
+}

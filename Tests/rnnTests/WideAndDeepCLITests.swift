@@ -44,7 +44,7 @@ struct WideAndDeepCLITests {
     @Test(arguments: [
         (["train", "--model", "rnn+bow"], "Error: --model rnn+bow needs --data."),
         (["train", "--data", "x.tsv", "--wide-learning-rate", "1"], "Error: --wide-learning-rate sets the n-gram part of --model rnn+bow; give it with --model rnn+bow."),
-        (["train", "--data", "x.tsv", "--model", "rnn+bow", "--wide-learning-rate", "nan"], "Error: --wide-learning-rate must be 0 (the n-gram weights stay as they start) or positive (got nan)."),
+        (["train", "--data", "x.tsv", "--model", "rnn+bow", "--wide-learning-rate", "nan"], "Error: --wide-learning-rate must be between 0 (the n-gram weights stay as they start) and 10000 (got nan)."),
         (["train", "--data", "x.tsv", "--model", "rnn+bow", "--checkpoint-dir", "c"], "Error: --checkpoint-dir is not available with --model rnn+bow yet; train without it."),
         (["train", "--data", "x.tsv", "--model", "rnn+bow", "--compare"], "Error: --compare trains the RNN and the baseline; give it without --model rnn+bow."),
         (["train", "--data", "x.tsv", "--model", "rnn+bow", "--pretrain"], "Error: --init-from and --pretrain start the RNN recipe from a language model; --model rnn+bow does not take them."),
@@ -55,5 +55,19 @@ struct WideAndDeepCLITests {
         let run = try CLI.run(arguments)
         #expect(run.exited && run.status == 64, "\(run)")
         #expect(run.stderr.hasPrefix(message), "\(run)")
+    }
+
+    @Test("a wide learning rate and L2 strength whose steps would diverge are refused before training, naming both flags")
+    func divergentWidePart() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rnn-hybrid-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try BaselineCLITests.data(in: folder)
+        let run = try CLI.run(["train", "--data", "train.tsv", "--model", "rnn+bow", "--inverse-regularization", "1e-9", "--epochs", "1",
+                               "--hidden-size", "8", "--embedding-size", "8", "--min-count", "1", "--output", "h.safetensors",
+                               "--label-column", "score", "--threshold", "0"], in: folder)
+        #expect(run.exited && run.status == 1 && run.stderr.contains("must be below 1, or the n-gram weights diverge: "
+                                                                     + "lower --wide-learning-rate or raise --inverse-regularization."), "\(run)")
+        #expect(!run.stdout.contains("epoch") && !FileManager.default.fileExists(atPath: folder.appendingPathComponent("h.safetensors").path))
     }
 }

@@ -78,8 +78,8 @@ public struct WideAndDeepRecipe: Codable, Sendable, Equatable {
     public var problem: String? {
         if let p = deep.problem { return p }
         if let p = baseline.problem { return p }
-        if !(wideLearningRate.isFinite && wideLearningRate >= 0) {
-            return "the wide part's learning rate must be 0 or positive (got \(wideLearningRate))"
+        if !(wideLearningRate.isFinite && wideLearningRate >= 0 && wideLearningRate <= 10_000) {
+            return "the wide part's learning rate must be between 0 and 10000 (got \(wideLearningRate))"
         }
         return nil
     }

@@ -60,6 +60,14 @@ public final class WideAndDeepTraining {
         if let problem = configuration.problem { throw TrainingError.invalidRecipe(problem) }
         // The baseline's objective C·Σℓ + ½‖W‖², divided by C·N: the mean loss + ½λ‖W‖².
         let l2 = 1 / (recipe.inverseRegularization * Double(max(deep.data.train.count, 1)))
+        // Each step shrinks a weight by (1 − ηλ): at ηλ ≥ 1 the penalty flips its sign, and past 2
+        // the weights grow without bound until they are not numbers.
+        if recipe.wideLearningRate * l2 >= 1 {
+            throw TrainingError.invalidRecipe(String(
+                format: "the wide part's learning rate times its L2 strength 1/(C·N) is %g for N = %d training texts; it must be below 1, "
+                    + "or the n-gram weights diverge: lower the wide learning rate or raise C", recipe.wideLearningRate * l2,
+                deep.data.train.count))
+        }
         let head = WideHead(features: features, classes: K, learningRate: Float(recipe.wideLearningRate), l2: Float(l2))
         let model = deep.classifier.model
         if let start {
