@@ -173,6 +173,9 @@ struct Train: ParsableCommand {
             throw ValidationError("\(flag) is not available with --model rnn+bow yet; train without it.")
         }
         if model == .bow && compare { throw ValidationError("--compare trains the RNN and the baseline; give it without --model bow.") }
+        if model == .bow, let flag = rnnOnlyFlags.first {
+            throw ValidationError("\(flag) sets the RNN, which --model bow does not train (it fits a bag of n-grams); leave it out.")
+        }
         if model == .rnn && !compare, let flag = [("--max-ngram", maxNgram != nil), ("--ngram-weighting", ngramWeighting != nil),
                                                   ("--inverse-regularization", inverseRegularization != nil)].first(where: \.1)?.0 {
             throw ValidationError("\(flag) sets the bag-of-n-grams baseline; give it with --model bow or --compare.")
@@ -200,6 +203,18 @@ struct Train: ParsableCommand {
             throw ValidationError("--init-from and --pretrain start the RNN recipe from a language model; --model \(model.rawValue) does not take them.")
         }
         if let problem = bagOfNgramsRecipe.problem { throw ValidationError("--model \(model == .wideAndDeep ? "rnn+bow" : "bow"): \(problem).") }
+    }
+
+    /// The options given that only the RNN uses (a bag of n-grams has none of them).
+    var rnnOnlyFlags: [String] {
+        let n = network, o = optimization
+        return [("--cell", n.cell != nil), ("--nonlinearity", n.nonlinearity != nil), ("--layers", n.layers != nil),
+                ("--hidden-size", n.hiddenSize != nil), ("--embedding-size", n.embeddingSize != nil), ("--dropout", n.dropout != nil),
+                ("--input", input != nil), ("--bidirectional", bidirectional), ("--pooling", pooling != nil),
+                ("--backward", backward != .exact), ("--optimizer", o.optimizer != nil), ("--learning-rate", o.learningRate != nil),
+                ("--weight-decay", o.weightDecay != nil), ("--clip-norm", o.clipNorm != nil), ("--epochs", epochs != nil),
+                ("--batch-size", batchSize != nil), ("--clip-value", clipValue != nil), ("--patience", patience != nil),
+                ("--report-every", reportEvery != nil), ("--max-vocab", maxVocab != nil)].filter(\.1).map(\.0)
     }
 
     /// The baseline's recipe: the standard one with the text and bow options given.

@@ -89,6 +89,8 @@ struct BaselineCLITests {
         (["train", "--data", "x.tsv", "--max-ngram", "3"], "Error: --max-ngram sets the bag-of-n-grams baseline; give it with --model bow or --compare."),
         (["train", "--data", "x.tsv", "--ngram-weighting", "nb"], "Error: --ngram-weighting sets the bag-of-n-grams baseline; give it with --model bow or --compare."),
         (["train", "--data", "x.tsv", "--model", "bow", "--report", "r"], "Error: --report follows an RNN's epochs; the bag of n-grams is fitted in one go (--model bow)."),
+        (["train", "--data", "x.tsv", "--model", "bow", "--epochs", "3"], "Error: --epochs sets the RNN, which --model bow does not train (it fits a bag of n-grams); leave it out."),
+        (["train", "--data", "x.tsv", "--model", "bow", "--max-vocab", "100"], "Error: --max-vocab sets the RNN, which --model bow does not train (it fits a bag of n-grams); leave it out."),
         (["train", "--data", "x.tsv", "--model", "bow", "--max-ngram", "9"], "Error: --model bow: the longest n-gram must be between 1 and 5 (got 9)."),
         (["train", "--data", "x.tsv", "--model", "bow", "--inverse-regularization", "0"], "Error: --model bow: C (the inverse regularization) must be a positive number (got 0.0)."),
         (["train", "--data", "x.tsv", "--model", "bow", "--compare"], "Error: --compare trains the RNN and the baseline; give it without --model bow."),
