@@ -34,6 +34,10 @@ extension Train {
         }
         let (trainRows, validationRows) = split(rows)
         let recipe = bagOfNgramsRecipe
+        try reportingErrors {
+            try ClassifierData.checkLabels(validationRows ?? [], trainedOn: trainRows, source: validation ?? data!)
+            try ClassifierData.checkLabels(rows.test ?? [], trainedOn: trainRows, source: test ?? "")
+        }
         let (baseline, seconds) = try fitBaseline(trainRows)
         if !quiet {
             print("\(trainRows.count) training examples, \(validationRows?.count ?? 0) validation, \(rows.test?.count ?? 0) test; "

@@ -66,6 +66,19 @@ struct BaselineCLITests {
                 "\(train)")
     }
 
+    @Test("a test label the training texts never had is told before fitting, with its line")
+    func unseenTestLabel() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rnn-bow-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try "text\tlabel\na good film\tpos\na bad film\tneg\n".write(to: folder.appendingPathComponent("train.tsv"), atomically: true, encoding: .utf8)
+        try "text\tlabel\na fine film\tpos\nan odd film\tmeh\n".write(to: folder.appendingPathComponent("test.tsv"), atomically: true, encoding: .utf8)
+        let run = try CLI.run(["train", "--data", "train.tsv", "--validation", "train.tsv", "--test", "test.tsv", "--model", "bow",
+                               "--label-column", "label"], in: folder)
+        #expect(run.exited && run.status == 1 && !run.stdout.contains("fitted"), "\(run)")
+        #expect(run.stderr.contains("test.tsv:3: the label `meh` never occurs in the training data (labels: neg, pos)"), "\(run)")
+    }
+
     @Test("--compare: the RNN and the baseline on the same split, side by side")
     func compare() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rnn-bow-\(UUID().uuidString)")

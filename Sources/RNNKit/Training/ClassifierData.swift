@@ -50,7 +50,7 @@ public struct ClassifierData: Sendable {
         let labels = labels, vocabulary = vocabulary
         func encode(_ rows: [LabeledText], source: String) throws -> [EncodedExample] {
             let encoded = try Self.encode(rows, labels: labels, vocabulary: vocabulary, tokenizer: tokenizer, source: source) {
-                "the label `\($0)` never occurs in the training data (labels: \(labels.joined(separator: ", "))). Fix the label or add examples of it to the training data."
+                Self.unseenLabel($0, labels: labels)
             }
             unknownWords += encoded.unknownWords
             droppedTexts += encoded.droppedTexts
@@ -58,6 +58,21 @@ public struct ClassifierData: Sendable {
         }
         self.validation = try validation.map { try encode($0, source: validationSource) }
         self.test = try test.map { try encode($0, source: testSource) }
+    }
+
+    /// Why a held-out text's label cannot be scored: training never saw it.
+    static func unseenLabel(_ label: String, labels: [String]) -> String {
+        "the label `\(label)` never occurs in the training data (labels: \(labels.joined(separator: ", "))). Fix the label or add examples of it to the training data."
+    }
+
+    /// Checks that every row's label is one of the training rows' before a model is fitted on
+    /// them, so that a held-out set's bad label is told before the work, not after.
+    /// - Throws: `DataFileError` (`.unknownLabel`, naming the row's line).
+    package static func checkLabels(_ rows: [LabeledText], trainedOn train: [LabeledText], source: String) throws {
+        let labels = Set(train.map(\.label))
+        guard let row = rows.first(where: { !labels.contains($0.label) }) else { return }
+        throw DataFileError(.unknownLabel, path: source, line: row.line > 0 ? row.line : nil,
+                            detail: unseenLabel(row.label, labels: labels.sorted()))
     }
 
     /// Labelled texts as token ids and label indexes; a text with no token the vocabulary knows
