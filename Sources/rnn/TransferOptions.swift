@@ -177,8 +177,10 @@ extension Train {
                 fflush(nil)
             }
         } catch let error as TrainingError {
-            if case .trainingTextTooShort = error {
-                throw CommandError("--pretrain: \(error) The training texts are too few to pretrain on; add --unlabeled text or leave --pretrain out.")
+            if case let .trainingTextTooShort(tokens, needed, b, t) = error {
+                // Its batch is not rnn train's to set: more text is the remedy.
+                throw CommandError("--pretrain: the training texts hold \(tokens) words, too few to pretrain on: the language model's "
+                                   + "batch of \(b) streams × \(t) steps needs at least \(needed). Add --unlabeled text or leave --pretrain out.")
             }
             throw error
         }
