@@ -134,7 +134,12 @@ struct ServeResponder: HTTPResponder {
     /// a batch with one bad instance: a client then never has to match partial answers to texts.
     private func predict<Model: TextClassifying>(_ request: Request, _ name: String, _ pool: ModelPool<Model>) async throws -> Response {
         let expected = "send JSON of the form {\"instances\": [\"text\", …]}."
-        let texts = try instances(in: try await jsonObject(of: request, expected: expected), expected: expected)
+        let object = try await jsonObject(of: request, expected: expected)
+        let texts = try instances(in: object, expected: expected)
+        // As :translate, :explain and :generate: a misspelt or misplaced setting is told, not ignored.
+        if let unknown = object.keys.sorted().first(where: { $0 != "instances" }) {
+            throw ServeError(.badRequest, "unknown field \(jsonQuote(unknown)); a classifier's :predict takes only \"instances\": \(expected)")
+        }
         // Short requests run where they are, on the cooperative pool: handing them to another
         // thread costs more than their work (a third of the throughput of one-text requests).
         // Longer ones go to their copy's own thread, so that they cannot hold every thread of that

@@ -234,6 +234,8 @@ struct HostileRequest: CustomStringConvertible, Sendable {
         .init("malformed JSON", json: "{\"instances\": [", status: 400, message: "not valid JSON"),
         .init("not an object", json: "[\"i am good\"]", status: 400, message: "not a JSON object"),
         .init("no instances key", json: "{\"inputs\": [\"i am good\"]}", status: 400, message: "no \"instances\""),
+        .init("a field :predict does not take", json: #"{"instances": ["i am good"], "beam": 5}"#, status: 400,
+              message: "unknown field \"beam\"; a classifier's :predict takes only \"instances\""),
         .init("instances not an array", json: "{\"instances\": \"i am good\"}", status: 400, message: "must be an array"),
         .init("a number instance", json: "{\"instances\": [\"i am good\", 3]}", status: 400, message: "instance 2 is not a string"),
         .init("a boolean instance", json: "{\"instances\": [true]}", status: 400, message: "instance 1 is not a string"),
