@@ -31,6 +31,9 @@
 /// logits are then (b, L), column j for target id `targets[j]`. The copy reads L·X floats, less
 /// than the source's rows read without it; the products are the same kernels on fewer rows, so
 /// a shortlist of the whole vocabulary gives the plain step's logits bit for bit.
+///
+/// The products go through `SentenceProducts`: split by output columns over `Parallel.threads`
+/// threads, with the same numbers at every thread count.
 final class Seq2SeqDecodingStep {
     let decoder: Seq2SeqDecoder
     private let sourceGates = Scratch()   // (C, GH): K·W_ih,cᵀ
@@ -77,10 +80,10 @@ final class Seq2SeqDecodingStep {
         regrouped = d.attention == nil || rows * (GH + Vt) <= sourceValueLimit  // without attention: one row
         guard regrouped else { return }
         let k = d.attention == nil ? source.final : source.keys  // (C, Hk)
-        MatMul.nt(rows, GH, Hk, k, lda: Hk, d.weightIH.value.data + E, ldb: I, sourceGates.get(rows * GH), ldc: GH,
-                  accumulate: false, exactOneRow: false)
-        MatMul.nt(rows, Vt, Hk, k, lda: Hk, outWeight! + Hd, ldb: X, sourceLogits.get(rows * Vt), ldc: Vt,
-                  accumulate: false, exactOneRow: false)
+        SentenceProducts.nt(rows, GH, Hk, k, lda: Hk, d.weightIH.value.data + E, ldb: I, sourceGates.get(rows * GH), ldc: GH,
+                            accumulate: false)
+        SentenceProducts.nt(rows, Vt, Hk, k, lda: Hk, outWeight! + Hd, ldb: X, sourceLogits.get(rows * Vt), ldc: Vt,
+                            accumulate: false)
     }
 
     /// One step for rows 0..<b from the previous words `tokens` (b) and states hPrev/cPrev (b, Hd):
@@ -107,23 +110,23 @@ final class Seq2SeqDecodingStep {
         // preX = b_ih + emb·W_ih,eᵀ + α·(K·W_ih,cᵀ); the α rows are (b, S) with attention, (b, 1) without.
         let preX = gates.get(b * GH)
         for r in 0..<b { (preX + r * GH).update(from: d.biasIH.value.data, count: GH) }
-        MatMul.nt(b, GH, E, emb, lda: E, d.weightIH.value.data, ldb: I, preX, ldc: GH, accumulate: true, exactOneRow: false)
+        SentenceProducts.nt(b, GH, E, emb, lda: E, d.weightIH.value.data, ldb: I, preX, ldc: GH, accumulate: true)
         if regrouped {
-            MatMul.nnAccumulate(b, GH, C, alpha, lda: C, sourceGates.get(0), ldb: GH, preX, ldc: GH)
+            SentenceProducts.nnAccumulate(b, GH, C, alpha, lda: C, sourceGates.get(0), ldb: GH, preX, ldc: GH)
         } else {
-            MatMul.nt(b, GH, Hk, ctx, lda: Hk, d.weightIH.value.data + E, ldb: I, preX, ldc: GH, accumulate: true, exactOneRow: false)
+            SentenceProducts.nt(b, GH, Hk, ctx, lda: Hk, d.weightIH.value.data + E, ldb: I, preX, ldc: GH, accumulate: true)
         }
         d.recur(b, preX: preX, hPrev: hPrev, cPrev: cPrev, state: state, cellState: cellState, gates: preX,
-                extra: d.cell == .gru ? extra.get(b * Hd) : nil)
+                extra: d.cell == .gru ? extra.get(b * Hd) : nil, split: true)
         // logits = b + s_t·W_out,sᵀ + emb·W_out,eᵀ + α·(K·W_out,cᵀ).
         let w = outWeight!
         for r in 0..<b { (logits + r * Vt).update(from: outBias!, count: Vt) }
-        MatMul.nt(b, Vt, Hd, state, lda: Hd, w, ldb: X, logits, ldc: Vt, accumulate: true, exactOneRow: false)
-        MatMul.nt(b, Vt, E, emb, lda: E, w + Hd + d.keySize, ldb: X, logits, ldc: Vt, accumulate: true, exactOneRow: false)
+        SentenceProducts.nt(b, Vt, Hd, state, lda: Hd, w, ldb: X, logits, ldc: Vt, accumulate: true)
+        SentenceProducts.nt(b, Vt, E, emb, lda: E, w + Hd + d.keySize, ldb: X, logits, ldc: Vt, accumulate: true)
         if regrouped {
-            MatMul.nnAccumulate(b, Vt, C, alpha, lda: C, sourceLogits.get(0), ldb: Vt, logits, ldc: Vt)
+            SentenceProducts.nnAccumulate(b, Vt, C, alpha, lda: C, sourceLogits.get(0), ldb: Vt, logits, ldc: Vt)
         } else {
-            MatMul.nt(b, Vt, Hk, ctx, lda: Hk, w + Hd, ldb: X, logits, ldc: Vt, accumulate: true, exactOneRow: false)
+            SentenceProducts.nt(b, Vt, Hk, ctx, lda: Hk, w + Hd, ldb: X, logits, ldc: Vt, accumulate: true)
         }
     }
 }
