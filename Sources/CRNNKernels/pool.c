@@ -113,7 +113,7 @@ static void run_inline(int parts, rk_pool_task fn, void *ctx) {
     pool_depth--;
 }
 
-void rk_pool_run(int parts, rk_pool_task fn, void *ctx) {
+void rk_pool_run(int parts, int workers, rk_pool_task fn, void *ctx) {
     if (parts <= 0) return;
     int expected = 0;
     // One part, a nested call, or another thread holding the pool: the parts run here, in order.
@@ -122,7 +122,7 @@ void rk_pool_run(int parts, rk_pool_task fn, void *ctx) {
         run_inline(parts, fn, ctx);
         return;
     }
-    if (pool_grow(parts - 1) == 0) {
+    if (pool_grow(workers < parts - 1 ? workers : parts - 1) == 0) {
         __atomic_store_n(&pool_busy, 0, __ATOMIC_RELEASE);
         run_inline(parts, fn, ctx);
         return;

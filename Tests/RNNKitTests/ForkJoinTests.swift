@@ -79,8 +79,8 @@ enum ForkJoinChecks {
         }
     }
 
-    /// Ranges start at multiples of the granule, cover the count in order, and stay whole below
-    /// the minimum work.
+    /// Ranges start at multiples of the granule, cover the count in order, number four per thread
+    /// (one with one thread), and stay whole below the minimum work.
     static func rangesFollowTheThreadCount() {
         for threads in [1, 2, 3] {
             Parallel.threads = threads
@@ -96,7 +96,8 @@ enum ForkJoinChecks {
                     #expect(seen.first?.lowerBound == 0 && seen.last?.upperBound == count, "\(name): \(seen)")
                     #expect(zip(seen, seen.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound }, "\(name): \(seen)")
                     #expect(seen.dropFirst().allSatisfy { $0.lowerBound % granule == 0 }, "\(name): \(seen)")
-                    #expect(seen.count == min(threads, max(count / granule, 1)), "\(name): \(seen)")
+                    #expect(seen.count == (threads == 1 ? 1 : min(ForkJoin.partsPerThread * threads, max(count / granule, 1))),
+                            "\(name): \(seen)")
                     var whole = 0
                     ForkJoin.ranges(count, granule: granule, work: ForkJoin.minimumWork - 1) { _ in whole += 1 }
                     #expect(whole == 1, "\(name)")
@@ -145,7 +146,7 @@ struct ForkJoinTests {
         await #expect(processExitsWith: .success) { ForkJoinChecks.partsRunConcurrently() }
     }
 
-    @Test("Ranges: granule-aligned cuts, one per thread, whole below the minimum work")
+    @Test("Ranges: granule-aligned cuts, four per thread, whole below the minimum work")
     func ranges() async {
         await #expect(processExitsWith: .success) { ForkJoinChecks.rangesFollowTheThreadCount() }
     }

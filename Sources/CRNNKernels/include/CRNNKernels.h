@@ -118,10 +118,11 @@ void rk_adam(int n, float *w, const float *g, float *m, float *v, float m_weight
 typedef void (*rk_pool_task)(void *ctx, int part);
 
 /// Runs fn(ctx, 0) … fn(ctx, parts − 1) and returns when all are done: on the calling thread and
-/// up to parts − 1 pool workers, each taking the next part as it comes free. The workers spin
+/// the pool's workers (started as needed, up to `workers` and parts − 1), each taking the next
+/// part as it comes free. The workers spin
 /// briefly between jobs, so a job costs a few µs to start, not a system call. Nested calls, and
 /// calls while another thread uses the pool, run their parts inline in order (same results).
-void rk_pool_run(int parts, rk_pool_task fn, void *ctx);
+void rk_pool_run(int parts, int workers, rk_pool_task fn, void *ctx);
 
 /// 1 on a thread running a part of a pool job, else 0.
 int rk_pool_in_part(void);

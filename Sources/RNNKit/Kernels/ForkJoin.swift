@@ -12,8 +12,12 @@ package enum ForkJoin {
     /// second core's cache misses cost more than half the product saves.
     static let minimumWork = 1 << 17
 
-    /// Runs body(0) … body(parts − 1) on the calling thread and up to parts − 1 workers; returns
-    /// when all are done. Inside a part, nested calls and `Parallel`'s splits run inline.
+    /// Ranges per thread in `ranges`.
+    static let partsPerThread = 4
+
+    /// Runs body(0) … body(parts − 1) on the calling thread and up to `Parallel.threads` − 1
+    /// workers, each taking the next part as it comes free; returns when all are done. Inside a
+    /// part, nested calls and `Parallel`'s splits run inline.
     static func run(_ parts: Int, _ body: (Int) -> Void) {
         if parts <= 1 {
             body(0)
@@ -22,18 +26,20 @@ package enum ForkJoin {
         withoutActuallyEscaping(body) { body in
             var task = body
             withUnsafeMutablePointer(to: &task) { pointer in
-                rk_pool_run(Int32(parts), { context, part in
+                rk_pool_run(Int32(parts), Int32(max(Parallel.threads - 1, 1)), { context, part in
                     context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(Int(part))
                 }, pointer)
             }
         }
     }
 
-    /// Runs body on up to `Parallel.threads` contiguous ranges covering 0..<count, each starting
-    /// at a multiple of `granule` (the last takes the remainder); one range below `minimumWork`.
+    /// Runs body on contiguous ranges covering 0..<count, each starting at a multiple of `granule`
+    /// (the last takes the remainder): four per thread, taken as threads come free, so that a
+    /// thread the system pauses (a busy machine) holds up a quarter of its share, not all of it;
+    /// one range with one thread or below `minimumWork`.
     static func ranges(_ count: Int, granule: Int, work: Int, _ body: (Range<Int>) -> Void) {
         let groups = count / granule
-        let parts = work < minimumWork ? 1 : min(Parallel.threads, max(groups, 1))
+        let parts = work < minimumWork || Parallel.threads <= 1 ? 1 : min(partsPerThread * Parallel.threads, max(groups, 1))
         if parts <= 1 {
             body(0..<count)
             return
