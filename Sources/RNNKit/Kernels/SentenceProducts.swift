@@ -18,6 +18,17 @@ package enum SentenceProducts {
         }
     }
 
+    /// C (M, N) = A (M, K)·Bᵀ (or += with `accumulate`) with B (N, K) in bfloat16, row stride
+    /// `ldb`: `Kernels.gemmNTBFloat16`, any M (each group of four rows of B is read once for all
+    /// rows of A).
+    static func ntBFloat16(_ M: Int, _ N: Int, _ K: Int, _ A: UnsafePointer<Float>, lda: Int, _ B: UnsafePointer<UInt16>,
+                           ldb: Int, _ C: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
+        ForkJoin.ranges(N, granule: 4, work: M * N * K) { cols in
+            Kernels.gemmNTBFloat16(M, cols.count, K, A, lda: lda, B + cols.lowerBound * ldb, ldb: ldb, C + cols.lowerBound,
+                                   ldc: ldc, accumulate: accumulate)
+        }
+    }
+
     /// Columns a block of `Kernels.gemvTransposedAccumulate` takes at the widest instruction set
     /// (four vectors of 16); cuts at its multiples keep every column in the same kind of block.
     static let transposedGranule = 64
