@@ -9,12 +9,14 @@ typedef float rk_v4 __attribute__((ext_vector_type(4), aligned(4)));
 typedef int rk_i4 __attribute__((ext_vector_type(4), aligned(4)));
 typedef double rk_d2 __attribute__((ext_vector_type(2)));
 typedef float rk_h2 __attribute__((ext_vector_type(2), aligned(4)));
+typedef unsigned short rk_u4 __attribute__((ext_vector_type(4), aligned(2)));
 #define REDUCE4(v) (v)
 #define VW 4
 #define VT rk_v4
 #define VI rk_i4
 #define VD rk_d2
 #define VH rk_h2
+#define VU rk_u4
 #define SUFFIX(name) rk_portable_##name
 #define TARGET
 #if defined(__aarch64__)
@@ -28,6 +30,7 @@ typedef float rk_h2 __attribute__((ext_vector_type(2), aligned(4)));
 #undef VI
 #undef VD
 #undef VH
+#undef VU
 #undef SUFFIX
 #undef TARGET
 #undef FMA
@@ -37,6 +40,7 @@ typedef float rk_v8 __attribute__((ext_vector_type(8), aligned(4)));
 typedef int rk_i8 __attribute__((ext_vector_type(8), aligned(4)));
 typedef double rk_d4 __attribute__((ext_vector_type(4)));
 typedef float rk_h4 __attribute__((ext_vector_type(4), aligned(4)));
+typedef unsigned short rk_u8 __attribute__((ext_vector_type(8), aligned(2)));
 #undef REDUCE4
 #define REDUCE4(v) ((v).lo + (v).hi)
 #define VW 8
@@ -44,6 +48,7 @@ typedef float rk_h4 __attribute__((ext_vector_type(4), aligned(4)));
 #define VI rk_i8
 #define VD rk_d4
 #define VH rk_h4
+#define VU rk_u8
 #define SUFFIX(name) rk_avx2_##name
 #define TARGET __attribute__((target("avx2,fma")))
 #define FMA(a, b, c) __builtin_elementwise_fma(a, b, c)
@@ -53,6 +58,7 @@ typedef float rk_h4 __attribute__((ext_vector_type(4), aligned(4)));
 #undef VI
 #undef VD
 #undef VH
+#undef VU
 #undef SUFFIX
 #undef TARGET
 #undef FMA
@@ -61,6 +67,7 @@ typedef float rk_v16 __attribute__((ext_vector_type(16), aligned(4)));
 typedef int rk_i16 __attribute__((ext_vector_type(16), aligned(4)));
 typedef double rk_d8 __attribute__((ext_vector_type(8)));
 typedef float rk_h8 __attribute__((ext_vector_type(8), aligned(4)));
+typedef unsigned short rk_u16 __attribute__((ext_vector_type(16), aligned(2)));
 #undef REDUCE4
 #define REDUCE4(v) (((v).lo + (v).hi).lo + ((v).lo + (v).hi).hi)
 #define VW 16
@@ -68,6 +75,7 @@ typedef float rk_h8 __attribute__((ext_vector_type(8), aligned(4)));
 #define VI rk_i16
 #define VD rk_d8
 #define VH rk_h8
+#define VU rk_u16
 #define SUFFIX(name) rk_avx512_##name
 #define TARGET __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,fma")))
 #define FMA(a, b, c) __builtin_elementwise_fma(a, b, c)
@@ -77,6 +85,7 @@ typedef float rk_h8 __attribute__((ext_vector_type(8), aligned(4)));
 #undef VI
 #undef VD
 #undef VH
+#undef VU
 #undef SUFFIX
 #undef TARGET
 #undef FMA
@@ -106,13 +115,14 @@ typedef struct {
     float (*max_abs)(int, const float *);
     void (*scale)(int, float, float *);
     void (*adam)(int, float *, const float *, float *, float *, float, float, float, float, int, float, float, float, float);
+    void (*gemm_nt_bf16)(int, int, int, const float *, int, const unsigned short *, int, float *, int, int);
     const char *name;
 } rk_table;
 
 #define RK_TABLE(prefix, gemv_prefix, label) { gemv_prefix##gemv_n, prefix##gemv_t_acc, prefix##gemm_nt, prefix##gemm_tn_acc, prefix##gemm_nn_packed, prefix##tanh, prefix##sigmoid, prefix##exp, prefix##softmax, \
     prefix##lstm_forward, prefix##lstm_backward, \
     prefix##tanh_backward, prefix##axpy, prefix##clamp, prefix##sgd_clip_zero, prefix##sgd_outer, \
-    prefix##sumsq, prefix##all_finite, prefix##max_abs, prefix##scale, prefix##adam, label }
+    prefix##sumsq, prefix##all_finite, prefix##max_abs, prefix##scale, prefix##adam, prefix##gemm_nt_bf16, label }
 
 static const rk_table rk_tables[] = {
     RK_TABLE(rk_portable_, rk_portable_, "portable"),
@@ -208,6 +218,25 @@ void rk_lstm_backward(int B, int H, const float *dh, float *dc, const float *c_p
 void rk_gemm_nn_packed(int M, int N, int Kp, int k0, int K1, const float *A1, int lda1, int K2, const float *A2,
                       int lda2, const float *packed, const float *bias, float *C, int ldc) {
     rk_table_now()->gemm_nn_packed(M, N, Kp, k0, K1, A1, lda1, K2, A2, lda2, packed, bias, C, ldc);
+}
+
+void rk_gemm_nt_bf16(int M, int N, int K, const float *A, int lda, const unsigned short *B, int ldb, float *C, int ldc,
+                     int accumulate) {
+    rk_table_now()->gemm_nt_bf16(M, N, K, A, lda, B, ldb, C, ldc, accumulate);
+}
+
+void rk_to_bf16(int n, const float *x, unsigned short *y) {
+    for (int i = 0; i < n; i++) {
+        unsigned int u;
+        __builtin_memcpy(&u, &x[i], 4);
+        if ((u & 0x7f800000u) == 0x7f800000u) {  // NaN stays NaN (a quiet one), ±inf stays ±inf
+            y[i] = (unsigned short)((u >> 16) | ((u & 0xffffu) ? 0x40u : 0u));
+            continue;
+        }
+        unsigned int r = u + 0x7fffu + ((u >> 16) & 1u);  // to nearest, ties to even
+        // A finite number just below the largest float would round up to infinity: cut it instead.
+        y[i] = (unsigned short)(((r & 0x7f800000u) == 0x7f800000u ? u : r) >> 16);
+    }
 }
 
 int rk_packed_size(int K, int N) { return ((N + RK_PANEL - 1) / RK_PANEL) * RK_PANEL * K; }

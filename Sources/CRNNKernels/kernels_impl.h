@@ -1,6 +1,6 @@
 // Kernel bodies, written once with clang vector extensions and included by kernels.c once per
 // instruction set. Before including, define: VW (floats per vector), VT (vector type), VI (the int
-// vector of the same width), VD (the double vector of half that width), VH (the float vector of half that width), SUFFIX(name), TARGET (a function attribute choosing the instruction
+// vector of the same width), VD (the double vector of half that width), VH (the float vector of half that width), VU (the unsigned short vector of the full width), SUFFIX(name), TARGET (a function attribute choosing the instruction
 // set) and FMA(a, b, c) = a*b + c (fused where the instruction set has it).
 
 #define LOADV(p) (*(const VT *)(p))
@@ -144,6 +144,57 @@ TARGET void SUFFIX(gemm_nt)(int M, int N, int K, const float *A, int lda, const 
         }
     }
 }
+
+// gemm_nt with B in bfloat16: each weight is widened to float in registers (zero-extend, shift
+// into the top half), halving the bytes a one-row product streams from memory.
+#define LOADBF(p) ((VT)(__builtin_convertvector(*(const VU *)(p), VI) << 16))
+TARGET static inline float SUFFIX(bf16)(unsigned short u) {
+    unsigned int w = (unsigned int)u << 16;
+    float f;
+    __builtin_memcpy(&f, &w, 4);
+    return f;
+}
+
+TARGET void SUFFIX(gemm_nt_bf16)(int M, int N, int K, const float *A, int lda, const unsigned short *B, int ldb,
+                                 float *C, int ldc, int accumulate) {
+    int j = 0;
+    for (; j + 4 <= N; j += 4) {
+        const unsigned short *b0 = B + (size_t)j * ldb, *b1 = b0 + ldb, *b2 = b1 + ldb, *b3 = b2 + ldb;
+        for (int i = 0; i < M; i++) {
+            const float *a = A + (size_t)i * lda;
+            VT c0 = SPLAT(0), c1 = SPLAT(0), c2 = SPLAT(0), c3 = SPLAT(0);
+            int k = 0;
+            for (; k + VW <= K; k += VW) {
+                VT av = LOADV(a + k);
+                c0 = FMA(LOADBF(b0 + k), av, c0);
+                c1 = FMA(LOADBF(b1 + k), av, c1);
+                c2 = FMA(LOADBF(b2 + k), av, c2);
+                c3 = FMA(LOADBF(b3 + k), av, c3);
+            }
+            rk_v4 s = SUFFIX(hsum4)(c0, c1, c2, c3);
+            for (; k < K; k++) {
+                s.x += SUFFIX(bf16)(b0[k]) * a[k]; s.y += SUFFIX(bf16)(b1[k]) * a[k];
+                s.z += SUFFIX(bf16)(b2[k]) * a[k]; s.w += SUFFIX(bf16)(b3[k]) * a[k];
+            }
+            float *c = C + (size_t)i * ldc + j;
+            if (accumulate) s += *(const rk_v4 *)c;
+            *(rk_v4 *)c = s;
+        }
+    }
+    for (; j < N; j++) {
+        const unsigned short *b = B + (size_t)j * ldb;
+        for (int i = 0; i < M; i++) {
+            const float *a = A + (size_t)i * lda;
+            VT cv = SPLAT(0);
+            int k = 0;
+            for (; k + VW <= K; k += VW) cv = FMA(LOADBF(b + k), LOADV(a + k), cv);
+            float s = SUFFIX(hsum)(cv);
+            for (; k < K; k++) s += SUFFIX(bf16)(b[k]) * a[k];
+            C[(size_t)i * ldc + j] = accumulate ? C[(size_t)i * ldc + j] + s : s;
+        }
+    }
+}
+#undef LOADBF
 
 TARGET void SUFFIX(gemv_t_acc)(int M, int N, const float *A, int lda, const float *x, float *y) {
     int j = 0;

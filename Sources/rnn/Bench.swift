@@ -24,7 +24,9 @@ struct Bench: ParsableCommand {
             second; before that, the milliseconds of a greedy translation of one sentence (the first \
             100 sources, at most 50 words each) by --model, or by the untrained model (as the peer); \
             a model with a vocabulary shortlist (`rnn shortlist`) scores only its words unless \
-            --no-shortlist.
+            --no-shortlist; --precision bfloat16 times it with bfloat16 weights; --threads sets the \
+            threads one sentence runs on (the encoder's directions side by side, a step's products \
+            split; the same translations at any count).
             The data folder is --data-dir, else ./data when it holds the files, else the data folder \
             of the RNNKit checkout this binary was built from.
 
@@ -33,6 +35,7 @@ struct Bench: ParsableCommand {
               swift run -c release rnn bench charlm --cell lstm
               swift run -c release rnn bench sgemm
               swift run -c release rnn bench seq2seq --seconds 60
+              swift run -c release rnn bench seq2seq --model m.safetensors --seconds 1 --precision bfloat16
             """)
 
     enum Workload: String, ExpressibleByArgument, CaseIterable { case movie, charlm, sgemm, seq2seq }
@@ -72,6 +75,9 @@ struct Bench: ParsableCommand {
 
     @Flag(help: "`seq2seq`: time --model scoring every target word, not only its vocabulary shortlist.")
     var noShortlist = false
+
+    @Option(help: "`seq2seq`: the weights' number format for the latency: float (exact) or bfloat16.")
+    var precision: WeightPrecision = .float
 
     @Option(help: "`seq2seq`: words (punctuation apart, as `rnn train-seq2seq`) or spaces (whitespace only, as the PyTorch peer splits).")
     var tokenizer: TrainSeq2Seq.TokenizerChoice = .words
@@ -136,7 +142,7 @@ struct Bench: ParsableCommand {
         // Latency first, on the model as initialised (the peer's measure), or on --model.
         let translator = try model.map { try Seq2SeqModel.load(from: $0) } ?? run.model
         let sentences = pairs.prefix(100).map(\.source)
-        let options = TranslationOptions(shortlist: !noShortlist)
+        let options = TranslationOptions(shortlist: !noShortlist, precision: precision)
         for s in sentences.prefix(5) { _ = translator.translate(s, options: options) }
         let clock = ContinuousClock(), start = clock.now
         var words = 0
@@ -146,8 +152,8 @@ struct Bench: ParsableCommand {
             let mean = Double(sentences.reduce(0) { $0 + list.targets(for: translator.encodeSource($1).ids).count }) / Double(sentences.count)
             return String(format: "shortlist of %.0f target words on average", mean)
         } ?? "every target word"
-        print(String(format: "seq2seq_greedy_ms_per_sentence: %.2f (%@, %@, %.1f decoder steps per sentence, %.3f ms per step)", ms,
-                     model == nil ? "the untrained model" : "the given model", scored, Double(words) / Double(sentences.count),
+        print(String(format: "seq2seq_greedy_ms_per_sentence: %.2f (%@, %@, %@ weights, %d threads, %.1f decoder steps per sentence, %.3f ms per step)", ms,
+                     model == nil ? "the untrained model" : "the given model", scored, precision.rawValue, RNNKitRuntime.threadCount, Double(words) / Double(sentences.count),
                      ms * Double(sentences.count) / Double(max(words, 1))))
         let summary = try run.fit()
         print("seq2seq_steps: \(summary.steps)")

@@ -58,7 +58,10 @@ struct Evaluate: ParsableCommand {
     @Flag(help: "Translation models: score every target word, not only the model's vocabulary shortlist (exact decoding; slower).")
     var noShortlist = false
 
-    @Flag(help: "Print one JSON object: for a classifier accuracy, macro_f1, per-class precision/recall/f1/support, confusion, labels; for a translation model bleu, chrf, loss, perplexity, sentences, beam.")
+    @Option(help: "Translation models: the weights' number format in the products: float (exact) or bfloat16 (about half the memory traffic a word; translations can differ slightly). (default: float)")
+    var precision: WeightPrecision?
+
+    @Flag(help: "Print one JSON object: for a classifier accuracy, macro_f1, per-class precision/recall/f1/support, confusion, labels; for a translation model bleu, chrf, loss, perplexity, sentences, beam, precision.")
     var json = false
 
     @OptionGroup(title: "Performance") var threadOptions: ThreadOptions
@@ -79,7 +82,8 @@ struct Evaluate: ParsableCommand {
 
     /// The decoding flags as the library's options.
     private var translationOptions: TranslationOptions {
-        TranslationOptions(beam: beam ?? 1, maxLength: maxLength ?? 50, lengthPenalty: lengthPenalty ?? 1, shortlist: !noShortlist)
+        TranslationOptions(beam: beam ?? 1, maxLength: maxLength ?? 50, lengthPenalty: lengthPenalty ?? 1, shortlist: !noShortlist,
+                           precision: precision ?? .float)
     }
 
     func run() throws {
@@ -102,7 +106,7 @@ struct Evaluate: ParsableCommand {
         case .classifier(let classifier):
             let misplaced = [("--source", source != nil), ("--target", target != nil), ("--output-translations", outputTranslations != nil),
                              ("--beam", beam != nil), ("--max-length", maxLength != nil), ("--length-penalty", lengthPenalty != nil),
-                             ("--no-shortlist", noShortlist)]
+                             ("--no-shortlist", noShortlist), ("--precision", precision != nil)]
                 .filter(\.1).map(\.0) + files.givenFlags
             if let flag = misplaced.first {
                 throw CommandError("\(flag) applies to translation models; \(model) is a text classifier. "
@@ -164,11 +168,12 @@ struct Evaluate: ParsableCommand {
             // JSON has no NaN or infinity: such a number (a perplexity past Double's range) is null.
             func number(_ x: Double) -> String { x.isFinite ? "\(x)" : "null" }
             print("{\"bleu\": \(number(scores.bleu)), \"chrf\": \(number(scores.chrF)), \"loss\": \(number(scores.loss)), "
-                  + "\"perplexity\": \(number(scores.perplexity)), \"sentences\": \(scores.sentences), \"beam\": \(options.beam)}")
+                  + "\"perplexity\": \(number(scores.perplexity)), \"sentences\": \(scores.sentences), \"beam\": \(options.beam), "
+                  + "\"precision\": \"\(options.precision.rawValue)\"}")
         } else {
             let perplexity = scores.perplexity.isFinite ? String(format: "%.2f", scores.perplexity) : "> 1e308"
             print(String(format: "sentences: %d   %@   BLEU: %.2f   chrF: %.2f   loss: %.4f   perplexity: %@", scores.sentences,
-                         options.beam == 1 ? "greedy" : "beam \(options.beam)", scores.bleu, scores.chrF, scores.loss,
+                         (options.beam == 1 ? "greedy" : "beam \(options.beam)") + (options.precision == .float ? "" : " bfloat16"), scores.bleu, scores.chrF, scores.loss,
                          perplexity))
         }
         if let outputTranslations {

@@ -8,9 +8,9 @@ struct TranslationRequest: Sendable {
     var texts: [String]
     var options: TranslationOptions
 
-    static let fields = ["instances", "beam", "max_length", "length_penalty", "attention", "shortlist"]
+    static let fields = ["instances", "beam", "max_length", "length_penalty", "attention", "shortlist", "precision"]
     static let expected = "send JSON of the form {\"instances\": [\"text\", …], \"beam\": 5, \"max_length\": 50, "
-        + "\"length_penalty\": 1, \"attention\": false, \"shortlist\": true} (all but instances optional)."
+        + "\"length_penalty\": 1, \"attention\": false, \"shortlist\": true, \"precision\": \"float\"} (all but instances optional)."
     /// The widest beam a request may ask for: a step's work grows with it.
     static let maxBeam = 16
 
@@ -44,6 +44,12 @@ struct TranslationRequest: Sendable {
                 throw ServeError(.badRequest, "\"\(field)\" must be true or false; \(Self.expected)")
             }
             options[keyPath: keyPath] = flag.boolValue
+        }
+        if let value = object["precision"], !(value is NSNull) {
+            guard let name = value as? String, let precision = WeightPrecision(rawValue: name) else {
+                throw ServeError(.badRequest, "\"precision\" must be \"float\" or \"bfloat16\"; \(Self.expected)")
+            }
+            options.precision = precision
         }
         if let problem = options.problem { throw ServeError(.badRequest, problem) }
     }

@@ -91,6 +91,8 @@ func unknownWordsNote(_ words: [String]) -> String {
         + distinct.map(jsonQuote).joined(separator: ", ")
 }
 
+extension WeightPrecision: ExpressibleByArgument {}
+
 /// How `translate` and `evaluate` decode: the library's `TranslationOptions` as flags.
 struct DecodingOptions: ParsableArguments {
     @Option(help: "Hypotheses kept at each step (beam search); 1 is greedy decoding. (default: 1)")
@@ -105,6 +107,9 @@ struct DecodingOptions: ParsableArguments {
     @Flag(help: "Score every target word, not only the model's vocabulary shortlist (exact decoding; slower).")
     var noShortlist = false
 
+    @Option(help: "The weights' number format in the products: float (exact) or bfloat16 (about half the memory traffic a word; translations can differ slightly). (default: float)")
+    var precision: WeightPrecision?
+
     func validate() throws {
         let o = translationOptions
         if let problem = Self.problem(beam: o.beam, maxLength: o.maxLength, lengthPenalty: o.lengthPenalty) { throw ValidationError(problem) }
@@ -113,7 +118,7 @@ struct DecodingOptions: ParsableArguments {
     /// The flags given, for commands that refuse them where they do not apply.
     var givenFlags: [String] {
         [("--beam", beam != nil), ("--max-length", maxLength != nil), ("--length-penalty", lengthPenalty != nil),
-         ("--no-shortlist", noShortlist)].filter(\.1).map(\.0)
+         ("--no-shortlist", noShortlist), ("--precision", precision != nil)].filter(\.1).map(\.0)
     }
 
     /// Why these decoding flags cannot decode, naming the flag, or nil.
@@ -129,7 +134,8 @@ struct DecodingOptions: ParsableArguments {
     var translationOptions: TranslationOptions {
         let defaults = TranslationOptions()
         return TranslationOptions(beam: beam ?? defaults.beam, maxLength: maxLength ?? defaults.maxLength,
-                                  lengthPenalty: lengthPenalty ?? defaults.lengthPenalty, shortlist: !noShortlist)
+                                  lengthPenalty: lengthPenalty ?? defaults.lengthPenalty, shortlist: !noShortlist,
+                                  precision: precision ?? defaults.precision)
     }
 }
 

@@ -154,6 +154,56 @@ enum KernelChecks {
         }
     }
 
+    /// gemmNTBFloat16 against its twin (bfloat16 weights widened, Double sums), odd sizes, padded strides.
+    static func gemmNTBFloat16() {
+        forEachLevel { level in
+            var rng = SeededGenerator(seed: 155)
+            for M in [1, 2, 5, 17] {
+                for N in kernelTestSizes {
+                    for K in [1, 7, 33, 64, 100] {
+                        let lda = K + M % 3, ldb = K + N % 4, ldc = N + 2
+                        let A = randomFloats(M * K, &rng), C0 = randomFloats(M * N, &rng)
+                        let B = randomFloats(N * K, &rng).map(ReferenceKernels.bfloat16)
+                        for accumulate in [false, true] {
+                            var expected = accumulate ? doubles(C0) : [Double](repeating: 0, count: M * N)
+                            ReferenceKernels.gemmNTBFloat16(M, N, K, doubles(A), B, &expected, accumulate: accumulate)
+                            var scale = accumulate ? doubles(C0).map(abs) : [Double](repeating: 0, count: M * N)
+                            ReferenceKernels.gemmNTBFloat16(M, N, K, doubles(A).map(abs), B.map { $0 & 0x7fff }, &scale,
+                                                            accumulate: true)
+                            let start = accumulate ? C0 : [Float](repeating: .nan, count: M * N)
+                            var c = strided(start, rows: M, columns: N, ld: ldc)
+                            let a = strided(A, rows: M, columns: K, ld: lda), b = strided(B, rows: N, columns: K, ld: ldb, fill: 0x7fc0)
+                            Kernels.gemmNTBFloat16(M, N, K, a, lda: lda, b, ldb: ldb, &c, ldc: ldc, accumulate: accumulate)
+                            expectKernelClose(unstrided(c, rows: M, columns: N, ld: ldc), expected, scale: scale,
+                                              "gemmNTBFloat16 level \(level) M \(M) N \(N) K \(K) accumulate \(accumulate)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// toBFloat16 against its twin: random floats of every magnitude, ties, the largest floats,
+    /// subnormals, ±0, ±∞ and NaN.
+    static func toBFloat16() {
+        var rng = SeededGenerator(seed: 156)
+        var x: [Float] = (0..<4000).map { _ in Float(bitPattern: UInt32(truncatingIfNeeded: rng.next())) }.filter { !$0.isNaN }
+        x += [0, -0, 1, -1, .infinity, -.infinity, .greatestFiniteMagnitude, -.greatestFiniteMagnitude,
+              .leastNonzeroMagnitude, .leastNormalMagnitude, Float(bitPattern: 0x3f80_8000), Float(bitPattern: 0x3f81_8000),
+              Float(bitPattern: 0x7f7f_8000), Float(bitPattern: 0x7f7f_7fff)]
+        var y = [UInt16](repeating: 0, count: x.count)
+        Kernels.toBFloat16(x.count, x, &y)
+        for (v, h) in zip(x, y) {
+            #expect(h == ReferenceKernels.bfloat16(v), "toBFloat16(\(v)) = \(h) vs \(ReferenceKernels.bfloat16(v))")
+            #expect(ReferenceKernels.widen(h).isFinite == v.isFinite, "toBFloat16(\(v)) = \(h)")
+        }
+        for nan in [Float.nan, Float(bitPattern: 0x7f80_0001), Float(bitPattern: 0xff80_0100)] {
+            var h: UInt16 = 0
+            Kernels.toBFloat16(1, [nan], &h)
+            #expect(ReferenceKernels.widen(h).isNaN, "toBFloat16(\(nan.bitPattern)) = \(h)")
+        }
+    }
+
     /// sumOfSquares, allFinite and scale against plain loops.
     static func reductions() {
         forEachLevel { level in
@@ -574,6 +624,14 @@ struct KernelTests {
     func gemmNT() async {
         await #expect(processExitsWith: .success) { KernelChecks.gemmNT() }
     }
+
+    @Test("gemmNTBFloat16: C = A·Bᵀ and C += A·Bᵀ with bfloat16 B, odd sizes, padded strides")
+    func gemmNTBFloat16() async {
+        await #expect(processExitsWith: .success) { KernelChecks.gemmNTBFloat16() }
+    }
+
+    @Test("toBFloat16 rounds to nearest, ties to even; finite stays finite, NaN stays NaN")
+    func toBFloat16() { KernelChecks.toBFloat16() }
 
     @Test("gemmPackedAccumulate: C += A·B from packed B, odd sizes, padded strides; rows independent of grouping")
     func gemmPacked() async {

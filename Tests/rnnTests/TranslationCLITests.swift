@@ -147,6 +147,23 @@ struct TranslationCLITests {
                     && !FileManager.default.fileExists(atPath: folder.appendingPathComponent("swapped.safetensors").path), "\(swapped)")
     }
 
+    @Test("--precision bfloat16: rnn translate and rnn evaluate decode with bfloat16 weights; float is the default; a bad value is refused")
+    func precision() throws {
+        let model = try sharedTranslationModel.get()
+        let folder = URL(fileURLWithPath: model).deletingLastPathComponent()
+        let sentences = try validation("de", 4)
+        let reduced = try CLI.run(["translate", "--model", model, "--precision", "bfloat16"] + sentences)
+        #expect(reduced.exited && reduced.status == 0 && reduced.lines.count == 4, "\(reduced)")
+        let float = try CLI.run(["translate", "--model", model, "--precision", "float", "--json"] + sentences)
+        let plain = try CLI.run(["translate", "--model", model, "--json"] + sentences)
+        #expect(float.exited && float.status == 0 && float.stdout == plain.stdout, "\(float)")
+        let evaluated = try CLI.run(["evaluate", "--model", model, "--source", "de-en.de", "--target", "de-en.en",
+                                     "--precision", "bfloat16", "--json"], in: folder)
+        #expect(evaluated.exited && evaluated.status == 0 && evaluated.stdout.contains("\"precision\": \"bfloat16\""), "\(evaluated)")
+        let bad = try CLI.run(["translate", "--model", model, "--precision", "half"] + sentences)
+        #expect(bad.exited && bad.status != 0 && bad.stderr.contains("--precision") && bad.stderr.contains("bfloat16"), "\(bad)")
+    }
+
     @Test("Unknown source words: one warning per sentence on standard error; in --json, unknown_words")
     func unknownWords() throws {
         let model = try sharedTranslationModel.get()
@@ -180,8 +197,8 @@ struct TranslationCLITests {
                                in: folder)
         #expect(json.exited && json.status == 0, "\(json)")
         let o = try jsonObject(json.stdout)
-        #expect(Set(o.keys) == ["bleu", "chrf", "loss", "perplexity", "sentences", "beam"], "\(o.keys)")
-        #expect(o["sentences"] as? Int == 40 && o["beam"] as? Int == 1)
+        #expect(Set(o.keys) == ["bleu", "chrf", "loss", "perplexity", "sentences", "beam", "precision"], "\(o.keys)")
+        #expect(o["sentences"] as? Int == 40 && o["beam"] as? Int == 1 && o["precision"] as? String == "float")
         let bleu = try #require(o["bleu"] as? Double), chrf = try #require(o["chrf"] as? Double)
         #expect((0...100).contains(bleu) && (0...100).contains(chrf))
         #expect(run.stdout.contains(String(format: "BLEU: %.2f   chrF: %.2f", bleu, chrf)), "the TSV gives the same pairs, so the same scores")

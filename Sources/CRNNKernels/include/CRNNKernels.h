@@ -26,6 +26,14 @@ void rk_gemv_t_acc(int M, int N, const float *A, int lda, const float *x, float 
 void rk_gemm_tn_acc(int T, int M, int N, const float *G, int ldg, const float *X, int ldx,
                     float *W, int ldw);
 
+/// C[i, j] (+)= sum_k A[i, k] * float(B[j, k]) with B in bfloat16 (the top half of a float's
+/// bits): the weights widened in registers, sums in float in the same order as rk_gemm_nt's.
+void rk_gemm_nt_bf16(int M, int N, int K, const float *A, int lda, const unsigned short *B, int ldb, float *C, int ldc,
+                     int accumulate);
+
+/// y = bfloat16(x), rounded to nearest (ties to even); a finite x stays finite, NaN stays NaN.
+void rk_to_bf16(int n, const float *x, unsigned short *y);
+
 /// Columns per panel of a packed matrix (see rk_pack_panels).
 #define RK_PANEL 32
 
@@ -105,6 +113,19 @@ void rk_scale(int n, float a, float *x);
 /// One Adam/AdamW step without AMSGrad (see kernels_impl.h for the equations and their order).
 void rk_adam(int n, float *w, const float *g, float *m, float *v, float m_weight, float beta2, float v_scale,
              float l2, int shrink, float decay, float bc2_sqrt, float neg_step, float eps);
+
+/// A part of a pool job: fn(ctx, part).
+typedef void (*rk_pool_task)(void *ctx, int part);
+
+/// Runs fn(ctx, 0) … fn(ctx, parts − 1) and returns when all are done: on the calling thread and
+/// the pool's workers (started as needed, up to `workers` and parts − 1), each taking the next
+/// part as it comes free. The workers spin
+/// briefly between jobs, so a job costs a few µs to start, not a system call. Nested calls, and
+/// calls while another thread uses the pool, run their parts inline in order (same results).
+void rk_pool_run(int parts, int workers, rk_pool_task fn, void *ctx);
+
+/// 1 on a thread running a part of a pool job, else 0.
+int rk_pool_in_part(void);
 
 /// Name of the instruction set the kernels run with: "avx512", "avx2" or "portable".
 const char *rk_kernel_isa(void);

@@ -39,6 +39,8 @@ public final class Seq2SeqModel: @unchecked Sendable {
         }
     }
     private lazy var search = BeamSearch(network)
+    /// The bfloat16 copies `WeightPrecision.bfloat16` reads, made the first time it is asked for.
+    private lazy var reduced = ReducedSeq2SeqWeights(network)
 
     /// The four tokens both vocabularies start with, in id order.
     public static let specialTokens = [Vocabulary.paddingToken, Vocabulary.unknownToken, "<bos>", "<eos>"]
@@ -106,7 +108,7 @@ public final class Seq2SeqModel: @unchecked Sendable {
         let targets = options.shortlist ? shortlist?.targets(for: source.ids) : nil
         let decoded = search.decode(source.ids, beam: options.beam, maxLength: options.maxLength,
                                     lengthPenalty: options.lengthPenalty, keepAttention: options.includeAttention,
-                                    targets: targets)
+                                    targets: targets, reduced: options.precision == .bfloat16 ? reduced : nil)
         let words = decoded.tokens.map { targetVocabulary.tokens[$0] }
         return Translation(text: Detokenizer.text(words), tokens: words,
                            sourceTokens: ["<bos>"] + tokenizer.tokens(text) + ["<eos>"], unknownWords: source.unknown,
@@ -260,14 +262,18 @@ public struct TranslationOptions: Sendable, Equatable {
     /// Whether the model's `Seq2SeqModel.shortlist` (when it has one) restricts the words
     /// scored; false scores the whole vocabulary (exact decoding).
     public var shortlist = true
+    /// The format of the weights the products read: `float` (exact, the default) or `bfloat16`
+    /// (faster; see ``WeightPrecision``).
+    public var precision = WeightPrecision.float
 
     public init(beam: Int = 1, maxLength: Int = 50, lengthPenalty: Double = 1, includeAttention: Bool = true,
-                shortlist: Bool = true) {
+                shortlist: Bool = true, precision: WeightPrecision = .float) {
         self.beam = beam
         self.maxLength = maxLength
         self.lengthPenalty = lengthPenalty
         self.includeAttention = includeAttention
         self.shortlist = shortlist
+        self.precision = precision
     }
 
     /// Why these options cannot decode, or nil.

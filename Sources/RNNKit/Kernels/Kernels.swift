@@ -19,6 +19,21 @@ package enum Kernels {
         rk_gemm_nt(Int32(M), Int32(N), Int32(K), A, Int32(lda), B, Int32(ldb), C, Int32(ldc), accumulate ? 1 : 0)
     }
 
+    /// C = A·Bᵀ (or C += A·Bᵀ) with B in bfloat16: A is (M, K) floats, B (N, K) bfloat16 bit
+    /// patterns (`toBFloat16`), C (M, N); each weight widened to float, float sums.
+    @inline(__always)
+    package static func gemmNTBFloat16(_ M: Int, _ N: Int, _ K: Int, _ A: UnsafePointer<Float>, lda: Int,
+                                       _ B: UnsafePointer<UInt16>, ldb: Int, _ C: UnsafeMutablePointer<Float>, ldc: Int,
+                                       accumulate: Bool = false) {
+        rk_gemm_nt_bf16(Int32(M), Int32(N), Int32(K), A, Int32(lda), B, Int32(ldb), C, Int32(ldc), accumulate ? 1 : 0)
+    }
+
+    /// y = bfloat16(x) (the top 16 bits of the nearest such float; ties to even); finite stays finite.
+    @inline(__always)
+    package static func toBFloat16(_ n: Int, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<UInt16>) {
+        rk_to_bf16(Int32(n), x, y)
+    }
+
     /// Floats `pack` writes for a (K, N) matrix: whole panels of `RK_PANEL` columns.
     @inline(__always)
     package static func packedSize(_ K: Int, _ N: Int) -> Int { Int(rk_packed_size(Int32(K), Int32(N))) }

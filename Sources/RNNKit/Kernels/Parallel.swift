@@ -28,6 +28,10 @@ package enum Parallel {
     static func run(_ parts: Int, _ body: (Int) -> Void) {
         if parts <= 1 {
             body(0)
+        } else if ForkJoin.inPart {
+            // Inside a fork-join part (one sentence's encoder direction) the other cores are busy
+            // already: the same parts, in order, on this thread.
+            for p in 0..<parts { body(p) }
         } else {
             // The parts touch disjoint rows of shared buffers, which the type system cannot see.
             withoutActuallyEscaping(body) { body in

@@ -45,6 +45,33 @@ package enum ReferenceKernels {
         }
     }
 
+    /// The bfloat16 nearest to x (ties: the even one), as its 16 bits; a finite x whose nearest is
+    /// infinite gets the largest finite one below it; NaN gives a NaN.
+    package static func bfloat16(_ x: Float) -> UInt16 {
+        if x.isNaN { return 0x7fc0 }
+        let low = UInt16(truncatingIfNeeded: x.bitPattern >> 16)
+        if x.isInfinite { return low }
+        let high = low &+ 1, a = Double(widen(low)), b = Double(widen(high))
+        if !widen(high).isFinite { return low }
+        let da = abs(Double(x) - a), db = abs(Double(x) - b)
+        return da < db ? low : db < da ? high : (low & 1 == 0 ? low : high)
+    }
+
+    /// The float whose top 16 bits are `h`.
+    package static func widen(_ h: UInt16) -> Float { Float(bitPattern: UInt32(h) << 16) }
+
+    /// C = A·Bᵀ (+ C) with B's bfloat16 weights widened, summed in S.
+    package static func gemmNTBFloat16<S: ReferenceScalar>(_ M: Int, _ N: Int, _ K: Int, _ A: [S], _ B: [UInt16],
+                                                           _ C: inout [S], accumulate: Bool) {
+        for i in 0..<M {
+            for j in 0..<N {
+                var s: S = 0
+                for k in 0..<K { s += A[i * K + k] * S(widen(B[j * K + k])) }
+                C[i * N + j] = accumulate ? C[i * N + j] + s : s
+            }
+        }
+    }
+
     /// y += Aᵀ·x.
     package static func gemvTransposedAccumulate<S: ReferenceScalar>(_ M: Int, _ N: Int, _ A: [S], _ x: [S], _ y: inout [S]) {
         for j in 0..<N {

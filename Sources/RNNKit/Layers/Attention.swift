@@ -142,16 +142,17 @@ package final class Attention: @unchecked Sendable {
 
     /// α and c for one query per sequence. `projectedKeys` is `projectKeys`' output (nil for dot).
     /// With `sharedSource` every query reads sequence 0's keys, projection and length (beam
-    /// search's hypotheses of one sentence).
+    /// search's hypotheses of one sentence). `split`: the queries' product is split over the
+    /// fork-join threads (`SentenceProducts`; the same numbers), for decoding one sentence.
     package func forward(_ B: Int, _ S: Int, query: UnsafePointer<Float>, keys: UnsafePointer<Float>,
                          projectedKeys: UnsafePointer<Float>?, lengths: [Int], sharedSource: Bool = false,
-                         weights: UnsafeMutablePointer<Float>, context: UnsafeMutablePointer<Float>) {
+                         split: Bool = false, weights: UnsafeMutablePointer<Float>, context: UnsafeMutablePointer<Float>) {
         validate(sharedSource ? 1 : B, S, lengths)
         precondition((projectedKeys == nil) == (kind == .dot),
                      "\(kind) attention: projected keys \(projectedKeys == nil ? "missing" : "given")")
         let (Hq, Hk, P) = (querySize, keySize, projectedKeySize)
         let e = scores.get(S)  // (S)
-        if kind == .additive { projectQueries(B, query) }
+        if kind == .additive { projectQueries(B, query, split: split) }
         for b in 0..<B {
             let n = sharedSource ? 0 : b  // the source sequence
             let L = lengths[n], q = query + b * Hq, k = keys + n * S * Hk  // (Hq), (S, Hk)
@@ -221,10 +222,16 @@ package final class Attention: @unchecked Sendable {
     // MARK: Additive score
 
     /// QP = W_q·q for every row, into `queryProjection` (B, A).
-    private func projectQueries(_ B: Int, _ query: UnsafePointer<Float>) {
+    /// `split`: through `SentenceProducts` (decoding one sentence; the same numbers).
+    private func projectQueries(_ B: Int, _ query: UnsafePointer<Float>, split: Bool = false) {
         let (Hq, Hk, A) = (querySize, keySize, attentionSize)
-        MatMul.nt(B, A, Hq, query, lda: Hq, weight!.value.data, ldb: Hq + Hk, queryProjection.get(B * A), ldc: A,
-                  accumulate: false, exactOneRow: false)
+        if split {
+            SentenceProducts.nt(B, A, Hq, query, lda: Hq, weight!.value.data, ldb: Hq + Hk, queryProjection.get(B * A), ldc: A,
+                                accumulate: false)
+        } else {
+            MatMul.nt(B, A, Hq, query, lda: Hq, weight!.value.data, ldb: Hq + Hk, queryProjection.get(B * A), ldc: A,
+                      accumulate: false, exactOneRow: false)
+        }
     }
 
     /// vᵀ·tanh(QP_b + P_s), leaving the tanh in `hidden`.

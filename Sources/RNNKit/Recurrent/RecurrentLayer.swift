@@ -110,7 +110,7 @@ package final class RecurrentLayer: @unchecked Sendable {
     ///   - input: packed inputs (N, I); ignored with one-hot input, which reads `batch.tokens`.
     ///   - h0, c0: initial states (B, H) in sorted row order, or nil for zeros.
     package func forward(_ batch: PackedBatch, input: UnsafePointer<Float>?, h0: UnsafePointer<Float>? = nil,
-                        c0: UnsafePointer<Float>? = nil) {
+                        c0: UnsafePointer<Float>? = nil, reducedHH: BFloat16Matrix? = nil) {
         let (I, H, GH, N, T) = (inputSize, hiddenSize, gateWidth, batch.rowCount, batch.steps)
         let B = batch.count
         let preX = self.preX.get(N * GH), hPrev = self.hPrev.get(N * H), out = output.get(N * H)
@@ -209,7 +209,11 @@ package final class RecurrentLayer: @unchecked Sendable {
                     // A lone sequence of vectors (predict, explain, generate): float sums, as a
                     // batch's rows get in the packed kernel — the precision these models train with,
                     // and a fifth of a 16-token prediction's time less than the double sums.
-                    Kernels.gemmNT(m, GH, H, h, lda: H, weightHH, ldb: H, target, ldc: GH, accumulate: true)
+                    if let reducedHH {
+                        Kernels.gemmNTBFloat16(m, GH, H, h, lda: H, reducedHH.values, ldb: H, target, ldc: GH, accumulate: true)
+                    } else {
+                        Kernels.gemmNT(m, GH, H, h, lda: H, weightHH, ldb: H, target, ldc: GH, accumulate: true)
+                    }
                 }
             }
             cell.forwardStep(B: m, H: H, preX: px, preH: separate ? UnsafePointer(ph) : nil, hPrev: h,

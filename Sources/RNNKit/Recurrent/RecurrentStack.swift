@@ -52,7 +52,7 @@ package final class RecurrentStack: @unchecked Sendable {
     @discardableResult
     package func forward(_ batch: PackedBatch, input: UnsafePointer<Float>?, h0: UnsafePointer<Float>? = nil,
                         c0: UnsafePointer<Float>? = nil, training: Bool = false,
-                        rng: inout SeededGenerator) -> UnsafeMutablePointer<Float> {
+                        rng: inout SeededGenerator, reducedHH: [[BFloat16Matrix]]? = nil) -> UnsafeMutablePointer<Float> {
         let (H, D, N, B) = (hiddenSize, directions, batch.rowCount, batch.count)
         var x = input
         for k in 0..<numLayers {
@@ -60,10 +60,18 @@ package final class RecurrentStack: @unchecked Sendable {
             // One direction and no dropout: the layer's own outputs serve as is, uncopied.
             let direct = D == 1 && !dropout
             let out = direct ? nil : outputs[k].get(N * D * H)
-            for d in 0..<D {
+            let input = x
+            func direction(_ d: Int) {
                 let layer = layers[k][d], slot = (k * D + d) * B * H
-                layer.forward(batch, input: x, h0: h0.map { $0 + slot }, c0: c0.map { $0 + slot })
+                layer.forward(batch, input: input, h0: h0.map { $0 + slot }, c0: c0.map { $0 + slot }, reducedHH: reducedHH?[k][d])
                 if let out { copyColumns(N, H, from: layer.outputs, ldFrom: H, to: out + d * H, ldTo: D * H) }
+            }
+            if B == 1 && D == 2 && !training && Parallel.threads >= 2 {
+                // One sentence (translating): the directions are independent recurrences, each too
+                // narrow to split, so they run side by side; each writes its own columns.
+                ForkJoin.run(2) { direction($0) }
+            } else {
+                for d in 0..<D { direction(d) }
             }
             if k < numLayers - 1 { dropouts[k].forward(out ?? layers[k][0].outputs, count: N * D * H, training: dropout, rng: &rng) }
             layerOutputs[k] = out ?? layers[k][0].outputs

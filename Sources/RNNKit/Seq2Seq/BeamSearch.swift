@@ -48,9 +48,11 @@ package final class BeamSearch {
         decodingStep = Seq2SeqDecodingStep(network.decoder)
     }
 
-    /// Decodes `source` ([<bos>, …, <eos>] ids), scoring only `targets` when given.
+    /// Decodes `source` ([<bos>, …, <eos>] ids), scoring only `targets` when given, with the
+    /// bfloat16 copies of the large weights when `reduced` is given.
     package func decode(_ source: [Int], beam K: Int = 1, maxLength: Int, lengthPenalty alpha: Double = 1,
-                        keepAttention: Bool = true, targets: [Int]? = nil) -> DecodedSequence {
+                        keepAttention: Bool = true, targets: [Int]? = nil,
+                        reduced: ReducedSeq2SeqWeights? = nil) -> DecodedSequence {
         precondition(K >= 1 && maxLength >= 1 && !source.isEmpty, "beam \(K), max length \(maxLength), \(source.count) source ids")
         precondition(targets?.contains(Seq2SeqNetwork.end) ?? true, "a shortlist without <eos>")
         let net = network, decoder = net.decoder, c = net.configuration
@@ -59,12 +61,12 @@ package final class BeamSearch {
         var rng = SeededGenerator(seed: 0)  // unused: no dropout in decoding
         let batch = PackedBatch([source])
         let S = source.count
-        net.encoder.forward(batch, training: false, rng: &rng)
+        net.encoder.forward(batch, training: false, rng: &rng, reducedHH: reduced?.encoderHH)
 
         // Every beam row reads the one sentence's keys, projection and final state.
         let source = decoder.source(1, steps: S, keys: net.encoder.keys, final: net.encoder.final, lengths: [S],
                                     projection: projected, shared: true)
-        decodingStep.prepare(source, targets: targets)
+        decodingStep.prepare(source, targets: targets, reduced: reduced)
         let Vt = decodingStep.outputs  // the words a step scores; column j is id targets?[j] ?? j
         func id(_ j: Int) -> Int { targets?[j] ?? j }
         // <pad> and <bos> are never words of a translation: training never targets them, yet a barely

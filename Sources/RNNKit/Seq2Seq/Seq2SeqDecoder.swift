@@ -156,10 +156,13 @@ package final class Seq2SeqDecoder: @unchecked Sendable {
 
     /// The cell's half of a step, given preX = W_ih·[emb ‖ c_t] + b_ih (b, GH) in `gates`' place
     /// (the cell overwrites it): adds preH = s_{t−1}·W_hhᵀ + b_hh and runs the cell into s_t
-    /// (`state`) and LSTM's c_t. `Seq2SeqDecodingStep` shares it.
+    /// (`state`) and LSTM's c_t. `Seq2SeqDecodingStep` shares it, with `split` (W_hh's product
+    /// through `SentenceProducts`, the same numbers on the fork-join threads) and, given
+    /// `reducedHH`, W_hh's bfloat16 copy (G·Hd, Hd) in its place.
     func recur(_ b: Int, preX: UnsafeMutablePointer<Float>, hPrev: UnsafePointer<Float>, cPrev: UnsafePointer<Float>?,
                state: UnsafeMutablePointer<Float>, cellState: UnsafeMutablePointer<Float>?,
-               gates: UnsafeMutablePointer<Float>, extra: UnsafeMutablePointer<Float>?) {
+               gates: UnsafeMutablePointer<Float>, extra: UnsafeMutablePointer<Float>?, split: Bool = false,
+               reducedHH: UnsafePointer<UInt16>? = nil) {
         let (Hd, GH, separate) = (hiddenSize, gateWidth, cell.separatesPreactivations)
         // Cells that only use the sum take preH into preX.
         let preH = separate ? self.preH.get(b * GH) : preX
@@ -168,7 +171,13 @@ package final class Seq2SeqDecoder: @unchecked Sendable {
         } else {
             for r in 0..<b { Kernels.axpy(GH, 1, biasHH.value.data, preH + r * GH) }
         }
-        MatMul.nt(b, GH, Hd, hPrev, lda: Hd, weightHH.value.data, ldb: Hd, preH, ldc: GH, accumulate: true, exactOneRow: false)
+        if let reducedHH {
+            SentenceProducts.ntBFloat16(b, GH, Hd, hPrev, lda: Hd, reducedHH, ldb: Hd, preH, ldc: GH, accumulate: true)
+        } else if split {
+            SentenceProducts.nt(b, GH, Hd, hPrev, lda: Hd, weightHH.value.data, ldb: Hd, preH, ldc: GH, accumulate: true)
+        } else {
+            MatMul.nt(b, GH, Hd, hPrev, lda: Hd, weightHH.value.data, ldb: Hd, preH, ldc: GH, accumulate: true, exactOneRow: false)
+        }
         cell.forwardStep(B: b, H: Hd, preX: preX, preH: separate ? UnsafePointer(preH) : nil, hPrev: hPrev, cPrev: cPrev,
                          h: state, c: cellState, gates: gates, extra: extra)
     }

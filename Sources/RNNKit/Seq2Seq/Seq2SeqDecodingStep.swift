@@ -31,6 +31,10 @@
 /// logits are then (b, L), column j for target id `targets[j]`. The copy reads L·X floats, less
 /// than the source's rows read without it; the products are the same kernels on fewer rows, so
 /// a shortlist of the whole vocabulary gives the plain step's logits bit for bit.
+///
+/// The products go through `SentenceProducts`: split by output columns over `Parallel.threads`
+/// threads, with the same numbers at every thread count. Given `ReducedSeq2SeqWeights`, they read
+/// the bfloat16 copies of W_ih, W_hh and fc_out instead (the shortlist's rows copied from it).
 final class Seq2SeqDecodingStep {
     let decoder: Seq2SeqDecoder
     private let sourceGates = Scratch()   // (C, GH): K·W_ih,cᵀ
@@ -42,9 +46,14 @@ final class Seq2SeqDecodingStep {
     private let extra = Scratch()         // (b, Hd): GRU's W_hn·s_{t−1} + b_hn
     private let shortWeight = Scratch()   // (L, X): the shortlisted rows of W_out
     private let shortBias = Scratch()     // (L)
+    private var shortWeight16: UnsafeMutablePointer<UInt16>?, shortCapacity16 = 0  // (L, X) from the bfloat16 copy
+    private var reduced: ReducedSeq2SeqWeights?
     private var rows = 0
-    /// The rows of fc_out this sentence scores: the decoder's own, or the shortlist's copies.
+    /// The rows of fc_out this sentence scores: the decoder's own, or the shortlist's copies (the
+    /// decoder's own, unread, when `outWeight16` is set).
     private var outWeight: UnsafePointer<Float>?, outBias: UnsafePointer<Float>?
+    /// Their bfloat16 copy, with `reduced`.
+    private var outWeight16: UnsafePointer<UInt16>?
     /// How many words a step scores: Vt, or the shortlist's L.
     private(set) var outputs = 0
     /// Whether this sentence's source rows were made (else the step multiplies c_t).
@@ -54,33 +63,60 @@ final class Seq2SeqDecodingStep {
 
     init(_ decoder: Seq2SeqDecoder) { self.decoder = decoder }
 
+    deinit { shortWeight16?.deallocate() }
+
+    /// C (+)= A·Wᵀ over columns `column ..< column + K` of one of the decoder's matrices (row
+    /// stride `ld`): the float weights, or their bfloat16 copy when given.
+    private func product(_ M: Int, _ N: Int, _ K: Int, _ A: UnsafePointer<Float>, lda: Int, _ weight: UnsafePointer<Float>,
+                         _ weight16: UnsafePointer<UInt16>?, column: Int, ld: Int, _ C: UnsafeMutablePointer<Float>, ldc: Int,
+                         accumulate: Bool) {
+        if let weight16 {
+            SentenceProducts.ntBFloat16(M, N, K, A, lda: lda, weight16 + column, ldb: ld, C, ldc: ldc, accumulate: accumulate)
+        } else {
+            SentenceProducts.nt(M, N, K, A, lda: lda, weight + column, ldb: ld, C, ldc: ldc, accumulate: accumulate)
+        }
+    }
+
     /// Computes the source's rows for the one sentence of `source`: its keys (S, Hk) with
     /// attention, its final state (Hk) without; `targets` (ascending target ids) restricts the
-    /// words scored to those, nil scores them all.
-    func prepare(_ source: Seq2SeqDecoder.Source, targets: [Int]? = nil) {
+    /// words scored to those, nil scores them all; `reduced`: read the bfloat16 copies.
+    func prepare(_ source: Seq2SeqDecoder.Source, targets: [Int]? = nil, reduced: ReducedSeq2SeqWeights? = nil) {
         let d = decoder
         let (E, Hk, Hd, GH, I, X) = (d.embeddingSize, d.keySize, d.hiddenSize, d.gateWidth, d.inputWidth, d.outputInputWidth)
         if let targets {
-            let w = shortWeight.get(targets.count * X), bias = shortBias.get(targets.count)
-            let (fullW, fullB) = (UnsafePointer(d.output.weight.value.data), d.output.bias.value.data)
-            for (j, t) in targets.enumerated() {
-                (w + j * X).update(from: fullW + t * X, count: X)
-                bias[j] = fullB[t]
+            let bias = shortBias.get(targets.count), fullB = d.output.bias.value.data
+            for (j, t) in targets.enumerated() { bias[j] = fullB[t] }
+            (outBias, outputs) = (UnsafePointer(bias), targets.count)
+            if let full16 = reduced?.output.values {
+                // The products read only the bfloat16 rows: the float ones are not copied.
+                if shortCapacity16 < targets.count * X {
+                    shortWeight16?.deallocate()
+                    shortCapacity16 = targets.count * X
+                    shortWeight16 = .allocate(capacity: shortCapacity16)
+                }
+                let w16 = shortWeight16!
+                for (j, t) in targets.enumerated() { (w16 + j * X).update(from: full16 + t * X, count: X) }
+                (outWeight, outWeight16) = (UnsafePointer(d.output.weight.value.data), UnsafePointer(w16))
+            } else {
+                let w = shortWeight.get(targets.count * X), fullW = UnsafePointer(d.output.weight.value.data)
+                for (j, t) in targets.enumerated() { (w + j * X).update(from: fullW + t * X, count: X) }
+                (outWeight, outWeight16) = (UnsafePointer(w), nil)
             }
-            (outWeight, outBias, outputs) = (UnsafePointer(w), UnsafePointer(bias), targets.count)
         } else {
             (outWeight, outBias, outputs) = (UnsafePointer(d.output.weight.value.data), UnsafePointer(d.output.bias.value.data),
                                              d.vocabularySize)
+            outWeight16 = reduced.map { UnsafePointer($0.output.values) }
         }
+        self.reduced = reduced
         let Vt = outputs
         rows = d.attention == nil ? 1 : source.steps
         regrouped = d.attention == nil || rows * (GH + Vt) <= sourceValueLimit  // without attention: one row
         guard regrouped else { return }
         let k = d.attention == nil ? source.final : source.keys  // (C, Hk)
-        MatMul.nt(rows, GH, Hk, k, lda: Hk, d.weightIH.value.data + E, ldb: I, sourceGates.get(rows * GH), ldc: GH,
-                  accumulate: false, exactOneRow: false)
-        MatMul.nt(rows, Vt, Hk, k, lda: Hk, outWeight! + Hd, ldb: X, sourceLogits.get(rows * Vt), ldc: Vt,
-                  accumulate: false, exactOneRow: false)
+        product(rows, GH, Hk, k, lda: Hk, d.weightIH.value.data, reduced?.decoderIH.values, column: E, ld: I,
+                sourceGates.get(rows * GH), ldc: GH, accumulate: false)
+        product(rows, Vt, Hk, k, lda: Hk, outWeight!, outWeight16, column: Hd, ld: X, sourceLogits.get(rows * Vt), ldc: Vt,
+                accumulate: false)
     }
 
     /// One step for rows 0..<b from the previous words `tokens` (b) and states hPrev/cPrev (b, Hd):
@@ -99,7 +135,7 @@ final class Seq2SeqDecodingStep {
         if let attention = d.attention {
             alpha = weights!
             attention.forward(b, source.steps, query: hPrev, keys: source.keys, projectedKeys: source.projected,
-                              lengths: source.lengths, sharedSource: source.shared, weights: alpha, context: ctx)
+                              lengths: source.lengths, sharedSource: source.shared, split: true, weights: alpha, context: ctx)
         } else {
             alpha = ones.get(b)
             alpha.update(repeating: 1, count: b)
@@ -107,23 +143,25 @@ final class Seq2SeqDecodingStep {
         // preX = b_ih + emb·W_ih,eᵀ + α·(K·W_ih,cᵀ); the α rows are (b, S) with attention, (b, 1) without.
         let preX = gates.get(b * GH)
         for r in 0..<b { (preX + r * GH).update(from: d.biasIH.value.data, count: GH) }
-        MatMul.nt(b, GH, E, emb, lda: E, d.weightIH.value.data, ldb: I, preX, ldc: GH, accumulate: true, exactOneRow: false)
+        let ih16 = reduced.map { UnsafePointer($0.decoderIH.values) }
+        product(b, GH, E, emb, lda: E, d.weightIH.value.data, ih16, column: 0, ld: I, preX, ldc: GH, accumulate: true)
         if regrouped {
-            MatMul.nnAccumulate(b, GH, C, alpha, lda: C, sourceGates.get(0), ldb: GH, preX, ldc: GH)
+            SentenceProducts.nnAccumulate(b, GH, C, alpha, lda: C, sourceGates.get(0), ldb: GH, preX, ldc: GH)
         } else {
-            MatMul.nt(b, GH, Hk, ctx, lda: Hk, d.weightIH.value.data + E, ldb: I, preX, ldc: GH, accumulate: true, exactOneRow: false)
+            product(b, GH, Hk, ctx, lda: Hk, d.weightIH.value.data, ih16, column: E, ld: I, preX, ldc: GH, accumulate: true)
         }
         d.recur(b, preX: preX, hPrev: hPrev, cPrev: cPrev, state: state, cellState: cellState, gates: preX,
-                extra: d.cell == .gru ? extra.get(b * Hd) : nil)
+                extra: d.cell == .gru ? extra.get(b * Hd) : nil, split: true,
+                reducedHH: reduced.map { UnsafePointer($0.decoderHH.values) })
         // logits = b + s_t·W_out,sᵀ + emb·W_out,eᵀ + α·(K·W_out,cᵀ).
         let w = outWeight!
         for r in 0..<b { (logits + r * Vt).update(from: outBias!, count: Vt) }
-        MatMul.nt(b, Vt, Hd, state, lda: Hd, w, ldb: X, logits, ldc: Vt, accumulate: true, exactOneRow: false)
-        MatMul.nt(b, Vt, E, emb, lda: E, w + Hd + d.keySize, ldb: X, logits, ldc: Vt, accumulate: true, exactOneRow: false)
+        product(b, Vt, Hd, state, lda: Hd, w, outWeight16, column: 0, ld: X, logits, ldc: Vt, accumulate: true)
+        product(b, Vt, E, emb, lda: E, w, outWeight16, column: Hd + Hk, ld: X, logits, ldc: Vt, accumulate: true)
         if regrouped {
-            MatMul.nnAccumulate(b, Vt, C, alpha, lda: C, sourceLogits.get(0), ldb: Vt, logits, ldc: Vt)
+            SentenceProducts.nnAccumulate(b, Vt, C, alpha, lda: C, sourceLogits.get(0), ldb: Vt, logits, ldc: Vt)
         } else {
-            MatMul.nt(b, Vt, Hk, ctx, lda: Hk, w + Hd, ldb: X, logits, ldc: Vt, accumulate: true, exactOneRow: false)
+            product(b, Vt, Hk, ctx, lda: Hk, w, outWeight16, column: Hd, ld: X, logits, ldc: Vt, accumulate: true)
         }
     }
 }
