@@ -105,48 +105,9 @@ TARGET void SUFFIX(gemv_n)(int M, int N, const float *A, int lda, const float *x
 #undef WIDEN
 }
 
-TARGET void SUFFIX(gemm_nt)(int M, int N, int K, const float *A, int lda, const float *B, int ldb, float *C,
-                            int ldc, int accumulate) {
-    // Four rows of B at a time against every row of A: each row of B is read from memory once
-    // (A, a few sequence steps, stays in L1), where M separate matrix-vector products would
-    // stream all of B M times.
-    int j = 0;
-    for (; j + 4 <= N; j += 4) {
-        const float *b0 = B + (size_t)j * ldb, *b1 = b0 + ldb, *b2 = b1 + ldb, *b3 = b2 + ldb;
-        for (int i = 0; i < M; i++) {
-            const float *a = A + (size_t)i * lda;
-            VT c0 = SPLAT(0), c1 = SPLAT(0), c2 = SPLAT(0), c3 = SPLAT(0);
-            int k = 0;
-            for (; k + VW <= K; k += VW) {
-                VT av = LOADV(a + k);
-                c0 = FMA(LOADV(b0 + k), av, c0);
-                c1 = FMA(LOADV(b1 + k), av, c1);
-                c2 = FMA(LOADV(b2 + k), av, c2);
-                c3 = FMA(LOADV(b3 + k), av, c3);
-            }
-            rk_v4 s = SUFFIX(hsum4)(c0, c1, c2, c3);
-            for (; k < K; k++) { s.x += b0[k] * a[k]; s.y += b1[k] * a[k]; s.z += b2[k] * a[k]; s.w += b3[k] * a[k]; }
-            float *c = C + (size_t)i * ldc + j;
-            if (accumulate) s += *(const rk_v4 *)c;
-            *(rk_v4 *)c = s;
-        }
-    }
-    for (; j < N; j++) {
-        const float *b = B + (size_t)j * ldb;
-        for (int i = 0; i < M; i++) {
-            const float *a = A + (size_t)i * lda;
-            VT cv = SPLAT(0);
-            int k = 0;
-            for (; k + VW <= K; k += VW) cv = FMA(LOADV(b + k), LOADV(a + k), cv);
-            float s = SUFFIX(hsum)(cv);
-            for (; k < K; k++) s += b[k] * a[k];
-            C[(size_t)i * ldc + j] = accumulate ? C[(size_t)i * ldc + j] + s : s;
-        }
-    }
-}
-
-// gemm_nt with B in bfloat16: each weight is widened to float in registers (zero-extend, shift
-// into the top half), halving the bytes a one-row product streams from memory.
+// gemm_nt's body for B in float or, when `half`, in bfloat16 (`Bh`): each bfloat16 weight is
+// widened to float in registers (zero-extend, shift into the top half), which halves the bytes a
+// one-row product streams from memory; the sums are the float path's.
 #define LOADBF(p) ((VT)(__builtin_convertvector(*(const VU *)(p), VI) << 16))
 TARGET static inline float SUFFIX(bf16)(unsigned short u) {
     unsigned int w = (unsigned int)u << 16;
@@ -155,26 +116,32 @@ TARGET static inline float SUFFIX(bf16)(unsigned short u) {
     return f;
 }
 
-TARGET void SUFFIX(gemm_nt_bf16)(int M, int N, int K, const float *A, int lda, const unsigned short *B, int ldb,
-                                 float *C, int ldc, int accumulate) {
+TARGET static inline __attribute__((always_inline)) void SUFFIX(gemm_nt_body)(
+    int M, int N, int K, const float *A, int lda, const float *Bf, const unsigned short *Bh, int ldb, float *C, int ldc,
+    int accumulate, const int half) {
+#define LOADB(off) (half ? LOADBF(Bh + (off)) : LOADV(Bf + (off)))
+#define ELEMB(off) (half ? SUFFIX(bf16)(Bh[off]) : Bf[off])
+    // Four rows of B at a time against every row of A: each row of B is read from memory once
+    // (A, a few sequence steps, stays in L1), where M separate matrix-vector products would
+    // stream all of B M times.
     int j = 0;
     for (; j + 4 <= N; j += 4) {
-        const unsigned short *b0 = B + (size_t)j * ldb, *b1 = b0 + ldb, *b2 = b1 + ldb, *b3 = b2 + ldb;
+        const size_t b0 = (size_t)j * ldb, b1 = b0 + ldb, b2 = b1 + ldb, b3 = b2 + ldb;
         for (int i = 0; i < M; i++) {
             const float *a = A + (size_t)i * lda;
             VT c0 = SPLAT(0), c1 = SPLAT(0), c2 = SPLAT(0), c3 = SPLAT(0);
             int k = 0;
             for (; k + VW <= K; k += VW) {
                 VT av = LOADV(a + k);
-                c0 = FMA(LOADBF(b0 + k), av, c0);
-                c1 = FMA(LOADBF(b1 + k), av, c1);
-                c2 = FMA(LOADBF(b2 + k), av, c2);
-                c3 = FMA(LOADBF(b3 + k), av, c3);
+                c0 = FMA(LOADB(b0 + k), av, c0);
+                c1 = FMA(LOADB(b1 + k), av, c1);
+                c2 = FMA(LOADB(b2 + k), av, c2);
+                c3 = FMA(LOADB(b3 + k), av, c3);
             }
             rk_v4 s = SUFFIX(hsum4)(c0, c1, c2, c3);
             for (; k < K; k++) {
-                s.x += SUFFIX(bf16)(b0[k]) * a[k]; s.y += SUFFIX(bf16)(b1[k]) * a[k];
-                s.z += SUFFIX(bf16)(b2[k]) * a[k]; s.w += SUFFIX(bf16)(b3[k]) * a[k];
+                s.x += ELEMB(b0 + k) * a[k]; s.y += ELEMB(b1 + k) * a[k];
+                s.z += ELEMB(b2 + k) * a[k]; s.w += ELEMB(b3 + k) * a[k];
             }
             float *c = C + (size_t)i * ldc + j;
             if (accumulate) s += *(const rk_v4 *)c;
@@ -182,19 +149,31 @@ TARGET void SUFFIX(gemm_nt_bf16)(int M, int N, int K, const float *A, int lda, c
         }
     }
     for (; j < N; j++) {
-        const unsigned short *b = B + (size_t)j * ldb;
+        const size_t b = (size_t)j * ldb;
         for (int i = 0; i < M; i++) {
             const float *a = A + (size_t)i * lda;
             VT cv = SPLAT(0);
             int k = 0;
-            for (; k + VW <= K; k += VW) cv = FMA(LOADBF(b + k), LOADV(a + k), cv);
+            for (; k + VW <= K; k += VW) cv = FMA(LOADB(b + k), LOADV(a + k), cv);
             float s = SUFFIX(hsum)(cv);
-            for (; k < K; k++) s += SUFFIX(bf16)(b[k]) * a[k];
+            for (; k < K; k++) s += ELEMB(b + k) * a[k];
             C[(size_t)i * ldc + j] = accumulate ? C[(size_t)i * ldc + j] + s : s;
         }
     }
+#undef LOADB
+#undef ELEMB
 }
 #undef LOADBF
+
+TARGET void SUFFIX(gemm_nt)(int M, int N, int K, const float *A, int lda, const float *B, int ldb, float *C,
+                            int ldc, int accumulate) {
+    SUFFIX(gemm_nt_body)(M, N, K, A, lda, B, 0, ldb, C, ldc, accumulate, 0);
+}
+
+TARGET void SUFFIX(gemm_nt_bf16)(int M, int N, int K, const float *A, int lda, const unsigned short *B, int ldb,
+                                 float *C, int ldc, int accumulate) {
+    SUFFIX(gemm_nt_body)(M, N, K, A, lda, 0, B, ldb, C, ldc, accumulate, 1);
+}
 
 TARGET void SUFFIX(gemv_t_acc)(int M, int N, const float *A, int lda, const float *x, float *y) {
     int j = 0;
