@@ -95,3 +95,22 @@ struct WeightPrecisionTests {
         #expect(model.safetensors().serialized() == before)
     }
 }
+
+extension WeightPrecisionTests {
+    @Test("bfloat16 copies made before more training follow the new weights")
+    func copiesFollowTraining() throws {
+        var recipe = Seq2SeqTrainingTests.recipe(.additive, cell: .gru)
+        recipe.training.epochs = 2
+        let run = try Seq2SeqTraining(train: Seq2SeqTrainingTests.pairs(200, seed: 1), recipe: recipe)
+        try run.fit()
+        let bf16 = TranslationOptions(precision: .bfloat16)
+        let text = "eins zwei drei vier"
+        let before = run.model.translate(text, options: bf16)  // the copies are made from these weights
+        try run.fit()
+        // Training moved the weights, so a translation from stale copies would differ from a fresh model's.
+        #expect(run.model.translate(text, options: bf16).logProbability != before.logProbability)
+        // A model holding the same (further trained) weights, whose copies are made now.
+        let fresh = try Seq2SeqModel(safetensors: run.model.safetensors())
+        #expect(run.model.translate(text, options: bf16) == fresh.translate(text, options: bf16))
+    }
+}

@@ -39,8 +39,19 @@ public final class Seq2SeqModel: @unchecked Sendable {
         }
     }
     private lazy var search = BeamSearch(network)
-    /// The bfloat16 copies `WeightPrecision.bfloat16` reads, made the first time it is asked for.
-    private lazy var reduced = ReducedSeq2SeqWeights(network)
+    /// The bfloat16 copies `WeightPrecision.bfloat16` reads, made the first time they are asked
+    /// for after the weights last changed.
+    private var reducedCopies: ReducedSeq2SeqWeights?
+    private var reduced: ReducedSeq2SeqWeights {
+        if let r = reducedCopies { return r }
+        let r = ReducedSeq2SeqWeights(network)
+        reducedCopies = r
+        return r
+    }
+
+    /// Drops the bfloat16 copies: the weights were changed (training), so they are made again
+    /// from the new weights when next asked for.
+    package func weightsChanged() { reducedCopies = nil }
 
     /// The four tokens both vocabularies start with, in id order.
     public static let specialTokens = [Vocabulary.paddingToken, Vocabulary.unknownToken, "<bos>", "<eos>"]
