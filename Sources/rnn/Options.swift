@@ -340,13 +340,15 @@ struct ThreadOptions: ParsableArguments {
 /// The files a command writes (its flag and path; nil when not given), checked before any long
 /// work so that a run never trains for an hour to fail at the save: each must be able to take a
 /// new file (`OutputFile.check`), and be none of the command's inputs nor another of its outputs.
-func checkOutputs(_ outputs: [(flag: String, path: String?)], inputs: [(flag: String, path: String?)]) throws {
+/// `remedy` ends a refusal (default: choose another path for the flag).
+func checkOutputs(_ outputs: [(flag: String, path: String?)], inputs: [(flag: String, path: String?)],
+                  remedy: String? = nil) throws {
     let outputs = outputs.compactMap { o in o.path.map { (flag: o.flag, path: $0) } }
     let inputs = inputs.compactMap { i in i.path.map { (flag: i.flag, path: $0) } }
     for (k, output) in outputs.enumerated() {
         // Checked one by one in order, so a clash between two outputs is blamed on the first.
         func refuse(_ why: String) -> CommandError {
-            CommandError("\(output.flag) \(output.path): \(why). Choose another \(output.flag).")
+            CommandError("\(output.flag) \(output.path): \(why). \(remedy ?? "Choose another \(output.flag).")")
         }
         do {
             try OutputFile.check(output.path, notAnyOf: inputs.map(\.path))

@@ -61,14 +61,10 @@ struct Shortlist: ParsableCommand {
         let destination = output ?? model
         // The model may be its own destination; no other input may be.
         try checkOutputs([("--output", output)], inputs: [("--model", model), ("--source", source), ("--target", target), ("--data", data)])
-        do {
-            try checkOutputs([(output == nil ? "--model" : "--output", destination)],
-                             inputs: [("--source", source), ("--target", target), ("--data", data)])
-        } catch let error as CommandError where output == nil {
-            // Rewriting the model in place is the default; another model is not the remedy.
-            throw CommandError(error.description.replacingOccurrences(
-                of: "Choose another --model.", with: "Give --output to write the model with its shortlist to another file."))
-        }
+        // Rewriting the model in place is the default; another model is not the remedy.
+        try checkOutputs([(output == nil ? "--model" : "--output", destination)],
+                         inputs: [("--source", source), ("--target", target), ("--data", data)],
+                         remedy: output == nil ? "Give --output to write the model with its shortlist to another file." : nil)
         try checkDifferentSides([("--source", source, "--target", target)])
         let translator = try reportingErrors { try Seq2SeqModel.load(from: model) }
         let pairs = try reportingErrors { try files.read(source: source, target: target, tsv: data, flags: Self.flags) }
