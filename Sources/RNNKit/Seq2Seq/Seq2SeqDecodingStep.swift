@@ -46,7 +46,7 @@ final class Seq2SeqDecodingStep {
     private let extra = Scratch()         // (b, Hd): GRU's W_hn·s_{t−1} + b_hn
     private let shortWeight = Scratch()   // (L, X): the shortlisted rows of W_out
     private let shortBias = Scratch()     // (L)
-    private var shortWeight16: UnsafeMutablePointer<UInt16>?, shortCapacity16 = 0  // (L, X) from the bfloat16 copy
+    private let shortWeight16 = ScratchBuffer<UInt16>()  // (L, X): the shortlisted rows of the bfloat16 copy
     private var reduced: ReducedSeq2SeqWeights?
     private var rows = 0
     /// The rows of fc_out this sentence scores: the decoder's own, or the shortlist's copies (the
@@ -62,8 +62,6 @@ final class Seq2SeqDecodingStep {
     var sourceValueLimit = 1 << 23
 
     init(_ decoder: Seq2SeqDecoder) { self.decoder = decoder }
-
-    deinit { shortWeight16?.deallocate() }
 
     /// C (+)= A·Wᵀ over columns `column ..< column + K` of one of the decoder's matrices (row
     /// stride `ld`): the float weights, or their bfloat16 copy when given.
@@ -89,12 +87,7 @@ final class Seq2SeqDecodingStep {
             (outBias, outputs) = (UnsafePointer(bias), targets.count)
             if let full16 = reduced?.output.values {
                 // The products read only the bfloat16 rows: the float ones are not copied.
-                if shortCapacity16 < targets.count * X {
-                    shortWeight16?.deallocate()
-                    shortCapacity16 = targets.count * X
-                    shortWeight16 = .allocate(capacity: shortCapacity16)
-                }
-                let w16 = shortWeight16!
+                let w16 = shortWeight16.get(targets.count * X)
                 for (j, t) in targets.enumerated() { (w16 + j * X).update(from: full16 + t * X, count: X) }
                 (outWeight, outWeight16) = (UnsafePointer(d.output.weight.value.data), UnsafePointer(w16))
             } else {
