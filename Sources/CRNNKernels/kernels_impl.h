@@ -30,12 +30,67 @@ TARGET static inline rk_v4 SUFFIX(hsum4)(VT a, VT b, VT c, VT d) {
     return __builtin_shufflevector(ab, cd, 0, 1, 4, 5) + __builtin_shufflevector(ab, cd, 2, 3, 6, 7);
 }
 
+// y[0..3] (+)= the sums of a, b, c and d, in double, rounded once. With four-double vectors the
+// four sums come from one transpose-add (two pair-adds and a half swap) instead of four
+// lane-by-lane sums.
+TARGET static inline __attribute__((always_inline)) void SUFFIX(finish4d)(VD a, VD b, VD c, VD d, float *y,
+                                                                          int accumulate) {
+#if VW == 8
+    VD ab = __builtin_shufflevector(a, b, 0, 4, 2, 6) + __builtin_shufflevector(a, b, 1, 5, 3, 7);
+    VD cd = __builtin_shufflevector(c, d, 0, 4, 2, 6) + __builtin_shufflevector(c, d, 1, 5, 3, 7);
+    VD r = __builtin_shufflevector(ab, cd, 0, 1, 4, 5) + __builtin_shufflevector(ab, cd, 2, 3, 6, 7);
+    if (accumulate) r += __builtin_convertvector(*(const VH *)y, VD);
+    *(VH *)y = __builtin_convertvector(r, VH);
+#else
+    double s[4] = {SUFFIX(hsumd)(a), SUFFIX(hsumd)(b), SUFFIX(hsumd)(c), SUFFIX(hsumd)(d)};
+    for (int r = 0; r < 4; r++) y[r] = (float)(accumulate ? s[r] + (double)y[r] : s[r]);
+#endif
+}
+
+// Eight rows of gemv_n from row pointer a, with one accumulator each: the widening of x is shared by
+// eight rows (the conversions, not the FMAs, bound this loop), and eight chains hide the FMA latency.
+// `xd`: x already widened (a constant after inlining, so the loop has no branch), else widened here.
+TARGET static inline __attribute__((always_inline)) void SUFFIX(gemv_n_rows8)(int N, const float *a, int lda,
+                                                                              const float *x, const double *xd,
+                                                                              float *y, int accumulate) {
+#define WIDEN(p) __builtin_convertvector(*(const VH *)(p), VD)
+    enum { HW = VW / 2 };
+    const float *a0 = a, *a1 = a0 + lda, *a2 = a1 + lda, *a3 = a2 + lda;
+    const float *a4 = a3 + lda, *a5 = a4 + lda, *a6 = a5 + lda, *a7 = a6 + lda;
+    VD s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+    const int whole = N - N % HW;  // one induction variable in the loop
+    int j = 0;
+    for (; j < whole; j += HW) {
+        VD xv = xd ? *(const VD *)(xd + j) : WIDEN(x + j);
+        s0 = FMA(WIDEN(a0 + j), xv, s0);
+        s1 = FMA(WIDEN(a1 + j), xv, s1);
+        s2 = FMA(WIDEN(a2 + j), xv, s2);
+        s3 = FMA(WIDEN(a3 + j), xv, s3);
+        s4 = FMA(WIDEN(a4 + j), xv, s4);
+        s5 = FMA(WIDEN(a5 + j), xv, s5);
+        s6 = FMA(WIDEN(a6 + j), xv, s6);
+        s7 = FMA(WIDEN(a7 + j), xv, s7);
+    }
+    if (j == N) {
+        SUFFIX(finish4d)(s0, s1, s2, s3, y, accumulate);
+        SUFFIX(finish4d)(s4, s5, s6, s7, y + 4, accumulate);
+        return;
+    }
+    double s[8] = {SUFFIX(hsumd)(s0), SUFFIX(hsumd)(s1), SUFFIX(hsumd)(s2), SUFFIX(hsumd)(s3),
+                   SUFFIX(hsumd)(s4), SUFFIX(hsumd)(s5), SUFFIX(hsumd)(s6), SUFFIX(hsumd)(s7)};
+    for (; j < N; j++) {
+        double xj = x[j];
+        for (int r = 0; r < 8; r++) s[r] += (double)a[(size_t)r * lda + j] * xj;
+    }
+    for (int r = 0; r < 8; r++) y[r] = (float)(accumulate ? s[r] + (double)y[r] : s[r]);
+#undef WIDEN
+}
+
 // The one-row product of the per-example path (the tutorial's x·Wᵀ and h·W_hhᵀ at every step),
 // accumulated in double and rounded once: a recurrence with large weights amplifies the rounding of
 // each step's sums a hundredfold, and Float sums of 64 terms leave h_T and the logits several times
 // further from a float64 oracle than plain float32 numpy's BLAS gets (the float32 inputs' own
-// rounding is then all that remains). Eight rows at a time, then four, then one: each x vector
-// is widened once for all the rows of a block.
+// rounding is then all that remains). Eight rows at a time, then four, then one.
 TARGET void SUFFIX(gemv_n)(int M, int N, const float *A, int lda, const float *x, float *y,
                            int accumulate) {
     // Half vectors are widened straight from memory (a load folded into the conversion), so each
@@ -43,34 +98,13 @@ TARGET void SUFFIX(gemv_n)(int M, int N, const float *A, int lda, const float *x
 #define WIDEN(p) __builtin_convertvector(*(const VH *)(p), VD)
     enum { HW = VW / 2 };
     int i = 0;
-    // Eight rows with one accumulator each: the widening of x is shared by eight rows (the
-    // conversions, not the FMAs, bound this loop), and eight chains hide the FMA latency.
-    // x widened once into double for every eight-row block (the recurrent widths fit on the stack).
+    // x widened once into double for all the eight-row blocks (the recurrent widths fit on the stack).
     double xd[256] __attribute__((aligned(64)));
-    const int widenOnce = N <= 256 && M >= 16;
-    if (widenOnce) for (int j = 0; j + HW <= N; j += HW) *(VD *)(xd + j) = WIDEN(x + j);
-    for (; i + 8 <= M; i += 8) {
-        const float *a = A + (size_t)i * lda;
-        VD s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
-        int j = 0;
-        for (; j + HW <= N; j += HW) {
-            VD xv = widenOnce ? *(const VD *)(xd + j) : WIDEN(x + j);
-            s0 = FMA(WIDEN(a + j), xv, s0);
-            s1 = FMA(WIDEN(a + (size_t)lda + j), xv, s1);
-            s2 = FMA(WIDEN(a + (size_t)2 * lda + j), xv, s2);
-            s3 = FMA(WIDEN(a + (size_t)3 * lda + j), xv, s3);
-            s4 = FMA(WIDEN(a + (size_t)4 * lda + j), xv, s4);
-            s5 = FMA(WIDEN(a + (size_t)5 * lda + j), xv, s5);
-            s6 = FMA(WIDEN(a + (size_t)6 * lda + j), xv, s6);
-            s7 = FMA(WIDEN(a + (size_t)7 * lda + j), xv, s7);
-        }
-        double s[8] = {SUFFIX(hsumd)(s0), SUFFIX(hsumd)(s1), SUFFIX(hsumd)(s2), SUFFIX(hsumd)(s3),
-                       SUFFIX(hsumd)(s4), SUFFIX(hsumd)(s5), SUFFIX(hsumd)(s6), SUFFIX(hsumd)(s7)};
-        for (; j < N; j++) {
-            double xj = x[j];
-            for (int r = 0; r < 8; r++) s[r] += (double)a[(size_t)r * lda + j] * xj;
-        }
-        for (int r = 0; r < 8; r++) y[i + r] = (float)(accumulate ? s[r] + (double)y[i + r] : s[r]);
+    if (N <= 256 && M >= 16) {
+        for (int j = 0; j + HW <= N; j += HW) *(VD *)(xd + j) = WIDEN(x + j);
+        for (; i + 8 <= M; i += 8) SUFFIX(gemv_n_rows8)(N, A + (size_t)i * lda, lda, x, xd, y + i, accumulate);
+    } else {
+        for (; i + 8 <= M; i += 8) SUFFIX(gemv_n_rows8)(N, A + (size_t)i * lda, lda, x, 0, y + i, accumulate);
     }
     for (; i + 4 <= M; i += 4) {
         const float *a0 = A + (size_t)i * lda, *a1 = a0 + lda, *a2 = a1 + lda, *a3 = a2 + lda;
@@ -82,6 +116,10 @@ TARGET void SUFFIX(gemv_n)(int M, int N, const float *A, int lda, const float *x
             l1 = FMA(WIDEN(a1 + j), xl, l1); h1 = FMA(WIDEN(a1 + j + HW), xh, h1);
             l2 = FMA(WIDEN(a2 + j), xl, l2); h2 = FMA(WIDEN(a2 + j + HW), xh, h2);
             l3 = FMA(WIDEN(a3 + j), xl, l3); h3 = FMA(WIDEN(a3 + j + HW), xh, h3);
+        }
+        if (j == N) {
+            SUFFIX(finish4d)(l0 + h0, l1 + h1, l2 + h2, l3 + h3, y + i, accumulate);
+            continue;
         }
         double s[4] = {SUFFIX(hsumd)(l0 + h0), SUFFIX(hsumd)(l1 + h1), SUFFIX(hsumd)(l2 + h2), SUFFIX(hsumd)(l3 + h3)};
         for (; j < N; j++) {

@@ -18,8 +18,10 @@
 ///   (`Kernels.sgdOuter`). Its finiteness is proven before any weight changes, from
 ///   |Σ_t g_t,i·h_{t−1},j| ≤ (T−1)·max|g|·max|h|; where that bound could overflow, the gradient is
 ///   written and checked as the general path does.
-/// - W_ih's gradient is non-zero only in the rows of the sentence's words: only those are checked
-///   and stepped (the others would step by −lr·(+0), which leaves them as they are).
+/// - W_ih's gradient is non-zero only in the rows of the sentence's words: only those are stepped
+///   (the others would step by −lr·(+0), which leaves them as they are). They and b's gradient are
+///   sums of at most T of the g_t, so T·max|g| < `overflowBound` proves them finite without a pass
+///   over each; past it they are checked one by one.
 final class FusedSGDStep {
     private let layer: RecurrentLayer
     private let fc: Linear
@@ -83,9 +85,9 @@ final class FusedSGDStep {
             bias = UnsafePointer(layer.biasIH.value.data)
         }
         for t in 0..<T {
-            let px = preX + t * H
-            px.update(from: wih.value.row(tokens[t]), count: H)
-            Kernels.axpy(H, 1, bias, px)
+            // W_ih[:, w_t] + b: the layer's copy then axpy with a = 1, whose fused 1·b + row is this sum.
+            let px = preX + t * H, row = wih.value.row(tokens[t])
+            for k in 0..<H { px[k] = row[k] + bias[k] }
             if t == 0 {
                 for k in 0..<H { px[k] += 0 }  // h_0 = 0: as the layer, +0 for W_hh·h_0
             } else {
@@ -129,31 +131,38 @@ final class FusedSGDStep {
             }
         }
         // b's gradient is Σ_t g_t (one sum shared by b_ih and b_hh); W_ih's, g_t in row w_t.
-        let dBiasIH = layer.biasIH.grad.data
+        // The sums in the general path's order (its axpy with a = 1 adds exactly so), in one pass.
+        let dBiasIH = layer.biasIH.grad.data, dWih = wih.grad.data
+        let sum = layer.biasHH == nil ? dBiasIH : biasSum.zeroed(H)
+        for t in 0..<T {
+            let g = dPre + t * H, row = dWih + tokens[t] * H
+            for k in 0..<H {
+                sum[k] += g[k]
+                row[k] += g[k]
+            }
+        }
         if let biasHH = layer.biasHH {
-            let sum = biasSum.zeroed(H)
-            for t in 0..<T { Kernels.axpy(H, 1, dPre + t * H, sum) }
             Kernels.axpy(H, 1, sum, dBiasIH)
             Kernels.axpy(H, 1, sum, biasHH.grad.data)
-        } else {
-            for t in 0..<T { Kernels.axpy(H, 1, dPre + t * H, dBiasIH) }
         }
-        let dWih = wih.grad.data
-        for t in 0..<T { Kernels.axpy(H, 1, dPre + t * H, dWih + tokens[t] * H) }
 
-        // The update, when the loss and every gradient are finite.
+        // The update, when the loss and every gradient are finite. b's and W_ih's gradients are sums
+        // of at most T of the g_t, so one bound proves them finite: |Σ| ≤ T·max|g|.
         stamp += 1
         let words = stepped.get(layer.inputSize)
-        var finite = loss.isFinite && Kernels.allFinite(O * H, fc.weight.grad.data)
-            && Kernels.allFinite(O, fc.bias.grad.data) && Kernels.allFinite(H, dBiasIH)
-            && (layer.biasHH.map { Kernels.allFinite(H, $0.grad.data) } ?? true)
-        for t in 0..<T where finite { finite = Kernels.allFinite(H, dWih + tokens[t] * H) }
+        let maxG = Kernels.maxAbs(T * H, dPre)  // NaN when a g_t is not finite
+        var finite = loss.isFinite && maxG.isFinite && Kernels.allFinite(O * H, fc.weight.grad.data)
+            && Kernels.allFinite(O, fc.bias.grad.data)
+        if finite && !(Double(T) * Double(maxG) * 1.001 < overflowBound) {
+            finite = Kernels.allFinite(H, dBiasIH) && (layer.biasHH.map { Kernels.allFinite(H, $0.grad.data) } ?? true)
+            for t in 0..<T where finite { finite = Kernels.allFinite(H, dWih + tokens[t] * H) }
+        }
         // W_hh's gradient sums g_t·h_{t−1}ᵀ over t = 1 ..< T.
         let g1 = UnsafePointer(dPre + H), x = UnsafePointer(out)
         var whhGradientStored = false
         if finite && T > 1 {
-            let maxG = Kernels.maxAbs((T - 1) * H, g1), maxX = Kernels.maxAbs((T - 1) * H, x)
-            finite = maxG.isFinite && maxX.isFinite
+            let maxX = Kernels.maxAbs((T - 1) * H, x)
+            finite = maxX.isFinite
             let bound = Double(T - 1) * Double(maxG) * Double(maxX) * 1.001
             if finite && !(bound < overflowBound) {
                 let dWhh = layer.weightHH.grad.data
