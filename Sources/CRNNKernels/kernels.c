@@ -4,12 +4,29 @@
 #define RK_X86 1
 #endif
 
+// The largest int16 activation magnitude for rk_gemm_nt_i8 with K columns: K·127·L stays below 2³¹, so
+// the int32 sums are exact (no lane can hold more).
+int rk_i16_limit(int K) {
+    long long L = 2147483647LL / (127LL * (K > 1 ? K : 1));
+    return (int)(L < 32767 ? L : 32767);
+}
+
+// Pairs of int16 products summed into int32 lanes: lane k = b[2k]·a[2k] + b[2k+1]·a[2k+1].
+#define MADD16_GENERIC(b, a) (__builtin_convertvector((b).even, VI) * __builtin_convertvector((a).even, VI) + \
+                              __builtin_convertvector((b).odd, VI) * __builtin_convertvector((a).odd, VI))
+typedef short rk_hi8 __attribute__((vector_size(16)));
+typedef short rk_hi16 __attribute__((vector_size(32)));
+typedef short rk_hi32 __attribute__((vector_size(64)));
+
 // ---- portable: 4-wide (SSE2 on x86-64, NEON on arm64); no FMA assumed ----
 typedef float rk_v4 __attribute__((ext_vector_type(4), aligned(4)));
 typedef int rk_i4 __attribute__((ext_vector_type(4), aligned(4)));
 typedef double rk_d2 __attribute__((ext_vector_type(2)));
 typedef float rk_h2 __attribute__((ext_vector_type(2), aligned(4)));
 typedef unsigned short rk_u4 __attribute__((ext_vector_type(4), aligned(2)));
+typedef short rk_q4 __attribute__((ext_vector_type(4), aligned(2)));
+typedef short rk_s8 __attribute__((ext_vector_type(8), aligned(2)));
+typedef signed char rk_b8 __attribute__((ext_vector_type(8), aligned(1)));
 #define REDUCE4(v) (v)
 #define VW 4
 #define VT rk_v4
@@ -17,8 +34,16 @@ typedef unsigned short rk_u4 __attribute__((ext_vector_type(4), aligned(2)));
 #define VD rk_d2
 #define VH rk_h2
 #define VU rk_u4
+#define VQ rk_q4
+#define VS rk_s8
+#define VB rk_b8
 #define SUFFIX(name) rk_portable_##name
 #define TARGET
+#ifdef RK_X86
+#define MADD16(b, a) ((VI)__builtin_ia32_pmaddwd128((rk_hi8)(b), (rk_hi8)(a)))
+#else
+#define MADD16(b, a) MADD16_GENERIC(b, a)
+#endif
 #if defined(__aarch64__)
 #define FMA(a, b, c) __builtin_elementwise_fma(a, b, c)
 #else
@@ -31,7 +56,11 @@ typedef unsigned short rk_u4 __attribute__((ext_vector_type(4), aligned(2)));
 #undef VD
 #undef VH
 #undef VU
+#undef VQ
+#undef VS
+#undef VB
 #undef SUFFIX
+#undef MADD16
 #undef TARGET
 #undef FMA
 
@@ -41,6 +70,9 @@ typedef int rk_i8 __attribute__((ext_vector_type(8), aligned(4)));
 typedef double rk_d4 __attribute__((ext_vector_type(4)));
 typedef float rk_h4 __attribute__((ext_vector_type(4), aligned(4)));
 typedef unsigned short rk_u8 __attribute__((ext_vector_type(8), aligned(2)));
+typedef short rk_q8 __attribute__((ext_vector_type(8), aligned(2)));
+typedef short rk_s16 __attribute__((ext_vector_type(16), aligned(2)));
+typedef signed char rk_b16 __attribute__((ext_vector_type(16), aligned(1)));
 #undef REDUCE4
 #define REDUCE4(v) ((v).lo + (v).hi)
 #define VW 8
@@ -49,7 +81,11 @@ typedef unsigned short rk_u8 __attribute__((ext_vector_type(8), aligned(2)));
 #define VD rk_d4
 #define VH rk_h4
 #define VU rk_u8
+#define VQ rk_q8
+#define VS rk_s16
+#define VB rk_b16
 #define SUFFIX(name) rk_avx2_##name
+#define MADD16(b, a) ((VI)__builtin_ia32_pmaddwd256((rk_hi16)(b), (rk_hi16)(a)))
 #define TARGET __attribute__((target("avx2,fma")))
 #define FMA(a, b, c) __builtin_elementwise_fma(a, b, c)
 #include "kernels_impl.h"
@@ -59,7 +95,11 @@ typedef unsigned short rk_u8 __attribute__((ext_vector_type(8), aligned(2)));
 #undef VD
 #undef VH
 #undef VU
+#undef VQ
+#undef VS
+#undef VB
 #undef SUFFIX
+#undef MADD16
 #undef TARGET
 #undef FMA
 
@@ -68,6 +108,9 @@ typedef int rk_i16 __attribute__((ext_vector_type(16), aligned(4)));
 typedef double rk_d8 __attribute__((ext_vector_type(8)));
 typedef float rk_h8 __attribute__((ext_vector_type(8), aligned(4)));
 typedef unsigned short rk_u16 __attribute__((ext_vector_type(16), aligned(2)));
+typedef short rk_q16 __attribute__((ext_vector_type(16), aligned(2)));
+typedef short rk_s32 __attribute__((ext_vector_type(32), aligned(2)));
+typedef signed char rk_b32 __attribute__((ext_vector_type(32), aligned(1)));
 #undef REDUCE4
 #define REDUCE4(v) (((v).lo + (v).hi).lo + ((v).lo + (v).hi).hi)
 #define VW 16
@@ -76,7 +119,11 @@ typedef unsigned short rk_u16 __attribute__((ext_vector_type(16), aligned(2)));
 #define VD rk_d8
 #define VH rk_h8
 #define VU rk_u16
+#define VQ rk_q16
+#define VS rk_s32
+#define VB rk_b32
 #define SUFFIX(name) rk_avx512_##name
+#define MADD16(b, a) ((VI)__builtin_ia32_pmaddwd512((rk_hi32)(b), (rk_hi32)(a)))
 #define TARGET __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,fma")))
 #define FMA(a, b, c) __builtin_elementwise_fma(a, b, c)
 #include "kernels_impl.h"
@@ -86,7 +133,11 @@ typedef unsigned short rk_u16 __attribute__((ext_vector_type(16), aligned(2)));
 #undef VD
 #undef VH
 #undef VU
+#undef VQ
+#undef VS
+#undef VB
 #undef SUFFIX
+#undef MADD16
 #undef TARGET
 #undef FMA
 #endif
@@ -116,13 +167,16 @@ typedef struct {
     void (*scale)(int, float, float *);
     void (*adam)(int, float *, const float *, float *, float *, float, float, float, float, int, float, float, float, float);
     void (*gemm_nt_bf16)(int, int, int, const float *, int, const unsigned short *, int, float *, int, int);
+    void (*quantize_i16)(int, int, const float *, int, short *, int, float *);
+    void (*gemm_nt_i8)(int, int, int, const short *, int, const float *, const signed char *, int, const float *, float *,
+                       int, int);
     const char *name;
 } rk_table;
 
 #define RK_TABLE(prefix, gemv_prefix, label) { gemv_prefix##gemv_n, prefix##gemv_t_acc, prefix##gemm_nt, prefix##gemm_tn_acc, prefix##gemm_nn_packed, prefix##tanh, prefix##sigmoid, prefix##exp, prefix##softmax, \
     prefix##lstm_forward, prefix##lstm_backward, \
     prefix##tanh_backward, prefix##axpy, prefix##clamp, prefix##sgd_clip_zero, prefix##sgd_outer, \
-    prefix##sumsq, prefix##all_finite, prefix##max_abs, prefix##scale, prefix##adam, prefix##gemm_nt_bf16, label }
+    prefix##sumsq, prefix##all_finite, prefix##max_abs, prefix##scale, prefix##adam, prefix##gemm_nt_bf16, prefix##quantize_i16, prefix##gemm_nt_i8, label }
 
 static const rk_table rk_tables[] = {
     RK_TABLE(rk_portable_, rk_portable_, "portable"),
@@ -223,6 +277,14 @@ void rk_gemm_nn_packed(int M, int N, int Kp, int k0, int K1, const float *A1, in
 void rk_gemm_nt_bf16(int M, int N, int K, const float *A, int lda, const unsigned short *B, int ldb, float *C, int ldc,
                      int accumulate) {
     rk_table_now()->gemm_nt_bf16(M, N, K, A, lda, B, ldb, C, ldc, accumulate);
+}
+
+void rk_quantize_i16(int M, int K, const float *A, int lda, short *Q, int ldq, float *scales) {
+    rk_table_now()->quantize_i16(M, K, A, lda, Q, ldq, scales);
+}
+void rk_gemm_nt_i8(int M, int N, int K, const short *A, int lda, const float *sa, const signed char *B, int ldb,
+                   const float *sb, float *C, int ldc, int accumulate) {
+    rk_table_now()->gemm_nt_i8(M, N, K, A, lda, sa, B, ldb, sb, C, ldc, accumulate);
 }
 
 void rk_to_bf16(int n, const float *x, unsigned short *y) {

@@ -779,6 +779,100 @@ TARGET void SUFFIX(gemm_nn_packed)(int M, int N, int Kp, int k0, int K1, const f
 #undef NN_SUB
 #undef NN_ROWS
 
+
+// ---- int8 weights, int16 activations, exact integer sums ----
+
+// Each row of A to int16 with its own scale: q = round(a·L/m), scale = m/L, m = max|a| over the
+// row, L = rk_i16_limit(K). Ties round to even (the float magic-number add, exact for |x| < 2²²).
+// A zero row gets scale 0; a row with NaN or ±inf gets scale NaN (its products come out NaN); a
+// row so small that L/m overflows is scaled in double. The product and the rounding are separate
+// statements, so that no FMA contracts them (Reference.swift rounds the float product).
+TARGET void SUFFIX(quantize_i16)(int M, int K, const float *A, int lda, short *Q, int ldq, float *scales) {
+    const float L = (float)rk_i16_limit(K), magic = 12582912.0f;  // 1.5·2²³
+    for (int i = 0; i < M; i++) {
+        const float *a = A + (size_t)i * lda;
+        short *q = Q + (size_t)i * ldq;
+        float m = SUFFIX(max_abs)(K, a), inv = L / m;
+        if (m == 0 || m != m) {
+            for (int k = 0; k < K; k++) q[k] = 0;
+            scales[i] = m == 0 ? 0.0f : m;
+            continue;
+        }
+        scales[i] = m / L;
+        int k = 0;
+        if (inv <= __FLT_MAX__) {
+            for (; k + VW <= K; k += VW) {
+                VT x = LOADV(a + k) * SPLAT(inv);
+                VT r = (x + SPLAT(magic)) - SPLAT(magic);
+                *(VQ *)(q + k) = __builtin_convertvector(__builtin_convertvector(r, VI), VQ);
+            }
+            for (; k < K; k++) {
+                float x = a[k] * inv;
+                q[k] = (short)((x + magic) - magic);
+            }
+        } else {
+            for (; k < K; k++) q[k] = (short)__builtin_roundeven((double)a[k] * (double)L / (double)m);
+        }
+    }
+}
+
+// MADD16(b, a): pairs of int16 products summed into int32 lanes (x86's pmaddwd; kernels.c defines it
+// for each instruction set).
+#define LOADQ8(p) __builtin_convertvector(*(const VB *)(p), VS)
+
+TARGET static inline rk_i4 SUFFIX(hsum4i)(VI a, VI b, VI c, VI d) {
+    rk_i4 ra = REDUCE4(a), rb = REDUCE4(b), rc = REDUCE4(c), rd = REDUCE4(d);
+    rk_i4 ab = __builtin_shufflevector(ra, rb, 0, 4, 1, 5) + __builtin_shufflevector(ra, rb, 2, 6, 3, 7);
+    rk_i4 cd = __builtin_shufflevector(rc, rd, 0, 4, 1, 5) + __builtin_shufflevector(rc, rd, 2, 6, 3, 7);
+    return __builtin_shufflevector(ab, cd, 0, 1, 4, 5) + __builtin_shufflevector(ab, cd, 2, 3, 6, 7);
+}
+
+// C[i, j] (+)= float(Σ_k A[i, k]·B[j, k]) · (sa[i]·sb[j]): the sum exact in int32 (rk_i16_limit
+// bounds it), so every instruction set and every split gives the same bits. As gemm_nt, four rows
+// of B at a time against every row of A.
+TARGET void SUFFIX(gemm_nt_i8)(int M, int N, int K, const short *A, int lda, const float *sa, const signed char *B,
+                               int ldb, const float *sb, float *C, int ldc, int accumulate) {
+    int j = 0;
+    for (; j + 4 <= N; j += 4) {
+        const signed char *b0 = B + (size_t)j * ldb, *b1 = b0 + ldb, *b2 = b1 + ldb, *b3 = b2 + ldb;
+        const rk_v4 sbv = {sb[j], sb[j + 1], sb[j + 2], sb[j + 3]};
+        for (int i = 0; i < M; i++) {
+            const short *a = A + (size_t)i * lda;
+            VI c0 = 0, c1 = 0, c2 = 0, c3 = 0;
+            int k = 0;
+            for (; k + 2 * VW <= K; k += 2 * VW) {
+                VS av = *(const VS *)(a + k);
+                c0 += MADD16(LOADQ8(b0 + k), av);
+                c1 += MADD16(LOADQ8(b1 + k), av);
+                c2 += MADD16(LOADQ8(b2 + k), av);
+                c3 += MADD16(LOADQ8(b3 + k), av);
+            }
+            rk_i4 s = SUFFIX(hsum4i)(c0, c1, c2, c3);
+            for (; k < K; k++) {
+                s.x += b0[k] * a[k]; s.y += b1[k] * a[k]; s.z += b2[k] * a[k]; s.w += b3[k] * a[k];
+            }
+            rk_v4 r = __builtin_convertvector(s, rk_v4) * (sbv * sa[i]);
+            float *c = C + (size_t)i * ldc + j;
+            if (accumulate) r += *(const rk_v4 *)c;
+            *(rk_v4 *)c = r;
+        }
+    }
+    for (; j < N; j++) {
+        const signed char *b = B + (size_t)j * ldb;
+        for (int i = 0; i < M; i++) {
+            const short *a = A + (size_t)i * lda;
+            VI cv = 0;
+            int k = 0;
+            for (; k + 2 * VW <= K; k += 2 * VW) cv += MADD16(LOADQ8(b + k), *(const VS *)(a + k));
+            rk_i4 s4 = REDUCE4(cv);
+            int s = (s4.x + s4.z) + (s4.y + s4.w);
+            for (; k < K; k++) s += b[k] * a[k];
+            float r = (float)s * (sb[j] * sa[i]);
+            C[(size_t)i * ldc + j] = accumulate ? C[(size_t)i * ldc + j] + r : r;
+        }
+    }
+}
+#undef LOADQ8
 #undef MAP_UNARY
 #undef POW2
 #undef SELECT

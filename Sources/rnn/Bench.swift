@@ -24,7 +24,7 @@ struct Bench: ParsableCommand {
             second; before that, the milliseconds of a greedy translation of one sentence (the first \
             100 sources, at most 50 words each) by --model, or by the untrained model (as the peer); \
             a model with a vocabulary shortlist (`rnn shortlist`) scores only its words unless \
-            --no-shortlist; --precision bfloat16 times it with bfloat16 weights; --threads sets the \
+            --no-shortlist; --precision bfloat16 or int8 times it with those weights; --threads sets the \
             threads one sentence runs on (the encoder's directions side by side, a step's products \
             split; the same translations at any count).
             The data folder is --data-dir, else ./data when it holds the files, else the data folder \
@@ -35,7 +35,7 @@ struct Bench: ParsableCommand {
               swift run -c release rnn bench charlm --cell lstm
               swift run -c release rnn bench sgemm
               swift run -c release rnn bench seq2seq --seconds 60
-              swift run -c release rnn bench seq2seq --model m.safetensors --seconds 1 --precision bfloat16
+              swift run -c release rnn bench seq2seq --model m.safetensors --seconds 1 --precision int8
             """)
 
     enum Workload: String, ExpressibleByArgument, CaseIterable { case movie, charlm, sgemm, seq2seq }
@@ -76,7 +76,7 @@ struct Bench: ParsableCommand {
     @Flag(help: "`seq2seq`: time --model scoring every target word, not only its vocabulary shortlist.")
     var noShortlist = false
 
-    @Option(help: "`seq2seq`: the weights' number format for the latency: float (exact) or bfloat16.")
+    @Option(help: "`seq2seq`: the weights' number format for the latency: float (exact), bfloat16 or int8.")
     var precision: WeightPrecision = .float
 
     @Option(help: "`seq2seq`: words (punctuation apart, as `rnn train-seq2seq`) or spaces (whitespace only, as the PyTorch peer splits).")

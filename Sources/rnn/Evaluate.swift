@@ -58,7 +58,7 @@ struct Evaluate: ParsableCommand {
     @Flag(help: "Translation models: score every target word, not only the model's vocabulary shortlist (exact decoding; slower).")
     var noShortlist = false
 
-    @Option(help: "Translation models: the weights' number format in the products: float (exact) or bfloat16 (about half the memory traffic a word; translations can differ slightly). (default: float)")
+    @Option(help: "Translation models: the weights' number format in the products: float (exact), bfloat16 (half the bytes a word reads) or int8 (a quarter: the fastest); the reduced ones can change a few words of a translation. (default: float)")
     var precision: WeightPrecision?
 
     @Flag(help: "Print one JSON object: for a classifier accuracy, macro_f1, per-class precision/recall/f1/support, confusion, labels; for a translation model bleu, chrf, loss, perplexity, sentences, beam, precision.")
@@ -173,7 +173,7 @@ struct Evaluate: ParsableCommand {
         } else {
             let perplexity = scores.perplexity.isFinite ? String(format: "%.2f", scores.perplexity) : "> 1e308"
             print(String(format: "sentences: %d   %@   BLEU: %.2f   chrF: %.2f   loss: %.4f   perplexity: %@", scores.sentences,
-                         (options.beam == 1 ? "greedy" : "beam \(options.beam)") + (options.precision == .float ? "" : " bfloat16"), scores.bleu, scores.chrF, scores.loss,
+                         (options.beam == 1 ? "greedy" : "beam \(options.beam)") + (options.precision == .float ? "" : " \(options.precision.rawValue)"), scores.bleu, scores.chrF, scores.loss,
                          perplexity))
         }
         if let outputTranslations {

@@ -47,7 +47,7 @@ struct TranslationRequest: Sendable {
         }
         if let value = object["precision"], !(value is NSNull) {
             guard let name = value as? String, let precision = WeightPrecision(rawValue: name) else {
-                throw ServeError(.badRequest, "\"precision\" must be \"float\" or \"bfloat16\"; \(Self.expected)")
+                throw ServeError(.badRequest, "\"precision\" must be \"float\", \"bfloat16\" or \"int8\"; \(Self.expected)")
             }
             options.precision = precision
         }

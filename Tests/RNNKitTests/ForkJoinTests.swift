@@ -21,14 +21,18 @@ enum ForkJoinChecks {
 
     static let sources = [[2, 5, 9, 14, 6, 3], [2, 7, 3], [2] + (0..<23).map { 4 + ($0 * 7) % 36 } + [3]]
 
-    /// Every sentence decoded greedily, with beam 4, and greedily over a shortlist.
+    /// Every sentence decoded greedily, with beam 4, greedily over a shortlist, and with bfloat16
+    /// and int8 weights (greedy, the int8 one over the shortlist too).
     static func decodings(_ net: Seq2SeqNetwork, threads: Int) -> [DecodedSequence] {
         Parallel.threads = threads
         let search = BeamSearch(net)
         let shortlist = [0, 1, 2, 3] + (0..<150).map { 4 + $0 * 3 }
+        let bf16 = ReducedSeq2SeqWeights(net, precision: .bfloat16), int8 = ReducedSeq2SeqWeights(net, precision: .int8)
         return sources.flatMap { s in
             [search.decode(s, beam: 1, maxLength: 15), search.decode(s, beam: 4, maxLength: 15),
-             search.decode(s, beam: 1, maxLength: 15, targets: shortlist)]
+             search.decode(s, beam: 1, maxLength: 15, targets: shortlist),
+             search.decode(s, beam: 1, maxLength: 15, reduced: bf16), search.decode(s, beam: 1, maxLength: 15, reduced: int8),
+             search.decode(s, beam: 4, maxLength: 15, targets: shortlist, reduced: int8)]
         }
     }
 

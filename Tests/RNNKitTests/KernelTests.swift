@@ -183,6 +183,98 @@ enum KernelChecks {
         }
     }
 
+    /// quantizeInt16 against its twin, bit for bit: rows of every magnitude (the double path for the
+    /// tiniest), ties, zero rows, rows with NaN or ±inf, padded strides.
+    static func quantizeInt16() {
+        forEachLevel { level in
+            var rng = SeededGenerator(seed: 157)
+            for K in [1, 7, 33, 64, 100, 1024, 1100] {
+                let M = 9
+                var A = randomFloats(M * K, &rng)
+                for k in 0..<K {
+                    A[1 * K + k] *= 1e-30          // L/m still a float
+                    A[2 * K + k] *= 1e-38          // L/m overflows: the double path
+                    A[3 * K + k] = 0               // a zero row
+                    A[4 * K + k] = Float(k % 5) - 2  // ties: m = 2, so a·L/2 has halves when L is odd
+                    A[5 * K + k] *= 1e30
+                }
+                A[6 * K + K / 2] = .nan
+                A[7 * K] = -.infinity
+                A[8 * K + K - 1] = .leastNonzeroMagnitude
+                let (expected, expectedScales) = ReferenceKernels.quantizeInt16(M, K, A)
+                let lda = K + 3, ldq = K + 1
+                let a = strided(A, rows: M, columns: K, ld: lda)
+                var q = [Int16](repeating: 7777, count: M * ldq), scales = [Float](repeating: sentinel, count: M)
+                Kernels.quantizeInt16(M, K, a, lda: lda, &q, ldq: ldq, scales: &scales)
+                let values = unstrided(q, rows: M, columns: K, ld: ldq)
+                #expect(values == expected, "quantizeInt16 level \(level) K \(K)")
+                for r in 0..<M {
+                    #expect(scales[r].bitPattern == expectedScales[r].bitPattern || (scales[r].isNaN && expectedScales[r].isNaN),
+                            "quantizeInt16 level \(level) K \(K) row \(r): scale \(scales[r]) vs \(expectedScales[r])")
+                    #expect(q[r * ldq + K] == 7777, "quantizeInt16 wrote past row \(r)")
+                }
+                #expect(scales[6].isNaN && scales[7].isNaN && scales[3] == 0 && scales[1] > 0 && scales[2] > 0)
+                // Each finite row is its scale times its values, to half a step (and the rounding of
+                // L/m and m/L in float: L·2⁻²³ of a step at most).
+                for r in [0, 1, 4, 5] {
+                    for k in 0..<K {
+                        let back = Double(values[r * K + k]) * Double(scales[r])
+                        #expect(abs(back - Double(A[r * K + k])) <= 0.505 * Double(scales[r]), "row \(r) k \(k)")
+                    }
+                }
+                #expect(values[0 ..< K].map { abs(Int($0)) }.max() == ReferenceKernels.int16Limit(K))
+            }
+        }
+    }
+
+    /// gemmNTInt8 against its twin, bit for bit (integer sums): odd sizes, padded strides, sums at
+    /// the int32 bound, a NaN scale.
+    static func gemmNTInt8() {
+        #expect(Kernels.int16Limit(1) == 32767 && Kernels.int16Limit(516) == 32767 && Kernels.int16Limit(517) == 32706)
+        for K in [1, 100, 517, 1024, 70_000] { #expect(Kernels.int16Limit(K) == ReferenceKernels.int16Limit(K)) }
+        forEachLevel { level in
+            var rng = SeededGenerator(seed: 158)
+            for M in [1, 2, 5, 17] {
+                for N in kernelTestSizes {
+                    for K in [1, 7, 33, 64, 100, 1030] {
+                        let L = ReferenceKernels.int16Limit(K)
+                        var A = (0..<M * K).map { _ in Int16(Int(rng.next() % UInt64(2 * L + 1)) - L) }
+                        var B = (0..<N * K).map { _ in Int8(Int(rng.next() % 255) - 127) }
+                        if M >= 2 && N >= 2 {
+                            // The largest sums the bound allows, both signs.
+                            for k in 0..<K { (A[k], B[k], A[K + k], B[K + k]) = (Int16(L), 127, Int16(-L), 127) }
+                        }
+                        var sa = randomFloats(M, &rng).map { abs($0) * 1e-4 }, sb = randomFloats(N, &rng).map { abs($0) * 1e-2 }
+                        if M >= 5 { sa[4] = .nan }
+                        if M >= 2 { sa[1] = 0 }
+                        let C0 = randomFloats(M * N, &rng)
+                        let lda = K + M % 3, ldb = K + N % 4, ldc = N + 2
+                        for accumulate in [false, true] {
+                            var expected = accumulate ? C0 : [Float](repeating: 0, count: M * N)
+                            ReferenceKernels.gemmNTInt8(M, N, K, A, sa, B, sb, &expected, accumulate: accumulate)
+                            let start = accumulate ? C0 : [Float](repeating: .nan, count: M * N)
+                            var c = strided(start, rows: M, columns: N, ld: ldc)
+                            let a = strided(A, rows: M, columns: K, ld: lda, fill: Int16.max)
+                            let b = strided(B, rows: N, columns: K, ld: ldb, fill: Int8.max)
+                            Kernels.gemmNTInt8(M, N, K, a, lda: lda, scales: sa, b, ldb: ldb, scales: sb, &c, ldc: ldc,
+                                               accumulate: accumulate)
+                            let actual = unstrided(c, rows: M, columns: N, ld: ldc)
+                            let same = zip(actual, expected).allSatisfy { $0.bitPattern == $1.bitPattern || ($0.isNaN && $1.isNaN) }
+                            #expect(same, "gemmNTInt8 level \(level) M \(M) N \(N) K \(K) accumulate \(accumulate)")
+                            for r in 0..<M { #expect(c[r * ldc + N] == sentinel, "gemmNTInt8 wrote past row \(r)") }
+                        }
+                        if M >= 5 && N >= 2 {
+                            // The bound's sums are exact: K·127·L, which a float sum would round.
+                            var one = [Float](repeating: 0, count: 1)
+                            Kernels.gemmNTInt8(1, 1, K, A, lda: K, scales: [1], B, ldb: K, scales: [1], &one, ldc: 1)
+                            #expect(one[0] == Float(K * 127 * L), "level \(level) K \(K)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// toBFloat16 against its twin: random floats of every magnitude, ties, the largest floats,
     /// subnormals, ±0, ±∞ and NaN.
     static func toBFloat16() {
@@ -628,6 +720,16 @@ struct KernelTests {
     @Test("gemmNTBFloat16: C = A·Bᵀ and C += A·Bᵀ with bfloat16 B, odd sizes, padded strides")
     func gemmNTBFloat16() async {
         await #expect(processExitsWith: .success) { KernelChecks.gemmNTBFloat16() }
+    }
+
+    @Test("quantizeInt16: each row to int16 with its own scale, bit for bit with the twin; zero, NaN, ±inf and tiny rows")
+    func quantizeInt16() async {
+        await #expect(processExitsWith: .success) { KernelChecks.quantizeInt16() }
+    }
+
+    @Test("gemmNTInt8: exact integer sums of int16 × int8, bit for bit with the twin at every level, up to the int32 bound")
+    func gemmNTInt8() async {
+        await #expect(processExitsWith: .success) { KernelChecks.gemmNTInt8() }
     }
 
     @Test("toBFloat16 rounds to nearest, ties to even; finite stays finite, NaN stays NaN")

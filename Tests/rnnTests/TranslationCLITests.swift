@@ -147,13 +147,18 @@ struct TranslationCLITests {
                     && !FileManager.default.fileExists(atPath: folder.appendingPathComponent("swapped.safetensors").path), "\(swapped)")
     }
 
-    @Test("--precision bfloat16: rnn translate and rnn evaluate decode with bfloat16 weights; float is the default; a bad value is refused")
+    @Test("--precision bfloat16 and int8: rnn translate and rnn evaluate decode with those weights; float is the default; a bad value is refused")
     func precision() throws {
         let model = try sharedTranslationModel.get()
         let folder = URL(fileURLWithPath: model).deletingLastPathComponent()
         let sentences = try validation("de", 4)
-        let reduced = try CLI.run(["translate", "--model", model, "--precision", "bfloat16"] + sentences)
-        #expect(reduced.exited && reduced.status == 0 && reduced.lines.count == 4, "\(reduced)")
+        for precision in ["bfloat16", "int8"] {
+            let reduced = try CLI.run(["translate", "--model", model, "--precision", precision] + sentences)
+            #expect(reduced.exited && reduced.status == 0 && reduced.lines.count == 4, "\(reduced)")
+        }
+        let int8 = try CLI.run(["evaluate", "--model", model, "--source", "de-en.de", "--target", "de-en.en", "--precision", "int8"],
+                               in: folder)
+        #expect(int8.exited && int8.status == 0 && int8.stdout.contains("greedy int8   BLEU: "), "\(int8)")
         let float = try CLI.run(["translate", "--model", model, "--precision", "float", "--json"] + sentences)
         let plain = try CLI.run(["translate", "--model", model, "--json"] + sentences)
         #expect(float.exited && float.status == 0 && float.stdout == plain.stdout, "\(float)")
@@ -161,7 +166,8 @@ struct TranslationCLITests {
                                      "--precision", "bfloat16", "--json"], in: folder)
         #expect(evaluated.exited && evaluated.status == 0 && evaluated.stdout.contains("\"precision\": \"bfloat16\""), "\(evaluated)")
         let bad = try CLI.run(["translate", "--model", model, "--precision", "half"] + sentences)
-        #expect(bad.exited && bad.status != 0 && bad.stderr.contains("--precision") && bad.stderr.contains("bfloat16"), "\(bad)")
+        #expect(bad.exited && bad.status != 0 && bad.stderr.contains("--precision") && bad.stderr.contains("bfloat16")
+                    && bad.stderr.contains("int8"), "\(bad)")
     }
 
     @Test("Unknown source words: one warning per sentence on standard error; in --json, unknown_words")
@@ -314,6 +320,15 @@ struct TranslationCLITests {
         let printedExact = try CLI.run(["translate", "--model", model, "--json", "--no-shortlist"] + sentences).lines.map(jsonObject)
         let servedExact = try #require(exact.json?["translations"] as? [[String: Any]], "\(exact)")
         #expect(servedExact.map { $0["translation"] as? String } == printedExact.map { $0["translation"] as? String }, "\(exact)")
+        // "precision": "int8" is `--precision int8`; another name is refused, naming the three.
+        let int8 = try c.ask("POST", "/v1/models/de-en:translate",
+                             json: "{\"instances\": [\(sentences.map(jsonQuoted).joined(separator: ", "))], \"precision\": \"int8\"}")
+        let printedInt8 = try CLI.run(["translate", "--model", model, "--json", "--precision", "int8"] + sentences).lines.map(jsonObject)
+        let servedInt8 = try #require(int8.json?["translations"] as? [[String: Any]], "\(int8)")
+        #expect(servedInt8.map { $0["translation"] as? String } == printedInt8.map { $0["translation"] as? String }, "\(int8)")
+        let badPrecision = try c.ask("POST", "/v1/models/de-en:translate", json: "{\"instances\": [\"ein hund .\"], \"precision\": \"int4\"}")
+        #expect(badPrecision.status == 400
+                    && (badPrecision.json?["error"] as? String)?.contains("\"float\", \"bfloat16\" or \"int8\"") == true, "\(badPrecision)")
         let notBool = try c.ask("POST", "/v1/models/de-en:translate", json: "{\"instances\": [\"ein hund .\"], \"shortlist\": 1}")
         #expect(notBool.status == 400 && (notBool.json?["error"] as? String)?.contains("\"shortlist\" must be true or false") == true, "\(notBool)")
         let withAttention = try c.ask("POST", "/v1/models/de-en:translate", json: "{\"instances\": [\(jsonQuoted(sentences[0]))], \"attention\": true}")
@@ -348,8 +363,8 @@ struct TranslationCLITests {
             #expect(answer.status == status && error.hasPrefix(message), "\(path) \(json): \(answer)")
         }
         let metrics = try c.ask("GET", "/metrics")
-        #expect(metrics.body.contains("rnn_translations_total{model=\"de-en\"} 9"), "\(metrics.body)")
-        #expect(metrics.body.contains("rnn_http_requests_total{route=\"/v1/models/{name}:translate\",status=\"200\"} 4"))
+        #expect(metrics.body.contains("rnn_translations_total{model=\"de-en\"} 11"), "\(metrics.body)")
+        #expect(metrics.body.contains("rnn_http_requests_total{route=\"/v1/models/{name}:translate\",status=\"200\"} 5"))
     }
 
     @Test(arguments: HostileCase.translation)

@@ -31,6 +31,22 @@ void rk_gemm_tn_acc(int T, int M, int N, const float *G, int ldg, const float *X
 void rk_gemm_nt_bf16(int M, int N, int K, const float *A, int lda, const unsigned short *B, int ldb, float *C, int ldc,
                      int accumulate);
 
+/// The int16 bound L for rk_quantize_i16 and rk_gemm_nt_i8 with K columns: min(32767,
+/// ⌊(2³¹ − 1) / (127·K)⌋), so that K products of an int8 weight and an int16 activation sum
+/// exactly in int32.
+int rk_i16_limit(int K);
+
+/// Each row i < M of A (M, K) to int16: Q[i, k] = round(A[i, k]·L/m) (ties to even), scales[i] =
+/// m/L, m = max_k |A[i, k]|, L = rk_i16_limit(K). A zero row gets scale 0, a row with NaN or ±inf
+/// scale NaN (and zeros), so that its products are NaN.
+void rk_quantize_i16(int M, int K, const float *A, int lda, short *Q, int ldq, float *scales);
+
+/// C[i, j] (+)= float(Σ_k A[i, k]·B[j, k])·(sa[i]·sb[j]) with A (M, K) int16 activations
+/// (rk_quantize_i16) and B (N, K) int8 weights with a scale per row: the sum is exact in int32, so
+/// every instruction set gives the same bits.
+void rk_gemm_nt_i8(int M, int N, int K, const short *A, int lda, const float *sa, const signed char *B, int ldb,
+                   const float *sb, float *C, int ldc, int accumulate);
+
 /// y = bfloat16(x), rounded to nearest (ties to even); a finite x stays finite, NaN stays NaN.
 void rk_to_bf16(int n, const float *x, unsigned short *y);
 

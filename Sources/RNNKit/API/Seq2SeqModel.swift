@@ -39,19 +39,20 @@ public final class Seq2SeqModel: @unchecked Sendable {
         }
     }
     private lazy var search = BeamSearch(network)
-    /// The bfloat16 copies `WeightPrecision.bfloat16` reads, made the first time they are asked
-    /// for after the weights last changed.
-    private var reducedCopies: ReducedSeq2SeqWeights?
-    private var reduced: ReducedSeq2SeqWeights {
-        if let r = reducedCopies { return r }
-        let r = ReducedSeq2SeqWeights(network)
-        reducedCopies = r
+    /// The bfloat16 or int8 copies a `WeightPrecision` other than float reads, made the first
+    /// time they are asked for after the weights last changed.
+    private var reducedCopies: [WeightPrecision: ReducedSeq2SeqWeights] = [:]
+    private func reduced(_ precision: WeightPrecision) -> ReducedSeq2SeqWeights? {
+        guard precision != .float else { return nil }
+        if let r = reducedCopies[precision] { return r }
+        let r = ReducedSeq2SeqWeights(network, precision: precision)
+        reducedCopies[precision] = r
         return r
     }
 
-    /// Drops the bfloat16 copies: the weights were changed (training), so they are made again
+    /// Drops the reduced copies: the weights were changed (training), so they are made again
     /// from the new weights when next asked for.
-    package func weightsChanged() { reducedCopies = nil }
+    package func weightsChanged() { reducedCopies = [:] }
 
     /// The four tokens both vocabularies start with, in id order.
     public static let specialTokens = [Vocabulary.paddingToken, Vocabulary.unknownToken, "<bos>", "<eos>"]
@@ -119,7 +120,7 @@ public final class Seq2SeqModel: @unchecked Sendable {
         let targets = options.shortlist ? shortlist?.targets(for: source.ids) : nil
         let decoded = search.decode(source.ids, beam: options.beam, maxLength: options.maxLength,
                                     lengthPenalty: options.lengthPenalty, keepAttention: options.includeAttention,
-                                    targets: targets, reduced: options.precision == .bfloat16 ? reduced : nil)
+                                    targets: targets, reduced: reduced(options.precision))
         let words = decoded.tokens.map { targetVocabulary.tokens[$0] }
         return Translation(text: Detokenizer.text(words), tokens: words,
                            sourceTokens: ["<bos>"] + tokenizer.tokens(text) + ["<eos>"], unknownWords: source.unknown,
@@ -273,8 +274,8 @@ public struct TranslationOptions: Sendable, Equatable {
     /// Whether the model's `Seq2SeqModel.shortlist` (when it has one) restricts the words
     /// scored; false scores the whole vocabulary (exact decoding).
     public var shortlist = true
-    /// The format of the weights the products read: `float` (exact, the default) or `bfloat16`
-    /// (faster; see ``WeightPrecision``).
+    /// The format of the weights the products read: `float` (exact, the default), `bfloat16` or
+    /// `int8` (faster; see ``WeightPrecision``).
     public var precision = WeightPrecision.float
 
     public init(beam: Int = 1, maxLength: Int = 50, lengthPenalty: Double = 1, includeAttention: Bool = true,

@@ -65,7 +65,7 @@ public final class Seq2SeqTraining {
     @discardableResult
     public func fit(checkpoint: String? = nil, resume: Bool = false,
                     event: (TrainingEvent) throws -> Void = { _ in }) throws -> TrainingSummary {
-        // bfloat16 copies made before (a translation between two fits) would not follow the weights.
+        // Reduced copies made before (a translation between two fits) would not follow the weights.
         defer { model.weightsChanged() }
         return try trainer.fit(train: train, validation: validation, checkpoint: checkpoint, resume: resume,
                                fingerprint: model.sourceVocabulary.tokens + ["\u{0}"] + model.targetVocabulary.tokens, event: event)

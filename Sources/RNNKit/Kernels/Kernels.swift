@@ -28,6 +28,30 @@ package enum Kernels {
         rk_gemm_nt_bf16(Int32(M), Int32(N), Int32(K), A, Int32(lda), B, Int32(ldb), C, Int32(ldc), accumulate ? 1 : 0)
     }
 
+    /// The largest int16 magnitude `quantizeInt16` gives rows of K columns: min(32767,
+    /// ⌊(2³¹ − 1) / (127·K)⌋), so that K products with int8 weights sum exactly in int32.
+    @inline(__always)
+    package static func int16Limit(_ K: Int) -> Int { Int(rk_i16_limit(Int32(K))) }
+
+    /// Each row of A (M, K) to int16: Q[i, k] = round(A[i, k]·L/m_i) (ties to even), scales[i] =
+    /// m_i/L, m_i = max_k |A[i, k]|, L = `int16Limit(K)`; scale 0 for a zero row, NaN for a row
+    /// with NaN or ±inf.
+    @inline(__always)
+    package static func quantizeInt16(_ M: Int, _ K: Int, _ A: UnsafePointer<Float>, lda: Int, _ Q: UnsafeMutablePointer<Int16>,
+                                      ldq: Int, scales: UnsafeMutablePointer<Float>) {
+        rk_quantize_i16(Int32(M), Int32(K), A, Int32(lda), Q, Int32(ldq), scales)
+    }
+
+    /// C (+)= float(Σ_k A[i, k]·B[j, k])·(sa[i]·sb[j]): A (M, K) int16 rows with scales sa
+    /// (`quantizeInt16`), B (N, K) int8 with a scale per row; the sums exact in int32.
+    @inline(__always)
+    package static func gemmNTInt8(_ M: Int, _ N: Int, _ K: Int, _ A: UnsafePointer<Int16>, lda: Int,
+                                   scales sa: UnsafePointer<Float>, _ B: UnsafePointer<Int8>, ldb: Int,
+                                   scales sb: UnsafePointer<Float>, _ C: UnsafeMutablePointer<Float>, ldc: Int,
+                                   accumulate: Bool = false) {
+        rk_gemm_nt_i8(Int32(M), Int32(N), Int32(K), A, Int32(lda), sa, B, Int32(ldb), sb, C, Int32(ldc), accumulate ? 1 : 0)
+    }
+
     /// y = bfloat16(x) (the top 16 bits of the nearest such float; ties to even); finite stays finite.
     @inline(__always)
     package static func toBFloat16(_ n: Int, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<UInt16>) {

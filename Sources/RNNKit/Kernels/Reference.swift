@@ -72,6 +72,48 @@ package enum ReferenceKernels {
         }
     }
 
+    /// `Kernels.int16Limit`: min(32767, ⌊(2³¹ − 1) / (127·K)⌋).
+    package static func int16Limit(_ K: Int) -> Int { min(32767, Int(Int32.max) / (127 * max(K, 1))) }
+
+    /// `Kernels.quantizeInt16`: each row of A (M, K) as int16 values round(a·(L/m)) (ties to even;
+    /// in double when L/m overflows a float) and its scale m/L, with m = max |a| and L =
+    /// `int16Limit(K)`; zeros and scale 0 for a zero row, zeros and scale NaN for a row with NaN or ±inf.
+    package static func quantizeInt16(_ M: Int, _ K: Int, _ A: [Float]) -> (values: [Int16], scales: [Float]) {
+        let L = Float(int16Limit(K))
+        var values = [Int16](repeating: 0, count: M * K), scales = [Float](repeating: 0, count: M)
+        for i in 0..<M {
+            let row = Array(A[i * K ..< (i + 1) * K])
+            guard row.allSatisfy(\.isFinite) else {
+                scales[i] = .nan
+                continue
+            }
+            let m = row.map(abs).max() ?? 0
+            guard m > 0 else { continue }
+            scales[i] = m / L
+            let inverse = L / m
+            for k in 0..<K {
+                let x = inverse.isFinite ? (row[k] * inverse).rounded(.toNearestOrEven)
+                                         : Float((Double(row[k]) * Double(L) / Double(m)).rounded(.toNearestOrEven))
+                values[i * K + k] = Int16(x)
+            }
+        }
+        return (values, scales)
+    }
+
+    /// `Kernels.gemmNTInt8`: C[i, j] (+)= Float(Σ_k A[i, k]·B[j, k]) · (sb[j]·sa[i]), the sum in
+    /// integers.
+    package static func gemmNTInt8(_ M: Int, _ N: Int, _ K: Int, _ A: [Int16], _ sa: [Float], _ B: [Int8], _ sb: [Float],
+                                   _ C: inout [Float], accumulate: Bool) {
+        for i in 0..<M {
+            for j in 0..<N {
+                var s = 0
+                for k in 0..<K { s += Int(A[i * K + k]) * Int(B[j * K + k]) }
+                let r = Float(s) * (sb[j] * sa[i])
+                C[i * N + j] = accumulate ? C[i * N + j] + r : r
+            }
+        }
+    }
+
     /// y += Aᵀ·x.
     package static func gemvTransposedAccumulate<S: ReferenceScalar>(_ M: Int, _ N: Int, _ A: [S], _ x: [S], _ y: inout [S]) {
         for j in 0..<N {

@@ -29,6 +29,17 @@ package enum SentenceProducts {
         }
     }
 
+    /// C (M, N) (+)= A·Bᵀ with A's int16 rows (scales sa) and B (N, K) int8 (scales sb, one per
+    /// row): `Kernels.gemmNTInt8`, exact integer sums.
+    static func ntInt8(_ M: Int, _ N: Int, _ K: Int, _ A: UnsafePointer<Int16>, lda: Int, scales sa: UnsafePointer<Float>,
+                       _ B: UnsafePointer<Int8>, ldb: Int, scales sb: UnsafePointer<Float>, _ C: UnsafeMutablePointer<Float>,
+                       ldc: Int, accumulate: Bool) {
+        ForkJoin.ranges(N, granule: 4, work: M * N * K) { cols in
+            Kernels.gemmNTInt8(M, cols.count, K, A, lda: lda, scales: sa, B + cols.lowerBound * ldb, ldb: ldb,
+                               scales: sb + cols.lowerBound, C + cols.lowerBound, ldc: ldc, accumulate: accumulate)
+        }
+    }
+
     /// Columns a block of `Kernels.gemvTransposedAccumulate` takes at the widest instruction set
     /// (four vectors of 16); cuts at its multiples keep every column in the same kind of block.
     static let transposedGranule = 64

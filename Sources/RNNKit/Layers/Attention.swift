@@ -50,6 +50,7 @@ package final class Attention: @unchecked Sendable {
     private let queryProjection = Scratch()   // (B, A): W_q·q, additive only
     private let dQueryProjection = Scratch()  // (B, A)
     private let hidden = Scratch()            // (A): tanh(W_q·q + P_s), or its gradient
+    private let quantizedRows = QuantizedRows()  // queries or keys in int16, for an int8 weight
     private let scores = Scratch()            // (S): e, then dα
 
     /// `attentionSize` is A for additive attention and ignored otherwise.
@@ -105,8 +106,10 @@ package final class Attention: @unchecked Sendable {
     // MARK: Key projection, once per source batch
 
     /// P_s = W_k·k_s + b (additive) or W·k_s (general) for s < L_b.
+    /// `reduced`: a reduced copy of `weight` to read instead, for one sentence's decoding (the
+    /// product then split over the fork-join threads).
     package func projectKeys(_ B: Int, _ S: Int, keys: UnsafePointer<Float>, lengths: [Int],
-                             projected: UnsafeMutablePointer<Float>) {
+                             projected: UnsafeMutablePointer<Float>, reduced: ReducedMatrix? = nil) {
         validate(B, S, lengths)
         let (Hq, Hk, P) = (querySize, keySize, projectedKeySize)
         guard let weight else { preconditionFailure("dot attention scores the keys themselves: nothing to project") }
@@ -114,7 +117,13 @@ package final class Attention: @unchecked Sendable {
             let L = lengths[b], k = keys + b * S * Hk, p = projected + b * S * P  // (L, Hk), (L, P)
             if let bias {
                 for s in 0..<L { (p + s * P).update(from: bias.value.data, count: P) }
-                MatMul.nt(L, P, Hk, k, lda: Hk, weight.value.data + Hq, ldb: Hq + Hk, p, ldc: P, accumulate: true, exactOneRow: false)
+                if let reduced {
+                    reduced.product(L, Hk, k, lda: Hk, column: Hq, p, ldc: P, accumulate: true, split: true, activations: quantizedRows)
+                } else {
+                    MatMul.nt(L, P, Hk, k, lda: Hk, weight.value.data + Hq, ldb: Hq + Hk, p, ldc: P, accumulate: true, exactOneRow: false)
+                }
+            } else if let reduced {
+                reduced.product(L, Hk, k, lda: Hk, column: 0, p, ldc: P, accumulate: false, split: true, activations: quantizedRows)
             } else {
                 MatMul.nt(L, P, Hk, k, lda: Hk, weight.value.data, ldb: Hk, p, ldc: P, accumulate: false, exactOneRow: false)
             }
@@ -143,16 +152,18 @@ package final class Attention: @unchecked Sendable {
     /// α and c for one query per sequence. `projectedKeys` is `projectKeys`' output (nil for dot).
     /// With `sharedSource` every query reads sequence 0's keys, projection and length (beam
     /// search's hypotheses of one sentence). `split`: the queries' product is split over the
-    /// fork-join threads (`SentenceProducts`; the same numbers), for decoding one sentence.
+    /// fork-join threads (`SentenceProducts`; the same numbers), for decoding one sentence, and
+    /// reads `reduced`, a reduced copy of `weight`, when given.
     package func forward(_ B: Int, _ S: Int, query: UnsafePointer<Float>, keys: UnsafePointer<Float>,
                          projectedKeys: UnsafePointer<Float>?, lengths: [Int], sharedSource: Bool = false,
-                         split: Bool = false, weights: UnsafeMutablePointer<Float>, context: UnsafeMutablePointer<Float>) {
+                         split: Bool = false, reduced: ReducedMatrix? = nil, weights: UnsafeMutablePointer<Float>,
+                         context: UnsafeMutablePointer<Float>) {
         validate(sharedSource ? 1 : B, S, lengths)
         precondition((projectedKeys == nil) == (kind == .dot),
                      "\(kind) attention: projected keys \(projectedKeys == nil ? "missing" : "given")")
         let (Hq, Hk, P) = (querySize, keySize, projectedKeySize)
         let e = scores.get(S)  // (S)
-        if kind == .additive { projectQueries(B, query, split: split) }
+        if kind == .additive { projectQueries(B, query, split: split, reduced: reduced) }
         for b in 0..<B {
             let n = sharedSource ? 0 : b  // the source sequence
             let L = lengths[n], q = query + b * Hq, k = keys + n * S * Hk  // (Hq), (S, Hk)
@@ -223,9 +234,12 @@ package final class Attention: @unchecked Sendable {
 
     /// QP = W_q·q for every row, into `queryProjection` (B, A).
     /// `split`: through `SentenceProducts` (decoding one sentence; the same numbers).
-    private func projectQueries(_ B: Int, _ query: UnsafePointer<Float>, split: Bool = false) {
+    private func projectQueries(_ B: Int, _ query: UnsafePointer<Float>, split: Bool = false, reduced: ReducedMatrix? = nil) {
         let (Hq, Hk, A) = (querySize, keySize, attentionSize)
-        if split {
+        if let reduced {
+            reduced.product(B, Hq, query, lda: Hq, column: 0, queryProjection.get(B * A), ldc: A, accumulate: false, split: split,
+                            activations: quantizedRows)
+        } else if split {
             SentenceProducts.nt(B, A, Hq, query, lda: Hq, weight!.value.data, ldb: Hq + Hk, queryProjection.get(B * A), ldc: A,
                                 accumulate: false)
         } else {

@@ -47,6 +47,7 @@ package final class RecurrentLayer: @unchecked Sendable {
     private let preH = Scratch(), dhStep = Scratch(), dhCarry = Scratch(), dcCarry = Scratch()  // (B, ·)
     private let biasSum = Scratch(), biasGrad = Scratch()                 // (G·H)
     private let zeroBias = Scratch()                                      // (G·H)
+    private let quantizedRows = QuantizedRows()                           // x or h_{t−1} in int16, for int8 weights
     private let packedForward = Scratch(), packedHHBackward = Scratch(), packedIHBackward = Scratch()
     /// The packed row of the last forward whose h_{t−1} is zero (a lone sequence from h0 = 0): its
     /// terms of dW_hh are zero and are skipped.
@@ -109,10 +110,13 @@ package final class RecurrentLayer: @unchecked Sendable {
     /// - Parameters:
     ///   - input: packed inputs (N, I); ignored with one-hot input, which reads `batch.tokens`.
     ///   - h0, c0: initial states (B, H) in sorted row order, or nil for zeros.
+    ///   - reduced: for a lone sequence of vectors (translating one sentence), the products read
+    ///     these reduced copies of W_ih and W_hh instead of the float weights.
     package func forward(_ batch: PackedBatch, input: UnsafePointer<Float>?, h0: UnsafePointer<Float>? = nil,
-                        c0: UnsafePointer<Float>? = nil, reducedHH: BFloat16Matrix? = nil) {
+                        c0: UnsafePointer<Float>? = nil, reduced: ReducedLayerWeights? = nil) {
         let (I, H, GH, N, T) = (inputSize, hiddenSize, gateWidth, batch.rowCount, batch.steps)
         let B = batch.count
+        precondition(reduced == nil || (B == 1 && !oneHotInput), "reduced weights serve a lone sequence of vectors")
         let preX = self.preX.get(N * GH), hPrev = self.hPrev.get(N * H), out = output.get(N * H)
         let gates = self.gates.get(N * GH), preH = self.preH.get(B * GH)
         let lstm = cell.hasCellState, gru = cell == .gru, separate = cell.separatesPreactivations
@@ -128,6 +132,9 @@ package final class RecurrentLayer: @unchecked Sendable {
             if oneHotInput {
                 let tokens = batch.tokens
                 for n in 0..<N { preX.advanced(by: n * GH).update(from: weightIH.value.row(tokens[n]), count: GH) }
+            } else if let reduced {
+                reduced.input.product(N, I, input!, lda: I, column: 0, preX, ldc: GH, accumulate: false, split: false,
+                                      activations: quantizedRows)
             } else if N == 1 {
                 // One step (a generated token): float sums as for longer inputs, not MatMul's
                 // double one-row product (see the per-step product below).
@@ -209,8 +216,9 @@ package final class RecurrentLayer: @unchecked Sendable {
                     // A lone sequence of vectors (predict, explain, generate): float sums, as a
                     // batch's rows get in the packed kernel — the precision these models train with,
                     // and a fifth of a 16-token prediction's time less than the double sums.
-                    if let reducedHH {
-                        Kernels.gemmNTBFloat16(m, GH, H, h, lda: H, reducedHH.values, ldb: H, target, ldc: GH, accumulate: true)
+                    if let reduced {
+                        reduced.recurrent.product(m, H, h, lda: H, column: 0, target, ldc: GH, accumulate: true, split: false,
+                                          activations: quantizedRows)
                     } else {
                         Kernels.gemmNT(m, GH, H, h, lda: H, weightHH, ldb: H, target, ldc: GH, accumulate: true)
                     }

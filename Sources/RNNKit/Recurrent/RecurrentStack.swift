@@ -52,7 +52,7 @@ package final class RecurrentStack: @unchecked Sendable {
     @discardableResult
     package func forward(_ batch: PackedBatch, input: UnsafePointer<Float>?, h0: UnsafePointer<Float>? = nil,
                         c0: UnsafePointer<Float>? = nil, training: Bool = false,
-                        rng: inout SeededGenerator, reducedHH: [[BFloat16Matrix]]? = nil) -> UnsafeMutablePointer<Float> {
+                        rng: inout SeededGenerator, reduced: [[ReducedLayerWeights]]? = nil) -> UnsafeMutablePointer<Float> {
         let (H, D, N, B) = (hiddenSize, directions, batch.rowCount, batch.count)
         var x = input
         for k in 0..<numLayers {
@@ -63,7 +63,7 @@ package final class RecurrentStack: @unchecked Sendable {
             let input = x
             func direction(_ d: Int) {
                 let layer = layers[k][d], slot = (k * D + d) * B * H
-                layer.forward(batch, input: input, h0: h0.map { $0 + slot }, c0: c0.map { $0 + slot }, reducedHH: reducedHH?[k][d])
+                layer.forward(batch, input: input, h0: h0.map { $0 + slot }, c0: c0.map { $0 + slot }, reduced: reduced?[k][d])
                 if let out { copyColumns(N, H, from: layer.outputs, ldFrom: H, to: out + d * H, ldTo: D * H) }
             }
             if B == 1 && D == 2 && !training && Parallel.threads >= 2 {

@@ -49,7 +49,7 @@ package final class BeamSearch {
     }
 
     /// Decodes `source` ([<bos>, …, <eos>] ids), scoring only `targets` when given, with the
-    /// bfloat16 copies of the large weights when `reduced` is given.
+    /// reduced (bfloat16 or int8) copies of the large weights when `reduced` is given.
     package func decode(_ source: [Int], beam K: Int = 1, maxLength: Int, lengthPenalty alpha: Double = 1,
                         keepAttention: Bool = true, targets: [Int]? = nil,
                         reduced: ReducedSeq2SeqWeights? = nil) -> DecodedSequence {
@@ -61,11 +61,11 @@ package final class BeamSearch {
         var rng = SeededGenerator(seed: 0)  // unused: no dropout in decoding
         let batch = PackedBatch([source])
         let S = source.count
-        net.encoder.forward(batch, training: false, rng: &rng, reducedHH: reduced?.encoderHH)
+        net.encoder.forward(batch, training: false, rng: &rng, reduced: reduced?.encoder)
 
         // Every beam row reads the one sentence's keys, projection and final state.
         let source = decoder.source(1, steps: S, keys: net.encoder.keys, final: net.encoder.final, lengths: [S],
-                                    projection: projected, shared: true)
+                                    projection: projected, shared: true, reducedAttention: reduced?.attention)
         decodingStep.prepare(source, targets: targets, reduced: reduced)
         let Vt = decodingStep.outputs  // the words a step scores; column j is id targets?[j] ?? j
         func id(_ j: Int) -> Int { targets?[j] ?? j }

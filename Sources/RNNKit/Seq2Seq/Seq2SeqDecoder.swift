@@ -37,6 +37,7 @@ package final class Seq2SeqDecoder: @unchecked Sendable {
     var vocabularySize: Int { output.outputSize }
 
     private let preH = Scratch()      // (b, GH)
+    private let quantizedRows = QuantizedRows()  // s_{t−1} in int16, for int8 W_hh
     private let context = Scratch()   // (b, Hk)
     private let dContext = Scratch()  // (b, Hk)
     private let dh = Scratch()        // (b, Hd)
@@ -87,14 +88,15 @@ package final class Seq2SeqDecoder: @unchecked Sendable {
 
     /// The source of B sentences — keys (B, S, Hk), final states (B, Hk), lengths — with the
     /// attention's key projection made into `projection` (B, S, P), once for all the steps that
-    /// read it. `shared` (B = 1): any number of rows will read it.
+    /// read it. `shared` (B = 1): any number of rows will read it. `reducedAttention`: a reduced
+    /// copy of the attention's weight for the projection (one sentence's decoding).
     func source(_ B: Int, steps S: Int, keys: UnsafePointer<Float>, final: UnsafePointer<Float>, lengths: [Int],
-                projection: Scratch, shared: Bool = false) -> Source {
+                projection: Scratch, shared: Bool = false, reducedAttention: ReducedMatrix? = nil) -> Source {
         precondition(!shared || B == 1, "a shared source is one sentence")
         var projected: UnsafeMutablePointer<Float>? = nil
         if let attention, attention.kind != .dot {
             projected = projection.get(B * S * attention.projectedKeySize)
-            attention.projectKeys(B, S, keys: keys, lengths: lengths, projected: projected!)
+            attention.projectKeys(B, S, keys: keys, lengths: lengths, projected: projected!, reduced: reducedAttention)
         }
         return Source(keys: keys, projected: projected.map { UnsafePointer($0) }, steps: S, lengths: lengths, final: final,
                       shared: shared)
@@ -158,11 +160,11 @@ package final class Seq2SeqDecoder: @unchecked Sendable {
     /// (the cell overwrites it): adds preH = s_{t−1}·W_hhᵀ + b_hh and runs the cell into s_t
     /// (`state`) and LSTM's c_t. `Seq2SeqDecodingStep` shares it, with `split` (W_hh's product
     /// through `SentenceProducts`, the same numbers on the fork-join threads) and, given
-    /// `reducedHH`, W_hh's bfloat16 copy (G·Hd, Hd) in its place.
+    /// `reducedHH`, W_hh's reduced copy (G·Hd, Hd) in its place.
     func recur(_ b: Int, preX: UnsafeMutablePointer<Float>, hPrev: UnsafePointer<Float>, cPrev: UnsafePointer<Float>?,
                state: UnsafeMutablePointer<Float>, cellState: UnsafeMutablePointer<Float>?,
                gates: UnsafeMutablePointer<Float>, extra: UnsafeMutablePointer<Float>?, split: Bool = false,
-               reducedHH: UnsafePointer<UInt16>? = nil) {
+               reducedHH: ReducedMatrix? = nil) {
         let (Hd, GH, separate) = (hiddenSize, gateWidth, cell.separatesPreactivations)
         // Cells that only use the sum take preH into preX.
         let preH = separate ? self.preH.get(b * GH) : preX
@@ -172,7 +174,8 @@ package final class Seq2SeqDecoder: @unchecked Sendable {
             for r in 0..<b { Kernels.axpy(GH, 1, biasHH.value.data, preH + r * GH) }
         }
         if let reducedHH {
-            SentenceProducts.ntBFloat16(b, GH, Hd, hPrev, lda: Hd, reducedHH, ldb: Hd, preH, ldc: GH, accumulate: true)
+            reducedHH.product(b, Hd, hPrev, lda: Hd, column: 0, preH, ldc: GH, accumulate: true, split: true,
+                              activations: quantizedRows)
         } else if split {
             SentenceProducts.nt(b, GH, Hd, hPrev, lda: Hd, weightHH.value.data, ldb: Hd, preH, ldc: GH, accumulate: true)
         } else {

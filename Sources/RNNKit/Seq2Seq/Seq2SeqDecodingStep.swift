@@ -34,7 +34,8 @@
 ///
 /// The products go through `SentenceProducts`: split by output columns over `Parallel.threads`
 /// threads, with the same numbers at every thread count. Given `ReducedSeq2SeqWeights`, they read
-/// the bfloat16 copies of W_ih, W_hh and fc_out instead (the shortlist's rows copied from it).
+/// the bfloat16 or int8 copies of W_ih, W_hh and fc_out instead (the shortlist's rows gathered
+/// from it).
 final class Seq2SeqDecodingStep {
     let decoder: Seq2SeqDecoder
     private let sourceGates = Scratch()   // (C, GH): K·W_ih,cᵀ
@@ -46,14 +47,15 @@ final class Seq2SeqDecodingStep {
     private let extra = Scratch()         // (b, Hd): GRU's W_hn·s_{t−1} + b_hn
     private let shortWeight = Scratch()   // (L, X): the shortlisted rows of W_out
     private let shortBias = Scratch()     // (L)
-    private let shortWeight16 = ScratchBuffer<UInt16>()  // (L, X): the shortlisted rows of the bfloat16 copy
+    private var shortReduced: ReducedMatrix?  // (L, X): the shortlisted rows of the reduced copy
+    private let quantizedRows = QuantizedRows()  // a product's rows in int16, for int8 weights
     private var reduced: ReducedSeq2SeqWeights?
     private var rows = 0
     /// The rows of fc_out this sentence scores: the decoder's own, or the shortlist's copies (the
-    /// decoder's own, unread, when `outWeight16` is set).
+    /// decoder's own, unread, when `outReduced` is set).
     private var outWeight: UnsafePointer<Float>?, outBias: UnsafePointer<Float>?
-    /// Their bfloat16 copy, with `reduced`.
-    private var outWeight16: UnsafePointer<UInt16>?
+    /// Their reduced copy, with `reduced`.
+    private var outReduced: ReducedMatrix?
     /// How many words a step scores: Vt, or the shortlist's L.
     private(set) var outputs = 0
     /// Whether this sentence's source rows were made (else the step multiplies c_t).
@@ -64,12 +66,13 @@ final class Seq2SeqDecodingStep {
     init(_ decoder: Seq2SeqDecoder) { self.decoder = decoder }
 
     /// C (+)= A·Wᵀ over columns `column ..< column + K` of one of the decoder's matrices (row
-    /// stride `ld`): the float weights, or their bfloat16 copy when given.
+    /// stride `ld`): the float weights, or their reduced copy when given.
     private func product(_ M: Int, _ N: Int, _ K: Int, _ A: UnsafePointer<Float>, lda: Int, _ weight: UnsafePointer<Float>,
-                         _ weight16: UnsafePointer<UInt16>?, column: Int, ld: Int, _ C: UnsafeMutablePointer<Float>, ldc: Int,
+                         _ reduced: ReducedMatrix?, column: Int, ld: Int, _ C: UnsafeMutablePointer<Float>, ldc: Int,
                          accumulate: Bool) {
-        if let weight16 {
-            SentenceProducts.ntBFloat16(M, N, K, A, lda: lda, weight16 + column, ldb: ld, C, ldc: ldc, accumulate: accumulate)
+        if let reduced {
+            reduced.product(M, K, A, lda: lda, column: column, C, ldc: ldc, accumulate: accumulate, split: true,
+                            activations: quantizedRows)
         } else {
             SentenceProducts.nt(M, N, K, A, lda: lda, weight + column, ldb: ld, C, ldc: ldc, accumulate: accumulate)
         }
@@ -77,7 +80,7 @@ final class Seq2SeqDecodingStep {
 
     /// Computes the source's rows for the one sentence of `source`: its keys (S, Hk) with
     /// attention, its final state (Hk) without; `targets` (ascending target ids) restricts the
-    /// words scored to those, nil scores them all; `reduced`: read the bfloat16 copies.
+    /// words scored to those, nil scores them all; `reduced`: read the reduced copies.
     func prepare(_ source: Seq2SeqDecoder.Source, targets: [Int]? = nil, reduced: ReducedSeq2SeqWeights? = nil) {
         let d = decoder
         let (E, Hk, Hd, GH, I, X) = (d.embeddingSize, d.keySize, d.hiddenSize, d.gateWidth, d.inputWidth, d.outputInputWidth)
@@ -85,20 +88,20 @@ final class Seq2SeqDecodingStep {
             let bias = shortBias.get(targets.count), fullB = d.output.bias.value.data
             for (j, t) in targets.enumerated() { bias[j] = fullB[t] }
             (outBias, outputs) = (UnsafePointer(bias), targets.count)
-            if let full16 = reduced?.output.values {
-                // The products read only the bfloat16 rows: the float ones are not copied.
-                let w16 = shortWeight16.get(targets.count * X)
-                for (j, t) in targets.enumerated() { (w16 + j * X).update(from: full16 + t * X, count: X) }
-                (outWeight, outWeight16) = (UnsafePointer(d.output.weight.value.data), UnsafePointer(w16))
+            if let full = reduced?.output {
+                // The products read only the reduced rows: the float ones are not copied.
+                if shortReduced?.precision != full.precision { shortReduced = ReducedMatrix(precision: full.precision, columns: X) }
+                shortReduced!.gather(targets, from: full)
+                (outWeight, outReduced) = (UnsafePointer(d.output.weight.value.data), shortReduced)
             } else {
                 let w = shortWeight.get(targets.count * X), fullW = UnsafePointer(d.output.weight.value.data)
                 for (j, t) in targets.enumerated() { (w + j * X).update(from: fullW + t * X, count: X) }
-                (outWeight, outWeight16) = (UnsafePointer(w), nil)
+                (outWeight, outReduced) = (UnsafePointer(w), nil)
             }
         } else {
             (outWeight, outBias, outputs) = (UnsafePointer(d.output.weight.value.data), UnsafePointer(d.output.bias.value.data),
                                              d.vocabularySize)
-            outWeight16 = reduced.map { UnsafePointer($0.output.values) }
+            outReduced = reduced?.output
         }
         self.reduced = reduced
         let Vt = outputs
@@ -106,9 +109,9 @@ final class Seq2SeqDecodingStep {
         regrouped = d.attention == nil || rows * (GH + Vt) <= sourceValueLimit  // without attention: one row
         guard regrouped else { return }
         let k = d.attention == nil ? source.final : source.keys  // (C, Hk)
-        product(rows, GH, Hk, k, lda: Hk, d.weightIH.value.data, reduced?.decoderIH.values, column: E, ld: I,
+        product(rows, GH, Hk, k, lda: Hk, d.weightIH.value.data, reduced?.decoderIH, column: E, ld: I,
                 sourceGates.get(rows * GH), ldc: GH, accumulate: false)
-        product(rows, Vt, Hk, k, lda: Hk, outWeight!, outWeight16, column: Hd, ld: X, sourceLogits.get(rows * Vt), ldc: Vt,
+        product(rows, Vt, Hk, k, lda: Hk, outWeight!, outReduced, column: Hd, ld: X, sourceLogits.get(rows * Vt), ldc: Vt,
                 accumulate: false)
     }
 
@@ -128,7 +131,8 @@ final class Seq2SeqDecodingStep {
         if let attention = d.attention {
             alpha = weights!
             attention.forward(b, source.steps, query: hPrev, keys: source.keys, projectedKeys: source.projected,
-                              lengths: source.lengths, sharedSource: source.shared, split: true, weights: alpha, context: ctx)
+                              lengths: source.lengths, sharedSource: source.shared, split: true, reduced: reduced?.attention,
+                              weights: alpha, context: ctx)
         } else {
             alpha = ones.get(b)
             alpha.update(repeating: 1, count: b)
@@ -136,25 +140,25 @@ final class Seq2SeqDecodingStep {
         // preX = b_ih + emb·W_ih,eᵀ + α·(K·W_ih,cᵀ); the α rows are (b, S) with attention, (b, 1) without.
         let preX = gates.get(b * GH)
         for r in 0..<b { (preX + r * GH).update(from: d.biasIH.value.data, count: GH) }
-        let ih16 = reduced.map { UnsafePointer($0.decoderIH.values) }
-        product(b, GH, E, emb, lda: E, d.weightIH.value.data, ih16, column: 0, ld: I, preX, ldc: GH, accumulate: true)
+        let ih = reduced?.decoderIH
+        product(b, GH, E, emb, lda: E, d.weightIH.value.data, ih, column: 0, ld: I, preX, ldc: GH, accumulate: true)
         if regrouped {
             SentenceProducts.nnAccumulate(b, GH, C, alpha, lda: C, sourceGates.get(0), ldb: GH, preX, ldc: GH)
         } else {
-            product(b, GH, Hk, ctx, lda: Hk, d.weightIH.value.data, ih16, column: E, ld: I, preX, ldc: GH, accumulate: true)
+            product(b, GH, Hk, ctx, lda: Hk, d.weightIH.value.data, ih, column: E, ld: I, preX, ldc: GH, accumulate: true)
         }
         d.recur(b, preX: preX, hPrev: hPrev, cPrev: cPrev, state: state, cellState: cellState, gates: preX,
                 extra: d.cell == .gru ? extra.get(b * Hd) : nil, split: true,
-                reducedHH: reduced.map { UnsafePointer($0.decoderHH.values) })
+                reducedHH: reduced?.decoderHH)
         // logits = b + s_t·W_out,sᵀ + emb·W_out,eᵀ + α·(K·W_out,cᵀ).
         let w = outWeight!
         for r in 0..<b { (logits + r * Vt).update(from: outBias!, count: Vt) }
-        product(b, Vt, Hd, state, lda: Hd, w, outWeight16, column: 0, ld: X, logits, ldc: Vt, accumulate: true)
-        product(b, Vt, E, emb, lda: E, w, outWeight16, column: Hd + Hk, ld: X, logits, ldc: Vt, accumulate: true)
+        product(b, Vt, Hd, state, lda: Hd, w, outReduced, column: 0, ld: X, logits, ldc: Vt, accumulate: true)
+        product(b, Vt, E, emb, lda: E, w, outReduced, column: Hd + Hk, ld: X, logits, ldc: Vt, accumulate: true)
         if regrouped {
             SentenceProducts.nnAccumulate(b, Vt, C, alpha, lda: C, sourceLogits.get(0), ldb: Vt, logits, ldc: Vt)
         } else {
-            product(b, Vt, Hk, ctx, lda: Hk, w, outWeight16, column: Hd, ld: X, logits, ldc: Vt, accumulate: true)
+            product(b, Vt, Hk, ctx, lda: Hk, w, outReduced, column: Hd, ld: X, logits, ldc: Vt, accumulate: true)
         }
     }
 }

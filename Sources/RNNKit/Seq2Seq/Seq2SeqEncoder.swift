@@ -54,15 +54,15 @@ package final class Seq2SeqEncoder: @unchecked Sendable {
     var final: UnsafeMutablePointer<Float> { finalBuffer.pointer }
     var s0: UnsafeMutablePointer<Float> { s0Buffer.pointer }
 
-    /// Encodes `batch` (the sources, packed); fills `keys`, `final` and `s0`. `reducedHH`: the
-    /// recurrent weights' bfloat16 copies (`ReducedSeq2SeqWeights.encoderHH`) for one sentence.
-    func forward(_ batch: PackedBatch, training: Bool, rng: inout SeededGenerator, reducedHH: [[BFloat16Matrix]]? = nil) {
+    /// Encodes `batch` (the sources, packed); fills `keys`, `final` and `s0`. `reduced`: the
+    /// recurrent layers' reduced copies (`ReducedSeq2SeqWeights.encoder`) for one sentence.
+    func forward(_ batch: PackedBatch, training: Bool, rng: inout SeededGenerator, reduced: [[ReducedLayerWeights]]? = nil) {
         let (E, Hk, He, D) = (embedding.embeddingSize, keySize, rnn.hiddenSize, rnn.directions)
         let (N, B, S, Hd) = (batch.rowCount, batch.count, batch.steps, fc.outputSize)
         let x = embedded.get(N * E)
         embedding.forward(batch.tokens, x)
         dropout.forward(x, count: N * E, training: training, rng: &rng)
-        let top = rnn.forward(batch, input: x, training: training, rng: &rng, reducedHH: reducedHH)  // (N, Hk)
+        let top = rnn.forward(batch, input: x, training: training, rng: &rng, reduced: reduced)  // (N, Hk)
 
         // Unpack the top outputs into caller order: keys[order[e], s] = top[row(s, e)].
         let keys = keyBuffer.get(B * S * Hk)
