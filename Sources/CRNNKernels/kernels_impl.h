@@ -827,16 +827,44 @@ TARGET static inline rk_i4 SUFFIX(hsum4i)(VI a, VI b, VI c, VI d) {
     return __builtin_shufflevector(ab, cd, 0, 1, 4, 5) + __builtin_shufflevector(ab, cd, 2, 3, 6, 7);
 }
 
+// Row i of a four-column block: the tail columns past the vectors, the scales, the store.
+TARGET static inline __attribute__((always_inline)) void SUFFIX(i8_store4)(
+    rk_i4 s, int k, int K, const short *a, const signed char *b0, int ldb, rk_v4 sbv, float sa, float *c, int accumulate) {
+    for (; k < K; k++) {
+        s.x += b0[k] * a[k]; s.y += b0[ldb + k] * a[k]; s.z += b0[2 * (size_t)ldb + k] * a[k]; s.w += b0[3 * (size_t)ldb + k] * a[k];
+    }
+    rk_v4 r = __builtin_convertvector(s, rk_v4) * (sbv * sa);
+    if (accumulate) r += *(const rk_v4 *)c;
+    *(rk_v4 *)c = r;
+}
+
 // C[i, j] (+)= float(Σ_k A[i, k]·B[j, k]) · (sa[i]·sb[j]): the sum exact in int32 (rk_i16_limit
 // bounds it), so every instruction set and every split gives the same bits. As gemm_nt, four rows
-// of B at a time against every row of A.
+// of B at a time against every row of A, two rows of A at once: each widened row of B serves both.
 TARGET void SUFFIX(gemm_nt_i8)(int M, int N, int K, const short *A, int lda, const float *sa, const signed char *B,
                                int ldb, const float *sb, float *C, int ldc, int accumulate) {
     int j = 0;
     for (; j + 4 <= N; j += 4) {
         const signed char *b0 = B + (size_t)j * ldb, *b1 = b0 + ldb, *b2 = b1 + ldb, *b3 = b2 + ldb;
         const rk_v4 sbv = {sb[j], sb[j + 1], sb[j + 2], sb[j + 3]};
-        for (int i = 0; i < M; i++) {
+        int i = 0;
+        for (; i + 2 <= M; i += 2) {
+            const short *a = A + (size_t)i * lda, *e = a + lda;
+            VI c0 = 0, c1 = 0, c2 = 0, c3 = 0, d0 = 0, d1 = 0, d2 = 0, d3 = 0;
+            int k = 0;
+            for (; k + 2 * VW <= K; k += 2 * VW) {
+                VS av = *(const VS *)(a + k), ev = *(const VS *)(e + k);
+                VS w0 = LOADQ8(b0 + k), w1 = LOADQ8(b1 + k), w2 = LOADQ8(b2 + k), w3 = LOADQ8(b3 + k);
+                c0 += MADD16(w0, av); d0 += MADD16(w0, ev);
+                c1 += MADD16(w1, av); d1 += MADD16(w1, ev);
+                c2 += MADD16(w2, av); d2 += MADD16(w2, ev);
+                c3 += MADD16(w3, av); d3 += MADD16(w3, ev);
+            }
+            SUFFIX(i8_store4)(SUFFIX(hsum4i)(c0, c1, c2, c3), k, K, a, b0, ldb, sbv, sa[i], C + (size_t)i * ldc + j, accumulate);
+            SUFFIX(i8_store4)(SUFFIX(hsum4i)(d0, d1, d2, d3), k, K, e, b0, ldb, sbv, sa[i + 1], C + (size_t)(i + 1) * ldc + j,
+                              accumulate);
+        }
+        for (; i < M; i++) {
             const short *a = A + (size_t)i * lda;
             VI c0 = 0, c1 = 0, c2 = 0, c3 = 0;
             int k = 0;
@@ -847,14 +875,7 @@ TARGET void SUFFIX(gemm_nt_i8)(int M, int N, int K, const short *A, int lda, con
                 c2 += MADD16(LOADQ8(b2 + k), av);
                 c3 += MADD16(LOADQ8(b3 + k), av);
             }
-            rk_i4 s = SUFFIX(hsum4i)(c0, c1, c2, c3);
-            for (; k < K; k++) {
-                s.x += b0[k] * a[k]; s.y += b1[k] * a[k]; s.z += b2[k] * a[k]; s.w += b3[k] * a[k];
-            }
-            rk_v4 r = __builtin_convertvector(s, rk_v4) * (sbv * sa[i]);
-            float *c = C + (size_t)i * ldc + j;
-            if (accumulate) r += *(const rk_v4 *)c;
-            *(rk_v4 *)c = r;
+            SUFFIX(i8_store4)(SUFFIX(hsum4i)(c0, c1, c2, c3), k, K, a, b0, ldb, sbv, sa[i], C + (size_t)i * ldc + j, accumulate);
         }
     }
     for (; j < N; j++) {

@@ -52,6 +52,53 @@ enum ForkJoinChecks {
         #expect(768 * 256 >= ForkJoin.minimumWork && 96 * 288 < 768 * 256)
     }
 
+    /// Products of each weight format run together in one job equal the same products run one by
+    /// one and whole on one thread, bit for bit, at 1 to 3 threads; every output column is written.
+    static func productsTogether() {
+        var rng = SeededGenerator(seed: 31)
+        let (K, N) = (96, 3000)  // 288,000 multiply-adds a row: over the line, so split
+        let A = randomFloats(3 * K, &rng), W = randomFloats(N * K, &rng)
+        let bf16 = ReducedMatrix(.bfloat16, rows: N, columns: K, W), int8 = ReducedMatrix(.int8, rows: N, columns: K, W)
+        let rowsA = QuantizedRows(), rowsB = QuantizedRows()
+        func outputs(threads: Int, together: Bool) -> [[Float]] {
+            Parallel.threads = threads
+            var c0 = [Float](repeating: .nan, count: 3 * N), c1 = c0, c2 = c0
+            var c3 = [Float](repeating: 1, count: 3 * N)  // accumulated onto
+            c0.withUnsafeMutableBufferPointer { c0 in
+                c1.withUnsafeMutableBufferPointer { c1 in
+                    c2.withUnsafeMutableBufferPointer { c2 in
+                        c3.withUnsafeMutableBufferPointer { c3 in
+                            let products = [
+                                SentenceProduct(3, N, K, A, lda: K, .float(W), ldb: K, c0.baseAddress!, ldc: N, accumulate: false),
+                                bf16.operand(1, K, A, lda: K, column: 0, c1.baseAddress!, ldc: N, accumulate: false, activations: rowsA),
+                                int8.operand(3, K, A, lda: K, column: 0, c2.baseAddress!, ldc: N, accumulate: false, activations: rowsA),
+                                int8.operand(2, K - 5, A, lda: K, column: 5, c3.baseAddress!, ldc: N, accumulate: true,
+                                             activations: rowsB),
+                            ]
+                            if together {
+                                products.withUnsafeBufferPointer { SentenceProducts.together($0) }
+                            } else {
+                                Parallel.threads = 1
+                                for p in products { SentenceProducts.run(p) }
+                            }
+                        }
+                    }
+                }
+            }
+            let out = [c0, c1, c2, c3]
+            return out
+        }
+        let alone = outputs(threads: 1, together: false)
+        #expect(alone[0].allSatisfy(\.isFinite) && alone[1][..<N].allSatisfy(\.isFinite) && alone[2].allSatisfy(\.isFinite)
+                    && alone[3][..<(2 * N)].allSatisfy(\.isFinite))
+        for threads in 1...3 {
+            let joint = outputs(threads: threads, together: true)
+            for (a, b) in zip(joint, alone) {
+                #expect(a.map(\.bitPattern) == b.map(\.bitPattern), "\(threads) threads")
+            }
+        }
+    }
+
     /// Whether each of two parts has started.
     final class Started: Sendable {
         private let first = Atomic<Bool>(false), second = Atomic<Bool>(false)
@@ -155,7 +202,12 @@ struct ForkJoinTests {
         await #expect(processExitsWith: .success) { ForkJoinChecks.rangesFollowTheThreadCount() }
     }
 
-    @Test("Translations (greedy, beam 4, shortlist) are bit-identical with 1, 2 and 3 threads")
+    @Test("Products run together in one job equal the same products run one by one, bit for bit")
+    func productsTogether() async {
+        await #expect(processExitsWith: .success) { ForkJoinChecks.productsTogether() }
+    }
+
+    @Test("Translations (greedy, beam 4, shortlist; bfloat16 and int8) are bit-identical with 1, 2 and 3 threads")
     func threadCountChangesNothing() async {
         await #expect(processExitsWith: .success) { ForkJoinChecks.threadCountChangesNothing() }
     }

@@ -38,16 +38,24 @@ package enum ForkJoin {
     /// thread the system pauses (a busy machine) holds up a quarter of its share, not all of it;
     /// one range with one thread or below `minimumWork`.
     static func ranges(_ count: Int, granule: Int, work: Int, _ body: (Range<Int>) -> Void) {
-        let groups = count / granule
-        let parts = work < minimumWork || Parallel.threads <= 1 ? 1 : min(partsPerThread * Parallel.threads, max(groups, 1))
+        let parts = partCount(count, granule: granule, work: work)
         if parts <= 1 {
             body(0..<count)
             return
         }
-        run(parts) { p in
-            let g = Parallel.range(p, of: parts, count: groups)
-            body(g.lowerBound * granule ..< (p == parts - 1 ? count : g.upperBound * granule))
-        }
+        run(parts) { p in body(range(p, of: parts, count: count, granule: granule)) }
+    }
+
+    /// How many ranges `ranges` cuts `count` items into.
+    static func partCount(_ count: Int, granule: Int, work: Int) -> Int {
+        work < minimumWork || Parallel.threads <= 1 ? 1 : min(partsPerThread * Parallel.threads, max(count / granule, 1))
+    }
+
+    /// Range p of the `parts` that `ranges` cuts `count` items into.
+    static func range(_ p: Int, of parts: Int, count: Int, granule: Int) -> Range<Int> {
+        guard parts > 1 else { return 0..<count }
+        let g = Parallel.range(p, of: parts, count: count / granule)
+        return g.lowerBound * granule ..< (p == parts - 1 ? count : g.upperBound * granule)
     }
 
     /// Whether the calling thread runs a part of a job (nested work then runs inline).

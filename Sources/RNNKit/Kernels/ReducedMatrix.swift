@@ -109,24 +109,25 @@ package final class ReducedMatrix: @unchecked Sendable {
     /// `activations` holds the int16 rows of A for int8.
     package func product(_ M: Int, _ K: Int, _ A: UnsafePointer<Float>, lda: Int, column: Int, _ C: UnsafeMutablePointer<Float>,
                          ldc: Int, accumulate: Bool, split: Bool, activations: QuantizedRows) {
+        let p = operand(M, K, A, lda: lda, column: column, C, ldc: ldc, accumulate: accumulate, activations: activations)
+        if split { SentenceProducts.run(p) } else { p.run(0..<rows) }
+    }
+
+    /// The same product described for `SentenceProducts` (A's rows rounded to int16 into
+    /// `activations` now, for int8): valid while `activations` and the operands are.
+    package func operand(_ M: Int, _ K: Int, _ A: UnsafePointer<Float>, lda: Int, column: Int, _ C: UnsafeMutablePointer<Float>,
+                         ldc: Int, accumulate: Bool, activations: QuantizedRows) -> SentenceProduct {
         precondition(column >= 0 && column + K <= columns, "columns within the matrix")
         if let halves {
-            if split {
-                SentenceProducts.ntBFloat16(M, rows, K, A, lda: lda, halves + column, ldb: columns, C, ldc: ldc, accumulate: accumulate)
-            } else {
-                Kernels.gemmNTBFloat16(M, rows, K, A, lda: lda, halves + column, ldb: columns, C, ldc: ldc, accumulate: accumulate)
-            }
-            return
+            return SentenceProduct(M, rows, K, A, lda: lda, .bfloat16(halves + column), ldb: columns, C, ldc: ldc,
+                                   accumulate: accumulate)
         }
+        // Widths are bounded (`ModelLimits.maxWidth`), so the int16 steps never run out.
+        precondition(Kernels.int16Limit(K) >= 127, "at most 133,144 columns in an int8 product")
         let q = activations.values.get(M * K), s = activations.scales.get(M)
         Kernels.quantizeInt16(M, K, A, lda: lda, q, ldq: K, scales: s)
-        if split {
-            SentenceProducts.ntInt8(M, rows, K, q, lda: K, scales: s, bytes! + column, ldb: columns, scales: scales!, C, ldc: ldc,
-                                    accumulate: accumulate)
-        } else {
-            Kernels.gemmNTInt8(M, rows, K, q, lda: K, scales: s, bytes! + column, ldb: columns, scales: scales!, C, ldc: ldc,
-                               accumulate: accumulate)
-        }
+        return SentenceProduct(M, rows, K, A, lda: lda, .int8(bytes! + column, scales: scales!, rows: q, rowScales: s),
+                               ldb: columns, C, ldc: ldc, accumulate: accumulate)
     }
 }
 

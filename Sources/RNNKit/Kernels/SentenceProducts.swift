@@ -7,36 +7,45 @@ package enum SentenceProducts {
     /// `exactOneRow: false` for M ≤ 16.
     static func nt(_ M: Int, _ N: Int, _ K: Int, _ A: UnsafePointer<Float>, lda: Int, _ B: UnsafePointer<Float>, ldb: Int,
                    _ C: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
-        guard M <= 16 else {
-            MatMul.nt(M, N, K, A, lda: lda, B, ldb: ldb, C, ldc: ldc, accumulate: accumulate, exactOneRow: false)
+        run(SentenceProduct(M, N, K, A, lda: lda, .float(B), ldb: ldb, C, ldc: ldc, accumulate: accumulate))
+    }
+
+    /// Runs `product`, split by output columns (any M for reduced weights: each group of four rows
+    /// of B is read once for all rows of A; float weights with M > 16 go to `MatMul.nt`).
+    static func run(_ product: SentenceProduct) {
+        if case .float(let B) = product.weights, product.M > 16 {
+            let p = product
+            MatMul.nt(p.M, p.N, p.K, p.A, lda: p.lda, B, ldb: p.ldb, p.C, ldc: p.ldc, accumulate: p.accumulate, exactOneRow: false)
             return
         }
-        // gemmNT takes rows of B four at a time, the remainder one by one at the end.
-        ForkJoin.ranges(N, granule: 4, work: M * N * K) { cols in
-            Kernels.gemmNT(M, cols.count, K, A, lda: lda, B + cols.lowerBound * ldb, ldb: ldb, C + cols.lowerBound, ldc: ldc,
-                           accumulate: accumulate)
-        }
+        // The kernels take rows of B four at a time, the remainder one by one at the end.
+        ForkJoin.ranges(product.N, granule: 4, work: product.work) { product.run($0) }
     }
 
-    /// C (M, N) = A (M, K)·Bᵀ (or += with `accumulate`) with B (N, K) in bfloat16, row stride
-    /// `ldb`: `Kernels.gemmNTBFloat16`, any M (each group of four rows of B is read once for all
-    /// rows of A).
-    static func ntBFloat16(_ M: Int, _ N: Int, _ K: Int, _ A: UnsafePointer<Float>, lda: Int, _ B: UnsafePointer<UInt16>,
-                           ldb: Int, _ C: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
-        ForkJoin.ranges(N, granule: 4, work: M * N * K) { cols in
-            Kernels.gemmNTBFloat16(M, cols.count, K, A, lda: lda, B + cols.lowerBound * ldb, ldb: ldb, C + cols.lowerBound,
-                                   ldc: ldc, accumulate: accumulate)
+    /// Runs independent products (up to four; none may read another's output) in one fork-join
+    /// job: each is cut as `run` would cut it alone, and all the pieces are taken by the threads as
+    /// they come free — one start and one wait instead of one per product. The same numbers as
+    /// running them one by one.
+    static func together(_ products: UnsafeBufferPointer<SentenceProduct>) {
+        precondition(products.count <= 4, "at most four products")
+        let whole = products.allSatisfy { p in
+            if case .float = p.weights { return p.M <= 16 } else { return true }
         }
-    }
-
-    /// C (M, N) (+)= A·Bᵀ with A's int16 rows (scales sa) and B (N, K) int8 (scales sb, one per
-    /// row): `Kernels.gemmNTInt8`, exact integer sums.
-    static func ntInt8(_ M: Int, _ N: Int, _ K: Int, _ A: UnsafePointer<Int16>, lda: Int, scales sa: UnsafePointer<Float>,
-                       _ B: UnsafePointer<Int8>, ldb: Int, scales sb: UnsafePointer<Float>, _ C: UnsafeMutablePointer<Float>,
-                       ldc: Int, accumulate: Bool) {
-        ForkJoin.ranges(N, granule: 4, work: M * N * K) { cols in
-            Kernels.gemmNTInt8(M, cols.count, K, A, lda: lda, scales: sa, B + cols.lowerBound * ldb, ldb: ldb,
-                               scales: sb + cols.lowerBound, C + cols.lowerBound, ldc: ldc, accumulate: accumulate)
+        guard whole, products.count > 1 else {
+            for p in products { run(p) }
+            return
+        }
+        var parts = (0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &parts) { raw in
+            let parts = raw.bindMemory(to: Int.self)
+            for (i, p) in products.enumerated() { parts[i] = ForkJoin.partCount(p.N, granule: 4, work: p.work) }
+            let total = parts[0 ..< products.count].reduce(0, +)
+            ForkJoin.run(total) { piece in
+                var i = 0, q = piece
+                while q >= parts[i] { q -= parts[i]; i += 1 }
+                let p = products[i]
+                p.run(ForkJoin.range(q, of: parts[i], count: p.N, granule: 4))
+            }
         }
     }
 

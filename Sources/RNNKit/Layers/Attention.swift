@@ -152,18 +152,18 @@ package final class Attention: @unchecked Sendable {
     /// α and c for one query per sequence. `projectedKeys` is `projectKeys`' output (nil for dot).
     /// With `sharedSource` every query reads sequence 0's keys, projection and length (beam
     /// search's hypotheses of one sentence). `split`: the queries' product is split over the
-    /// fork-join threads (`SentenceProducts`; the same numbers), for decoding one sentence, and
-    /// reads `reduced`, a reduced copy of `weight`, when given.
+    /// fork-join threads (`SentenceProducts`; the same numbers), for decoding one sentence.
+    /// `queriesProjected`: the caller ran `queryProjection`'s product for these queries.
     package func forward(_ B: Int, _ S: Int, query: UnsafePointer<Float>, keys: UnsafePointer<Float>,
                          projectedKeys: UnsafePointer<Float>?, lengths: [Int], sharedSource: Bool = false,
-                         split: Bool = false, reduced: ReducedMatrix? = nil, weights: UnsafeMutablePointer<Float>,
+                         split: Bool = false, queriesProjected: Bool = false, weights: UnsafeMutablePointer<Float>,
                          context: UnsafeMutablePointer<Float>) {
         validate(sharedSource ? 1 : B, S, lengths)
         precondition((projectedKeys == nil) == (kind == .dot),
                      "\(kind) attention: projected keys \(projectedKeys == nil ? "missing" : "given")")
         let (Hq, Hk, P) = (querySize, keySize, projectedKeySize)
         let e = scores.get(S)  // (S)
-        if kind == .additive { projectQueries(B, query, split: split, reduced: reduced) }
+        if kind == .additive && !queriesProjected { projectQueries(B, query, split: split) }
         for b in 0..<B {
             let n = sharedSource ? 0 : b  // the source sequence
             let L = lengths[n], q = query + b * Hq, k = keys + n * S * Hk  // (Hq), (S, Hk)
@@ -234,18 +234,27 @@ package final class Attention: @unchecked Sendable {
 
     /// QP = W_q·q for every row, into `queryProjection` (B, A).
     /// `split`: through `SentenceProducts` (decoding one sentence; the same numbers).
-    private func projectQueries(_ B: Int, _ query: UnsafePointer<Float>, split: Bool = false, reduced: ReducedMatrix? = nil) {
+    private func projectQueries(_ B: Int, _ query: UnsafePointer<Float>, split: Bool = false) {
         let (Hq, Hk, A) = (querySize, keySize, attentionSize)
-        if let reduced {
-            reduced.product(B, Hq, query, lda: Hq, column: 0, queryProjection.get(B * A), ldc: A, accumulate: false, split: split,
-                            activations: quantizedRows)
-        } else if split {
+        if split {
             SentenceProducts.nt(B, A, Hq, query, lda: Hq, weight!.value.data, ldb: Hq + Hk, queryProjection.get(B * A), ldc: A,
                                 accumulate: false)
         } else {
             MatMul.nt(B, A, Hq, query, lda: Hq, weight!.value.data, ldb: Hq + Hk, queryProjection.get(B * A), ldc: A,
                       accumulate: false, exactOneRow: false)
         }
+    }
+
+    /// The product of `projectQueries` for one sentence's decoding, described for
+    /// `SentenceProducts.together` (nil but for additive attention), reading `reduced`, a reduced
+    /// copy of `weight`, when given; `forward(…, queriesProjected: true)` then reads its result.
+    package func queryProjection(_ B: Int, _ query: UnsafePointer<Float>, reduced: ReducedMatrix?) -> SentenceProduct? {
+        guard kind == .additive else { return nil }
+        let (Hq, Hk, A) = (querySize, keySize, attentionSize), out = queryProjection.get(B * A)
+        if let reduced {
+            return reduced.operand(B, Hq, query, lda: Hq, column: 0, out, ldc: A, accumulate: false, activations: quantizedRows)
+        }
+        return SentenceProduct(B, A, Hq, query, lda: Hq, .float(weight!.value.data), ldb: Hq + Hk, out, ldc: A, accumulate: false)
     }
 
     /// vᵀ·tanh(QP_b + P_s), leaving the tanh in `hidden`.

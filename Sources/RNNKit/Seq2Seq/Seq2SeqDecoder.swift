@@ -37,7 +37,6 @@ package final class Seq2SeqDecoder: @unchecked Sendable {
     var vocabularySize: Int { output.outputSize }
 
     private let preH = Scratch()      // (b, GH)
-    private let quantizedRows = QuantizedRows()  // s_{t−1} in int16, for int8 W_hh
     private let context = Scratch()   // (b, Hk)
     private let dContext = Scratch()  // (b, Hk)
     private let dh = Scratch()        // (b, Hd)
@@ -159,12 +158,13 @@ package final class Seq2SeqDecoder: @unchecked Sendable {
     /// The cell's half of a step, given preX = W_ih·[emb ‖ c_t] + b_ih (b, GH) in `gates`' place
     /// (the cell overwrites it): adds preH = s_{t−1}·W_hhᵀ + b_hh and runs the cell into s_t
     /// (`state`) and LSTM's c_t. `Seq2SeqDecodingStep` shares it, with `split` (W_hh's product
-    /// through `SentenceProducts`, the same numbers on the fork-join threads) and, given
-    /// `reducedHH`, W_hh's reduced copy (G·Hd, Hd) in its place.
+    /// through `SentenceProducts`, the same numbers on the fork-join threads). `hiddenProduct`:
+    /// s_{t−1}·W_hhᵀ (b, GH) made already (by `Seq2SeqDecodingStep`, alongside other products),
+    /// added where the product would have been.
     func recur(_ b: Int, preX: UnsafeMutablePointer<Float>, hPrev: UnsafePointer<Float>, cPrev: UnsafePointer<Float>?,
                state: UnsafeMutablePointer<Float>, cellState: UnsafeMutablePointer<Float>?,
                gates: UnsafeMutablePointer<Float>, extra: UnsafeMutablePointer<Float>?, split: Bool = false,
-               reducedHH: ReducedMatrix? = nil) {
+               hiddenProduct: UnsafePointer<Float>? = nil) {
         let (Hd, GH, separate) = (hiddenSize, gateWidth, cell.separatesPreactivations)
         // Cells that only use the sum take preH into preX.
         let preH = separate ? self.preH.get(b * GH) : preX
@@ -173,9 +173,9 @@ package final class Seq2SeqDecoder: @unchecked Sendable {
         } else {
             for r in 0..<b { Kernels.axpy(GH, 1, biasHH.value.data, preH + r * GH) }
         }
-        if let reducedHH {
-            reducedHH.product(b, Hd, hPrev, lda: Hd, column: 0, preH, ldc: GH, accumulate: true, split: true,
-                              activations: quantizedRows)
+        if let hiddenProduct {
+            // What the product's accumulate does, preH + s: the same numbers.
+            for k in 0 ..< b * GH { preH[k] += hiddenProduct[k] }
         } else if split {
             SentenceProducts.nt(b, GH, Hd, hPrev, lda: Hd, weightHH.value.data, ldb: Hd, preH, ldc: GH, accumulate: true)
         } else {

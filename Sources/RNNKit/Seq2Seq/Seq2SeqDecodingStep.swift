@@ -33,9 +33,12 @@
 /// a shortlist of the whole vocabulary gives the plain step's logits bit for bit.
 ///
 /// The products go through `SentenceProducts`: split by output columns over `Parallel.threads`
-/// threads, with the same numbers at every thread count. Given `ReducedSeq2SeqWeights`, they read
-/// the bfloat16 or int8 copies of W_ih, W_hh and fc_out instead (the shortlist's rows gathered
-/// from it).
+/// threads, with the same numbers at every thread count. The four that read only s_{t−1} and the
+/// previous words — W_hh·s_{t−1}, the attention's query projection, W_ih,e·emb and W_out,e·emb —
+/// run as one fork-join job, each into its own buffer, and are added where the plain order sums
+/// them (the same numbers); then W_out,s·s_t after the cell: two jobs a step instead of five.
+/// Given `ReducedSeq2SeqWeights`, they read the bfloat16 or int8 copies of W_ih, W_hh, the
+/// attention's weight and fc_out instead (the shortlist's rows gathered from it).
 final class Seq2SeqDecodingStep {
     let decoder: Seq2SeqDecoder
     private let sourceGates = Scratch()   // (C, GH): K·W_ih,cᵀ
@@ -44,11 +47,16 @@ final class Seq2SeqDecodingStep {
     private let ones = Scratch()          // (b): α without attention
     private let context = Scratch()       // (b, Hk): attention's c_t, not read here
     private let gates = Scratch()         // (b, GH)
+    private let hiddenGates = Scratch()   // (b, GH): s_{t−1}·W_hhᵀ
+    private let embeddedGates = Scratch() // (b, GH): emb·W_ih,eᵀ
+    private let embeddedLogits = Scratch()  // (b, L): emb·W_out,eᵀ
     private let extra = Scratch()         // (b, Hd): GRU's W_hn·s_{t−1} + b_hn
     private let shortWeight = Scratch()   // (L, X): the shortlisted rows of W_out
     private let shortBias = Scratch()     // (L)
     private var shortReduced: ReducedMatrix?  // (L, X): the shortlisted rows of the reduced copy
-    private let quantizedRows = QuantizedRows()  // a product's rows in int16, for int8 weights
+    // A product's rows in int16, for int8 weights: one per product of a job.
+    private let quantizedRows = QuantizedRows(), hiddenRows = QuantizedRows()
+    private let embeddedRows = QuantizedRows(), embeddedOutputRows = QuantizedRows()
     private var reduced: ReducedSeq2SeqWeights?
     private var rows = 0
     /// The rows of fc_out this sentence scores: the decoder's own, or the shortlist's copies (the
@@ -66,16 +74,23 @@ final class Seq2SeqDecodingStep {
     init(_ decoder: Seq2SeqDecoder) { self.decoder = decoder }
 
     /// C (+)= A·Wᵀ over columns `column ..< column + K` of one of the decoder's matrices (row
-    /// stride `ld`): the float weights, or their reduced copy when given.
+    /// stride `ld`): the float weights, or their reduced copy when given; described, to be run.
+    private func operand(_ M: Int, _ N: Int, _ K: Int, _ A: UnsafePointer<Float>, lda: Int, _ weight: UnsafePointer<Float>,
+                         _ reduced: ReducedMatrix?, column: Int, ld: Int, _ C: UnsafeMutablePointer<Float>, ldc: Int,
+                         accumulate: Bool, activations: QuantizedRows) -> SentenceProduct {
+        if let reduced {
+            precondition(reduced.rows == N, "the reduced copy of this product's weight")
+            return reduced.operand(M, K, A, lda: lda, column: column, C, ldc: ldc, accumulate: accumulate, activations: activations)
+        }
+        return SentenceProduct(M, N, K, A, lda: lda, .float(weight + column), ldb: ld, C, ldc: ldc, accumulate: accumulate)
+    }
+
+    /// `operand`'s product, run now.
     private func product(_ M: Int, _ N: Int, _ K: Int, _ A: UnsafePointer<Float>, lda: Int, _ weight: UnsafePointer<Float>,
                          _ reduced: ReducedMatrix?, column: Int, ld: Int, _ C: UnsafeMutablePointer<Float>, ldc: Int,
                          accumulate: Bool) {
-        if let reduced {
-            reduced.product(M, K, A, lda: lda, column: column, C, ldc: ldc, accumulate: accumulate, split: true,
-                            activations: quantizedRows)
-        } else {
-            SentenceProducts.nt(M, N, K, A, lda: lda, weight + column, ldb: ld, C, ldc: ldc, accumulate: accumulate)
-        }
+        SentenceProducts.run(operand(M, N, K, A, lda: lda, weight, reduced, column: column, ld: ld, C, ldc: ldc,
+                                     accumulate: accumulate, activations: quantizedRows))
     }
 
     /// Computes the source's rows for the one sentence of `source`: its keys (S, Hk) with
@@ -127,34 +142,51 @@ final class Seq2SeqDecodingStep {
                                             d.outputInputWidth, outputs, rows)
         let emb = embedded.get(b * E), table = UnsafePointer(d.embedding.weight.value.data)
         for r in 0..<b { (emb + r * E).update(from: table + tokens[r] * E, count: E) }
+        let w = outWeight!, ih = reduced?.decoderIH
+        // The products that read only s_{t−1} and emb, in one job, each into its own buffer.
+        let fromState = hiddenGates.get(b * GH), ihEmb = embeddedGates.get(b * GH), outEmb = embeddedLogits.get(b * Vt)
+        withUnsafeTemporaryAllocation(of: SentenceProduct.self, capacity: 4) { job in
+            let start = job.baseAddress!
+            start.initialize(to: operand(b, GH, Hd, hPrev, lda: Hd, d.weightHH.value.data, reduced?.decoderHH, column: 0, ld: Hd,
+                                         fromState, ldc: GH, accumulate: false, activations: hiddenRows))
+            (start + 1).initialize(to: operand(b, GH, E, emb, lda: E, d.weightIH.value.data, ih, column: 0, ld: I, ihEmb, ldc: GH,
+                                               accumulate: false, activations: embeddedRows))
+            (start + 2).initialize(to: operand(b, Vt, E, emb, lda: E, w, outReduced, column: Hd + Hk, ld: X, outEmb, ldc: Vt,
+                                               accumulate: false, activations: embeddedOutputRows))
+            var count = 3
+            if let query = d.attention?.queryProjection(b, hPrev, reduced: reduced?.attention) {
+                (start + 3).initialize(to: query)
+                count = 4
+            }
+            SentenceProducts.together(UnsafeBufferPointer(start: start, count: count))
+            start.deinitialize(count: count)
+        }
         let alpha: UnsafeMutablePointer<Float>, ctx = context.get(b * Hk)  // (b, Hk): c_t, read when not regrouped
         if let attention = d.attention {
             alpha = weights!
             attention.forward(b, source.steps, query: hPrev, keys: source.keys, projectedKeys: source.projected,
-                              lengths: source.lengths, sharedSource: source.shared, split: true, reduced: reduced?.attention,
+                              lengths: source.lengths, sharedSource: source.shared, split: true, queriesProjected: true,
                               weights: alpha, context: ctx)
         } else {
             alpha = ones.get(b)
             alpha.update(repeating: 1, count: b)
         }
         // preX = b_ih + emb·W_ih,eᵀ + α·(K·W_ih,cᵀ); the α rows are (b, S) with attention, (b, 1) without.
-        let preX = gates.get(b * GH)
-        for r in 0..<b { (preX + r * GH).update(from: d.biasIH.value.data, count: GH) }
-        let ih = reduced?.decoderIH
-        product(b, GH, E, emb, lda: E, d.weightIH.value.data, ih, column: 0, ld: I, preX, ldc: GH, accumulate: true)
+        let preX = gates.get(b * GH), biasIH = d.biasIH.value.data
+        for r in 0..<b {
+            for k in 0..<GH { preX[r * GH + k] = biasIH[k] + ihEmb[r * GH + k] }
+        }
         if regrouped {
             SentenceProducts.nnAccumulate(b, GH, C, alpha, lda: C, sourceGates.get(0), ldb: GH, preX, ldc: GH)
         } else {
             product(b, GH, Hk, ctx, lda: Hk, d.weightIH.value.data, ih, column: E, ld: I, preX, ldc: GH, accumulate: true)
         }
         d.recur(b, preX: preX, hPrev: hPrev, cPrev: cPrev, state: state, cellState: cellState, gates: preX,
-                extra: d.cell == .gru ? extra.get(b * Hd) : nil, split: true,
-                reducedHH: reduced?.decoderHH)
+                extra: d.cell == .gru ? extra.get(b * Hd) : nil, split: true, hiddenProduct: fromState)
         // logits = b + s_t·W_out,sᵀ + emb·W_out,eᵀ + α·(K·W_out,cᵀ).
-        let w = outWeight!
         for r in 0..<b { (logits + r * Vt).update(from: outBias!, count: Vt) }
         product(b, Vt, Hd, state, lda: Hd, w, outReduced, column: 0, ld: X, logits, ldc: Vt, accumulate: true)
-        product(b, Vt, E, emb, lda: E, w, outReduced, column: Hd + Hk, ld: X, logits, ldc: Vt, accumulate: true)
+        for k in 0 ..< b * Vt { logits[k] += outEmb[k] }
         if regrouped {
             SentenceProducts.nnAccumulate(b, Vt, C, alpha, lda: C, sourceLogits.get(0), ldb: Vt, logits, ldc: Vt)
         } else {
