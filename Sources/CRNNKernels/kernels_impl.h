@@ -811,7 +811,8 @@ TARGET void SUFFIX(quantize_i16)(int M, int K, const float *A, int lda, short *Q
                 q[k] = (short)((x + magic) - magic);
             }
         } else {
-            for (; k < K; k++) q[k] = (short)__builtin_roundeven((double)a[k] * (double)L / (double)m);
+            // rint rounds to nearest, ties to even, in the default rounding mode (no libm call).
+            for (; k < K; k++) q[k] = (short)__builtin_rint((double)a[k] * (double)L / (double)m);
         }
     }
 }

@@ -156,5 +156,13 @@ extension WeightPrecisionTests {
         short.gather([3, 0], from: m)
         #expect(short.rows == 2 && short.scales![0] == m.scales![3] && short.scales![1] == m.scales![0])
         #expect((0..<50).allSatisfy { short.bytes![50 + $0] == m.bytes![$0] })
+        // No rows: a product with nothing to write, in either format.
+        for precision in [WeightPrecision.int8, .bfloat16] {
+            let none = ReducedMatrix(precision: precision, columns: 50)
+            none.gather([], from: ReducedMatrix(precision, rows: 4, columns: 50, w))
+            var nothing: [Float] = [7]
+            none.product(1, 50, x, lda: 50, column: 0, &nothing, ldc: 0, accumulate: false, split: true, activations: QuantizedRows())
+            #expect(none.rows == 0 && nothing == [7])
+        }
     }
 }

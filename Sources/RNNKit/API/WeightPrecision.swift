@@ -13,7 +13,7 @@ public enum WeightPrecision: String, Sendable, Equatable, CaseIterable, Codable 
     /// the activations rounded to int16 (each row its own scale) and summed exactly in integers,
     /// each sum scaled once to float. A quarter of float's bytes, so that a step's weights stay in
     /// the processor's caches: the fastest decoding, at a cost in accuracy a little above
-    /// bfloat16's. The integer sums make the numbers the same at every instruction set and thread
-    /// count. Made, kept and never saved like the bfloat16 copies.
+    /// bfloat16's. The integer sums make the int8 products' numbers the same at every instruction
+    /// set and thread count. Made, kept and never saved like the bfloat16 copies.
     case int8
 }

@@ -25,6 +25,7 @@ package final class ReducedMatrix: @unchecked Sendable {
     package init(precision: WeightPrecision, columns: Int) {
         precondition(precision != .float, "a reduced precision")
         (self.precision, self.columns, rows, capacity) = (precision, columns, 0, 0)
+        allocate(0)
     }
 
     /// The copy of `rows` rows of `columns` floats at `source` (row stride `ld`).
@@ -51,7 +52,12 @@ package final class ReducedMatrix: @unchecked Sendable {
 
     private func reserve(_ count: Int) {
         guard count > capacity else { return }
-        capacity = max(count, capacity * 2)
+        allocate(max(count, capacity * 2))
+    }
+
+    /// Storage for `rows` rows (never none, so that even an empty matrix has its format's buffers).
+    private func allocate(_ rows: Int) {
+        capacity = rows
         let n = max(capacity * columns, 1)
         if precision == .bfloat16 {
             halves?.deallocate()

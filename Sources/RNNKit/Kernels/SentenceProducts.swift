@@ -31,7 +31,8 @@ package enum SentenceProducts {
         let whole = products.allSatisfy { p in
             if case .float = p.weights { return p.M <= 16 } else { return true }
         }
-        guard whole, products.count > 1 else {
+        // One thread: one after another, on this thread (a job of several parts would start a worker).
+        guard whole, products.count > 1, Parallel.threads > 1 else {
             for p in products { run(p) }
             return
         }

@@ -36,7 +36,9 @@
 /// threads, with the same numbers at every thread count. The four that read only s_{t−1} and the
 /// previous words — W_hh·s_{t−1}, the attention's query projection, W_ih,e·emb and W_out,e·emb —
 /// run as one fork-join job, each into its own buffer, and are added where the plain order sums
-/// them (the same numbers); then W_out,s·s_t after the cell: two jobs a step instead of five.
+/// them (the same numbers, for up to 16 rows; more rows of float weights go to BLAS, whose sums
+/// can then group differently); then W_out,s·s_t after the cell: two product jobs a step instead
+/// of five.
 /// Given `ReducedSeq2SeqWeights`, they read the bfloat16 or int8 copies of W_ih, W_hh, the
 /// attention's weight and fc_out instead (the shortlist's rows gathered from it).
 final class Seq2SeqDecodingStep {
