@@ -68,25 +68,32 @@ enum ForkJoinChecks {
                 c1.withUnsafeMutableBufferPointer { c1 in
                     c2.withUnsafeMutableBufferPointer { c2 in
                         c3.withUnsafeMutableBufferPointer { c3 in
-                            let products = [
-                                SentenceProduct(3, N, K, A, lda: K, .float(W), ldb: K, c0.baseAddress!, ldc: N, accumulate: false),
-                                bf16.operand(1, K, A, lda: K, column: 0, c1.baseAddress!, ldc: N, accumulate: false, activations: rowsA),
-                                int8.operand(3, K, A, lda: K, column: 0, c2.baseAddress!, ldc: N, accumulate: false, activations: rowsA),
-                                int8.operand(2, K - 5, A, lda: K, column: 5, c3.baseAddress!, ldc: N, accumulate: true,
-                                             activations: rowsB),
-                            ]
-                            if together {
-                                products.withUnsafeBufferPointer { SentenceProducts.together($0) }
-                            } else {
-                                Parallel.threads = 1
-                                for p in products { SentenceProducts.run(p) }
+                            // Operands hold pointers: A and W stay pinned while they are read.
+                            A.withUnsafeBufferPointer { a in
+                                W.withUnsafeBufferPointer { w in
+                                    let (a, w) = (a.baseAddress!, w.baseAddress!)
+                                    let products = [
+                                        SentenceProduct(3, N, K, a, lda: K, .float(w), ldb: K, c0.baseAddress!, ldc: N, accumulate: false),
+                                        bf16.operand(1, K, a, lda: K, column: 0, c1.baseAddress!, ldc: N, accumulate: false,
+                                                     activations: rowsA),
+                                        int8.operand(3, K, a, lda: K, column: 0, c2.baseAddress!, ldc: N, accumulate: false,
+                                                     activations: rowsA),
+                                        int8.operand(2, K - 5, a, lda: K, column: 5, c3.baseAddress!, ldc: N, accumulate: true,
+                                                     activations: rowsB),
+                                    ]
+                                    if together {
+                                        products.withUnsafeBufferPointer { SentenceProducts.together($0) }
+                                    } else {
+                                        Parallel.threads = 1
+                                        for p in products { SentenceProducts.run(p) }
+                                    }
+                                }
                             }
                         }
                     }
                 }
             }
-            let out = [c0, c1, c2, c3]
-            return out
+            return [c0, c1, c2, c3]
         }
         let alone = outputs(threads: 1, together: false)
         #expect(alone[0].allSatisfy(\.isFinite) && alone[1][..<N].allSatisfy(\.isFinite) && alone[2].allSatisfy(\.isFinite)

@@ -77,9 +77,7 @@ package final class ReducedMatrix: @unchecked Sendable {
             return
         }
         let q = bytes! + r * columns
-        var m: Float = 0
-        for k in 0..<columns { m = max(m, abs(source[k])) }
-        for k in 0..<columns where !source[k].isFinite { m = .nan }
+        let m = Kernels.maxAbs(columns, source)  // NaN when a weight is NaN or ±inf
         guard m > 0, m.isFinite else {
             // A NaN or ±inf weight makes the row's products NaN, as the float weights would.
             q.update(repeating: 0, count: columns)

@@ -3,15 +3,9 @@
 /// code whatever the split (the cuts fall on the kernels' own column blocks), so the numbers equal
 /// `MatMul`'s bit for bit at any thread count.
 package enum SentenceProducts {
-    /// C (M, N) = A (M, K)·Bᵀ (or += with `accumulate`), B stored (N, K): `MatMul.nt` with
-    /// `exactOneRow: false` for M ≤ 16.
-    static func nt(_ M: Int, _ N: Int, _ K: Int, _ A: UnsafePointer<Float>, lda: Int, _ B: UnsafePointer<Float>, ldb: Int,
-                   _ C: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
-        run(SentenceProduct(M, N, K, A, lda: lda, .float(B), ldb: ldb, C, ldc: ldc, accumulate: accumulate))
-    }
-
-    /// Runs `product`, split by output columns (any M for reduced weights: each group of four rows
-    /// of B is read once for all rows of A; float weights with M > 16 go to `MatMul.nt`).
+    /// Runs `product` (C (M, N) = A·Bᵀ, or += with `accumulate`), split by output columns; its
+    /// numbers equal `MatMul.nt`'s with `exactOneRow: false` (any M for reduced weights: each group
+    /// of four rows of B is read once for all rows of A; float weights with M > 16 go to `MatMul.nt`).
     static func run(_ product: SentenceProduct) {
         if case .float(let B) = product.weights, product.M > 16 {
             let p = product

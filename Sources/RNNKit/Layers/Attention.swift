@@ -151,19 +151,18 @@ package final class Attention: @unchecked Sendable {
 
     /// α and c for one query per sequence. `projectedKeys` is `projectKeys`' output (nil for dot).
     /// With `sharedSource` every query reads sequence 0's keys, projection and length (beam
-    /// search's hypotheses of one sentence). `split`: the queries' product is split over the
-    /// fork-join threads (`SentenceProducts`; the same numbers), for decoding one sentence.
-    /// `queriesProjected`: the caller ran `queryProjection`'s product for these queries.
+    /// search's hypotheses of one sentence). `queriesProjected`: the caller ran `queryProjection`'s
+    /// product for these queries (decoding one sentence, its products on the fork-join threads).
     package func forward(_ B: Int, _ S: Int, query: UnsafePointer<Float>, keys: UnsafePointer<Float>,
                          projectedKeys: UnsafePointer<Float>?, lengths: [Int], sharedSource: Bool = false,
-                         split: Bool = false, queriesProjected: Bool = false, weights: UnsafeMutablePointer<Float>,
+                         queriesProjected: Bool = false, weights: UnsafeMutablePointer<Float>,
                          context: UnsafeMutablePointer<Float>) {
         validate(sharedSource ? 1 : B, S, lengths)
         precondition((projectedKeys == nil) == (kind == .dot),
                      "\(kind) attention: projected keys \(projectedKeys == nil ? "missing" : "given")")
         let (Hq, Hk, P) = (querySize, keySize, projectedKeySize)
         let e = scores.get(S)  // (S)
-        if kind == .additive && !queriesProjected { projectQueries(B, query, split: split) }
+        if kind == .additive && !queriesProjected { projectQueries(B, query) }
         for b in 0..<B {
             let n = sharedSource ? 0 : b  // the source sequence
             let L = lengths[n], q = query + b * Hq, k = keys + n * S * Hk  // (Hq), (S, Hk)
@@ -233,16 +232,10 @@ package final class Attention: @unchecked Sendable {
     // MARK: Additive score
 
     /// QP = W_q·q for every row, into `queryProjection` (B, A).
-    /// `split`: through `SentenceProducts` (decoding one sentence; the same numbers).
-    private func projectQueries(_ B: Int, _ query: UnsafePointer<Float>, split: Bool = false) {
+    private func projectQueries(_ B: Int, _ query: UnsafePointer<Float>) {
         let (Hq, Hk, A) = (querySize, keySize, attentionSize)
-        if split {
-            SentenceProducts.nt(B, A, Hq, query, lda: Hq, weight!.value.data, ldb: Hq + Hk, queryProjection.get(B * A), ldc: A,
-                                accumulate: false)
-        } else {
-            MatMul.nt(B, A, Hq, query, lda: Hq, weight!.value.data, ldb: Hq + Hk, queryProjection.get(B * A), ldc: A,
-                      accumulate: false, exactOneRow: false)
-        }
+        MatMul.nt(B, A, Hq, query, lda: Hq, weight!.value.data, ldb: Hq + Hk, queryProjection.get(B * A), ldc: A,
+                  accumulate: false, exactOneRow: false)
     }
 
     /// The product of `projectQueries` for one sentence's decoding, described for

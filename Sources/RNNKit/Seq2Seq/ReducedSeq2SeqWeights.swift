@@ -6,7 +6,6 @@
 /// — stays in float. Made from the weights at the time (they do not follow later changes) and
 /// never saved: `WeightPrecision` of `TranslationOptions`.
 package final class ReducedSeq2SeqWeights: @unchecked Sendable {
-    let precision: WeightPrecision
     /// [layer][direction].
     let encoder: [[ReducedLayerWeights]]
     /// The attention's `weight` (additive: (A, Hq + Hk), general: (Hq, Hk)); nil for dot.
@@ -17,7 +16,6 @@ package final class ReducedSeq2SeqWeights: @unchecked Sendable {
 
     /// `precision`: bfloat16 or int8.
     package init(_ network: Seq2SeqNetwork, precision: WeightPrecision) {
-        self.precision = precision
         encoder = network.encoder.rnn.layers.map { $0.map { ReducedLayerWeights($0, precision: precision) } }
         let d = network.decoder
         attention = d.attention?.weight.map { ReducedMatrix(precision, $0.value) }

@@ -157,13 +157,12 @@ package final class Seq2SeqDecoder: @unchecked Sendable {
 
     /// The cell's half of a step, given preX = W_ih·[emb ‖ c_t] + b_ih (b, GH) in `gates`' place
     /// (the cell overwrites it): adds preH = s_{t−1}·W_hhᵀ + b_hh and runs the cell into s_t
-    /// (`state`) and LSTM's c_t. `Seq2SeqDecodingStep` shares it, with `split` (W_hh's product
-    /// through `SentenceProducts`, the same numbers on the fork-join threads). `hiddenProduct`:
-    /// s_{t−1}·W_hhᵀ (b, GH) made already (by `Seq2SeqDecodingStep`, alongside other products),
-    /// added where the product would have been.
+    /// (`state`) and LSTM's c_t. `Seq2SeqDecodingStep` shares it, with `hiddenProduct`:
+    /// s_{t−1}·W_hhᵀ (b, GH) made already (alongside its other products, on the fork-join
+    /// threads), added where the product would have been.
     func recur(_ b: Int, preX: UnsafeMutablePointer<Float>, hPrev: UnsafePointer<Float>, cPrev: UnsafePointer<Float>?,
                state: UnsafeMutablePointer<Float>, cellState: UnsafeMutablePointer<Float>?,
-               gates: UnsafeMutablePointer<Float>, extra: UnsafeMutablePointer<Float>?, split: Bool = false,
+               gates: UnsafeMutablePointer<Float>, extra: UnsafeMutablePointer<Float>?,
                hiddenProduct: UnsafePointer<Float>? = nil) {
         let (Hd, GH, separate) = (hiddenSize, gateWidth, cell.separatesPreactivations)
         // Cells that only use the sum take preH into preX.
@@ -176,8 +175,6 @@ package final class Seq2SeqDecoder: @unchecked Sendable {
         if let hiddenProduct {
             // What the product's accumulate does, preH + s: the same numbers.
             for k in 0 ..< b * GH { preH[k] += hiddenProduct[k] }
-        } else if split {
-            SentenceProducts.nt(b, GH, Hd, hPrev, lda: Hd, weightHH.value.data, ldb: Hd, preH, ldc: GH, accumulate: true)
         } else {
             MatMul.nt(b, GH, Hd, hPrev, lda: Hd, weightHH.value.data, ldb: Hd, preH, ldc: GH, accumulate: true, exactOneRow: false)
         }

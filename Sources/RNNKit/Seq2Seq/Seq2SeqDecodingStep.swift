@@ -167,7 +167,7 @@ final class Seq2SeqDecodingStep {
         if let attention = d.attention {
             alpha = weights!
             attention.forward(b, source.steps, query: hPrev, keys: source.keys, projectedKeys: source.projected,
-                              lengths: source.lengths, sharedSource: source.shared, split: true, queriesProjected: true,
+                              lengths: source.lengths, sharedSource: source.shared, queriesProjected: true,
                               weights: alpha, context: ctx)
         } else {
             alpha = ones.get(b)
@@ -184,7 +184,7 @@ final class Seq2SeqDecodingStep {
             product(b, GH, Hk, ctx, lda: Hk, d.weightIH.value.data, ih, column: E, ld: I, preX, ldc: GH, accumulate: true)
         }
         d.recur(b, preX: preX, hPrev: hPrev, cPrev: cPrev, state: state, cellState: cellState, gates: preX,
-                extra: d.cell == .gru ? extra.get(b * Hd) : nil, split: true, hiddenProduct: fromState)
+                extra: d.cell == .gru ? extra.get(b * Hd) : nil, hiddenProduct: fromState)
         // logits = b + s_t·W_out,sᵀ + emb·W_out,eᵀ + α·(K·W_out,cᵀ).
         for r in 0..<b { (logits + r * Vt).update(from: outBias!, count: Vt) }
         product(b, Vt, Hd, state, lda: Hd, w, outReduced, column: 0, ld: X, logits, ldc: Vt, accumulate: true)
